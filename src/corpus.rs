@@ -1,0 +1,432 @@
+//! Streaming token input: any `BufRead`, a file of any size, or text in memory.
+//!
+//! Tokens are maximal runs of non-whitespace bytes (ASCII whitespace separates them), so a
+//! single 100 MB line streams through a fixed-size buffer like any other input; nothing is
+//! loaded whole and no line is cut. A newline ends a *sentence*: context windows never cross
+//! one (word2vec.c's `</s>`). Tokens longer than [`MAX_TOKEN_BYTES`] are skipped (word2vec.c
+//! would silently truncate them to 100 bytes instead).
+//!
+//! For multi-threaded training a [`Corpus`] is split into byte ranges, one per thread; a
+//! token belongs to the range in which its first byte lies, so every token is read exactly
+//! once and reading scales with the threads.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::preprocess::Preprocessor;
+use crate::vocab::{Vocabulary, VocabularyBuilder};
+
+/// Tokens longer than this many bytes are skipped.
+pub const MAX_TOKEN_BYTES: usize = 4096;
+
+const READ_BUFFER: usize = 1 << 20;
+
+/// Reads whitespace-separated tokens from any [`BufRead`], one at a time, without loading
+/// the input whole.
+///
+/// ```
+/// use skipgram::TokenReader;
+/// let mut r = TokenReader::new("the cat\nsat  down".as_bytes());
+/// let mut seen = Vec::new();
+/// while let Some(t) = r.next_token()? {
+///     seen.push((String::from_utf8_lossy(t.bytes).into_owned(), t.line_start));
+/// }
+/// assert_eq!(seen[2], ("sat".to_string(), true)); // first token after a newline
+/// assert_eq!(seen.len(), 4);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct TokenReader<R> {
+    inner: R,
+    token: Vec<u8>,
+    /// Absolute byte offset of the next unread byte.
+    pos: u64,
+    /// Stop before a token starting at or after this offset.
+    stop_at: Option<u64>,
+    newline: bool,
+}
+
+/// One token read by [`TokenReader`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawToken<'a> {
+    /// The token's bytes (not necessarily UTF-8).
+    pub bytes: &'a [u8],
+    /// Byte offset of its first byte in the input.
+    pub offset: u64,
+    /// Whether a newline came between the previous token and this one.
+    pub line_start: bool,
+}
+
+impl<R: BufRead> TokenReader<R> {
+    /// A reader over the whole input.
+    pub fn new(inner: R) -> Self {
+        Self::at(inner, 0, None)
+    }
+
+    fn at(inner: R, pos: u64, stop_at: Option<u64>) -> Self {
+        TokenReader {
+            inner,
+            token: Vec::new(),
+            pos,
+            stop_at,
+            newline: false,
+        }
+    }
+
+    /// Consumes bytes up to the next whitespace (the tail of a token begun before `pos`).
+    fn skip_partial(&mut self) -> std::io::Result<()> {
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let k = buf
+                .iter()
+                .position(u8::is_ascii_whitespace)
+                .unwrap_or(buf.len());
+            let done = k < buf.len();
+            self.inner.consume(k);
+            self.pos += k as u64;
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The next token, or `None` at the end of input (or of the reader's byte range).
+    ///
+    /// # Errors
+    /// Any I/O error of the underlying reader.
+    pub fn next_token(&mut self) -> std::io::Result<Option<RawToken<'_>>> {
+        loop {
+            // Skip whitespace, remembering newlines.
+            loop {
+                let buf = self.inner.fill_buf()?;
+                if buf.is_empty() {
+                    return Ok(None);
+                }
+                let ws = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+                self.newline |= buf[..ws].contains(&b'\n');
+                let more = ws == buf.len();
+                self.inner.consume(ws);
+                self.pos += ws as u64;
+                if !more {
+                    break;
+                }
+            }
+            let start = self.pos;
+            if self.stop_at.is_some_and(|e| start >= e) {
+                return Ok(None);
+            }
+            self.token.clear();
+            let mut overlong = false;
+            loop {
+                let buf = self.inner.fill_buf()?;
+                if buf.is_empty() {
+                    break;
+                }
+                let k = buf
+                    .iter()
+                    .position(u8::is_ascii_whitespace)
+                    .unwrap_or(buf.len());
+                if self.token.len() + k <= MAX_TOKEN_BYTES {
+                    self.token.extend_from_slice(&buf[..k]);
+                } else {
+                    overlong = true;
+                }
+                let done = k < buf.len();
+                self.inner.consume(k);
+                self.pos += k as u64;
+                if done {
+                    break;
+                }
+            }
+            if overlong {
+                continue;
+            }
+            let line_start = std::mem::take(&mut self.newline);
+            return Ok(Some(RawToken {
+                bytes: &self.token,
+                offset: start,
+                line_start,
+            }));
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Source {
+    File { path: PathBuf, len: u64 },
+    Memory(Arc<[u8]>),
+}
+
+/// A re-readable corpus: a file or bytes in memory, with optional preprocessing.
+///
+/// Training reads it once to build the [`Vocabulary`] and once per epoch; each pass streams.
+///
+/// ```
+/// use skipgram::Corpus;
+/// let c = Corpus::from_text("the cat sat\nthe dog sat");
+/// let v = c.build_vocabulary(1, None)?;
+/// assert_eq!(v.words()[..2], ["sat", "the"]);
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Corpus {
+    source: Source,
+    preprocessor: Option<Preprocessor>,
+    lossy: bool,
+}
+
+impl Corpus {
+    /// A corpus read from the file at `path` (streamed; never loaded whole).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be opened or is not a regular file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let meta = std::fs::metadata(&path)?;
+        if !meta.is_file() {
+            return Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{} is not a regular file", path.display()),
+            )));
+        }
+        Ok(Corpus {
+            source: Source::File {
+                path,
+                len: meta.len(),
+            },
+            preprocessor: None,
+            lossy: false,
+        })
+    }
+
+    /// A corpus held in memory.
+    pub fn from_text(text: impl Into<String>) -> Self {
+        Self::from_bytes(text.into().into_bytes())
+    }
+
+    /// A corpus of raw bytes held in memory (checked for UTF-8 as it is read).
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Self {
+        Corpus {
+            source: Source::Memory(Arc::from(bytes.into())),
+            preprocessor: None,
+            lossy: false,
+        }
+    }
+
+    /// Applies `p` to every token (the seeds' normalisation); dropped tokens are skipped.
+    pub fn with_preprocessor(mut self, p: Preprocessor) -> Self {
+        self.preprocessor = Some(p);
+        self
+    }
+
+    /// Accept bytes that are not UTF-8, replacing them with U+FFFD (default: they are an
+    /// [`Error::InvalidUtf8`]).
+    pub fn lossy_utf8(mut self, on: bool) -> Self {
+        self.lossy = on;
+        self
+    }
+
+    /// Size in bytes.
+    pub fn len_bytes(&self) -> u64 {
+        match &self.source {
+            Source::File { len, .. } => *len,
+            Source::Memory(b) => b.len() as u64,
+        }
+    }
+
+    fn path(&self) -> Option<PathBuf> {
+        match &self.source {
+            Source::File { path, .. } => Some(path.clone()),
+            Source::Memory(_) => None,
+        }
+    }
+
+    /// Counts every token and builds the vocabulary (one streaming pass).
+    ///
+    /// # Errors
+    /// [`Error::EmptyCorpus`], [`Error::EmptyVocabulary`], [`Error::InvalidUtf8`] (unless
+    /// lossy), [`Error::Io`].
+    pub fn build_vocabulary(&self, min_count: u64, max_size: Option<usize>) -> Result<Vocabulary> {
+        let mut b = VocabularyBuilder::new().min_count(min_count);
+        if let Some(m) = max_size {
+            b = b.max_size(m);
+        }
+        self.for_each_token(|t| b.add(t))?;
+        b.build()
+    }
+
+    /// Calls `f` on every token, in order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidUtf8`] (unless lossy), [`Error::Io`].
+    pub fn for_each_token(&self, mut f: impl FnMut(&str)) -> Result<()> {
+        self.scan_part(0, 1, |t, _| {
+            f(t);
+            ControlFlow::Continue(())
+        })
+    }
+
+    /// Calls `f(token, line_start)` on every token of byte range `part` of `parts`, until it
+    /// returns `Break`.
+    pub(crate) fn scan_part(
+        &self,
+        part: usize,
+        parts: usize,
+        mut f: impl FnMut(&str, bool) -> ControlFlow<()>,
+    ) -> Result<()> {
+        let len = self.len_bytes();
+        let start = (len as u128 * part as u128 / parts as u128) as u64;
+        let end = (len as u128 * (part as u128 + 1) / parts as u128) as u64;
+        match &self.source {
+            Source::File { path, .. } => {
+                let mut file = File::open(path)?;
+                let mid_token = if start > 0 {
+                    file.seek(SeekFrom::Start(start - 1))?;
+                    let mut b = [0u8];
+                    file.read_exact(&mut b)?;
+                    !b[0].is_ascii_whitespace()
+                } else {
+                    false
+                };
+                let reader = BufReader::with_capacity(READ_BUFFER, file);
+                self.scan(TokenReader::at(reader, start, Some(end)), mid_token, &mut f)
+            }
+            Source::Memory(bytes) => {
+                let start_us = start as usize;
+                let mid_token = start_us > 0 && !bytes[start_us - 1].is_ascii_whitespace();
+                self.scan(
+                    TokenReader::at(&bytes[start_us..], start, Some(end)),
+                    mid_token,
+                    &mut f,
+                )
+            }
+        }
+    }
+
+    fn scan<R: BufRead>(
+        &self,
+        mut reader: TokenReader<R>,
+        mid_token: bool,
+        f: &mut impl FnMut(&str, bool) -> ControlFlow<()>,
+    ) -> Result<()> {
+        if mid_token {
+            reader.skip_partial()?;
+        }
+        let mut lossy_buf = String::new();
+        while let Some(tok) = reader.next_token()? {
+            let text: &str = match std::str::from_utf8(tok.bytes) {
+                Ok(s) => s,
+                Err(_) if self.lossy => {
+                    lossy_buf.clear();
+                    lossy_buf.push_str(&String::from_utf8_lossy(tok.bytes));
+                    &lossy_buf
+                }
+                Err(e) => {
+                    return Err(Error::InvalidUtf8 {
+                        offset: tok.offset + e.valid_up_to() as u64,
+                        path: self.path(),
+                    })
+                }
+            };
+            let flow = match &self.preprocessor {
+                None => f(text, tok.line_start),
+                Some(p) => match p.process_token(text) {
+                    Some(t) => f(&t, tok.line_start),
+                    None => ControlFlow::Continue(()),
+                },
+            };
+            if flow.is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect_part(c: &Corpus, part: usize, parts: usize) -> Vec<String> {
+        let mut v = Vec::new();
+        c.scan_part(part, parts, |t, _| {
+            v.push(t.to_string());
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        v
+    }
+
+    #[test]
+    fn parts_cover_every_token_exactly_once() {
+        let text = "alpha beta  gamma\ndelta epsilon zeta eta\n\ntheta iota kappa lambda mu";
+        let c = Corpus::from_text(text);
+        let all: Vec<String> = text.split_whitespace().map(String::from).collect();
+        for parts in 1..=12 {
+            let joined: Vec<String> = (0..parts).flat_map(|p| collect_part(&c, p, parts)).collect();
+            assert_eq!(joined, all, "parts = {parts}");
+        }
+    }
+
+    #[test]
+    fn file_parts_match_memory_parts() {
+        let dir = std::env::temp_dir().join(format!("skipgram-corpus-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.txt");
+        let text = "one two three four five six seven eight nine ten ".repeat(50);
+        std::fs::write(&path, &text).unwrap();
+        let f = Corpus::from_path(&path).unwrap();
+        let m = Corpus::from_text(text);
+        for p in 0..3 {
+            assert_eq!(collect_part(&f, p, 3), collect_part(&m, p, 3));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn newlines_mark_sentence_starts_and_long_tokens_are_skipped() {
+        let long = "x".repeat(MAX_TOKEN_BYTES + 1);
+        let c = Corpus::from_text(format!("a b\nc {long} d"));
+        let mut seen = Vec::new();
+        c.scan_part(0, 1, |t, nl| {
+            seen.push((t.to_string(), nl));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        let want = [("a", false), ("b", false), ("c", true), ("d", false)];
+        assert_eq!(seen.len(), 4);
+        for ((t, nl), (wt, wnl)) in seen.iter().zip(want) {
+            assert_eq!((t.as_str(), *nl), (wt, wnl));
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_unless_lossy() {
+        let c = Corpus::from_bytes(b"ok \xff\xfe bad".to_vec());
+        match c.build_vocabulary(1, None) {
+            Err(Error::InvalidUtf8 { offset: 3, .. }) => {}
+            other => panic!("expected InvalidUtf8 at 3, got {other:?}"),
+        }
+        let v = c.lossy_utf8(true).build_vocabulary(1, None).unwrap();
+        assert!(v.index("\u{fffd}\u{fffd}").is_some());
+    }
+
+    #[test]
+    fn preprocessing_applies_per_token() {
+        let c = Corpus::from_text("The Cat, the DOG.").with_preprocessor(
+            Preprocessor::none()
+                .lowercase(true)
+                .strip_punctuation(true)
+                .stop_words(["the"]),
+        );
+        let v = c.build_vocabulary(1, None).unwrap();
+        assert_eq!(v.words(), ["cat", "dog"]);
+    }
+}

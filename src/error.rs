@@ -1,0 +1,129 @@
+//! The crate's one error type.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `skipgram`: bad input gets one of these, never a panic.
+///
+/// The enum is `#[non_exhaustive]`: match it with a wildcard arm, since later versions may add
+/// variants.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The corpus (or token iterator) held no tokens at all.
+    #[error("the corpus is empty: it holds no tokens")]
+    EmptyCorpus,
+
+    /// Tokens were seen, but none of their types reached `min_count`, so the vocabulary
+    /// would be empty.
+    #[error("no word type occurs at least min_count = {min_count} times ({types} types seen)")]
+    EmptyVocabulary {
+        /// The `min_count` that was asked for.
+        min_count: u64,
+        /// How many distinct types the corpus held.
+        types: usize,
+    },
+
+    /// An explicit word list named the same word twice.
+    #[error("duplicate word {0:?} in the vocabulary")]
+    DuplicateWord(String),
+
+    /// A word (or several, for analogies and batches) is not in the vocabulary.
+    #[error("unknown word{}: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
+    UnknownWords(Vec<String>),
+
+    /// An index was not below the vocabulary size `len`.
+    #[error("index {index} is out of range for a vocabulary of {len} words")]
+    IndexOutOfRange {
+        /// The index asked for.
+        index: usize,
+        /// The vocabulary size V.
+        len: usize,
+    },
+
+    /// Arrays whose shapes do not fit together (e.g. p of V×N with p' not of N×V).
+    #[error("shape mismatch for {what}: expected {expected}, found {found}")]
+    ShapeMismatch {
+        /// Which array or argument.
+        what: &'static str,
+        /// The expected shape, e.g. `"6×3"`.
+        expected: String,
+        /// The shape that was given.
+        found: String,
+    },
+
+    /// A NaN or infinity where finite numbers are required (weights, scores, vectors).
+    #[error("non-finite value (NaN or infinity) in {what}")]
+    NonFinite {
+        /// Which array or argument.
+        what: &'static str,
+    },
+
+    /// A configuration value outside its valid range.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+
+    /// Training produced a non-finite loss: the learning rate is too high for this data.
+    /// The model is left with the weights it had before the failed call.
+    #[error(
+        "training diverged (non-finite loss) in epoch {epoch} after {words} words; \
+         lower the learning rate (alpha)"
+    )]
+    Diverged {
+        /// Epoch (0-based) in which divergence was detected.
+        epoch: usize,
+        /// Words processed in total when it was detected.
+        words: u64,
+    },
+
+    /// Bytes that are not UTF-8 where text was expected (use the lossy options to accept
+    /// them with U+FFFD replacement).
+    #[error("invalid UTF-8 at byte offset {offset}{}", source_name(.path))]
+    InvalidUtf8 {
+        /// Byte offset of the offending token or word.
+        offset: u64,
+        /// The file, where known.
+        path: Option<PathBuf>,
+    },
+
+    /// A file whose content does not follow its format (word2vec text/binary, checkpoint).
+    #[error("malformed {format} data{}: {message}", line_info(*.line))]
+    Format {
+        /// The format being read, e.g. `"word2vec text"`.
+        format: &'static str,
+        /// 1-based line number where known (text formats).
+        line: Option<u64>,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A file that ends before its header said it would.
+    #[error("truncated {format} data: {message}")]
+    Truncated {
+        /// The format being read.
+        format: &'static str,
+        /// What was missing.
+        message: String,
+    },
+
+    /// An I/O error from the operating system.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn source_name(path: &Option<PathBuf>) -> String {
+    path.as_ref()
+        .map(|p| format!(" in {}", p.display()))
+        .unwrap_or_default()
+}
+
+fn line_info(line: Option<u64>) -> String {
+    line.map(|l| format!(" at line {l}")).unwrap_or_default()
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Formats a shape as `"a×b"` for error messages.
+pub(crate) fn shape2(rows: usize, cols: usize) -> String {
+    format!("{rows}×{cols}")
+}

@@ -1,0 +1,368 @@
+//! The skip-gram network: vocabulary, input weights p (V×N) and output weights p' (N×V).
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray_rand::RandomExt;
+use rand::Rng;
+use rand_distr::Uniform;
+
+use crate::error::{shape2, Error, Result};
+use crate::softmax::Softmax;
+use crate::vocab::Vocabulary;
+use crate::OneHot;
+
+/// The skip-gram net of Mikolov et al. (2013): a one-hot input of length V, a linear
+/// projection through the input weights **p** (V×N) to a projection layer of N nodes, and
+/// the output weights **p'** (N×V) giving one score per vocabulary word.
+///
+/// The net has 2c output context positions w(t−c) … w(t+c), but they all share p', so for a
+/// given input word they all receive the *same* scores and the same softmax distribution;
+/// [`Forward::scores_per_position`] shows that 2c×V picture as a zero-copy broadcast.
+///
+/// After training, row i of p is the embedding of word i ([`embedding`](Self::embedding));
+/// p' is kept so that training can resume.
+///
+/// **Storage.** p' is stored transposed, as a V×N row-major array, so that each word's output
+/// vector (a column of p', word2vec.c's `syn1neg` row) is one contiguous row in memory; the
+/// [`output_weights`](Self::output_weights) view presents it as N×V without copying.
+///
+/// ```
+/// use ndarray::array;
+/// use skipgram::{SkipGramModel, Vocabulary};
+/// let vocab = Vocabulary::from_words(["duct", "tape", "work"])?;
+/// let p = array![[0.1f32, 0.2], [0.3, 0.4], [0.5, 0.6]]; // V×N = 3×2
+/// let p_prime = array![[1.0f32, 0.0, -1.0], [0.0, 1.0, 0.5]]; // N×V = 2×3
+/// let model = SkipGramModel::from_weights(vocab, p, p_prime)?;
+/// let f = model.forward("tape")?;
+/// assert_eq!(f.projection, array![0.3f32, 0.4]); // row 1 of p
+/// assert!((f.scores[2] - (-0.3 + 0.2)).abs() < 1e-6); // projection · column 2 of p'
+/// assert_eq!(model.embedding("work")?, array![0.5f32, 0.6]);
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SkipGramModel {
+    vocab: Vocabulary,
+    /// p, V×N.
+    input: Array2<f32>,
+    /// p' transposed: V×N, row j = column j of p'.
+    output: Array2<f32>,
+    /// Inner-node vectors of the Huffman tree for hierarchical softmax, (V−1)×N, when trained
+    /// with that objective (word2vec.c's `syn1`).
+    hs_output: Option<Array2<f32>>,
+    epochs_trained: usize,
+}
+
+impl SkipGramModel {
+    /// A fresh net with word2vec.c's initialisation: every element of p drawn uniformly from
+    /// [−0.5/N, 0.5/N), p' all zeros (word2vec.c `InitNet`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if `n` is 0.
+    pub fn new<R: Rng + ?Sized>(vocab: Vocabulary, n: usize, rng: &mut R) -> Result<Self> {
+        if n == 0 {
+            return Err(Error::InvalidConfig(
+                "the projection size N must be at least 1".into(),
+            ));
+        }
+        let half = 0.5 / n as f32;
+        let dist = Uniform::new(-half, half)
+            .map_err(|e| Error::InvalidConfig(format!("initialisation range: {e}")))?;
+        let v = vocab.len();
+        let input = Array2::random_using((v, n), dist, rng);
+        Ok(SkipGramModel {
+            vocab,
+            input,
+            output: Array2::zeros((v, n)),
+            hs_output: None,
+            epochs_trained: 0,
+        })
+    }
+
+    /// A net with given weights: p of shape V×N and p' of shape N×V, V = `vocab.len()`.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if the shapes do not fit the vocabulary or each other;
+    /// [`Error::NonFinite`] if any weight is NaN or infinite.
+    pub fn from_weights(vocab: Vocabulary, p: Array2<f32>, p_prime: Array2<f32>) -> Result<Self> {
+        let v = vocab.len();
+        let n = p.ncols();
+        if p.nrows() != v || n == 0 {
+            return Err(Error::ShapeMismatch {
+                what: "p",
+                expected: format!("{v}×N with N ≥ 1"),
+                found: shape2(p.nrows(), p.ncols()),
+            });
+        }
+        if p_prime.dim() != (n, v) {
+            return Err(Error::ShapeMismatch {
+                what: "p'",
+                expected: shape2(n, v),
+                found: shape2(p_prime.nrows(), p_prime.ncols()),
+            });
+        }
+        check_finite(&p, "p")?;
+        check_finite(&p_prime, "p'")?;
+        // Store p' transposed in standard (row-major) layout.
+        let mut output = Array2::zeros((v, n));
+        output.assign(&p_prime.t());
+        Ok(SkipGramModel {
+            vocab,
+            input: p.as_standard_layout().into_owned(),
+            output,
+            hs_output: None,
+            epochs_trained: 0,
+        })
+    }
+
+    /// The vocabulary.
+    pub fn vocab(&self) -> &Vocabulary {
+        &self.vocab
+    }
+
+    /// Vocabulary size V.
+    pub fn vocab_size(&self) -> usize {
+        self.vocab.len()
+    }
+
+    /// Projection size N (the embedding dimension).
+    pub fn dim(&self) -> usize {
+        self.input.ncols()
+    }
+
+    /// p, the input (projection) weights, V×N; word2vec.c's `syn0`. Row i is word i's
+    /// embedding.
+    pub fn input_weights(&self) -> ArrayView2<'_, f32> {
+        self.input.view()
+    }
+
+    /// p', the output weights, N×V (a transposed view of the V×N storage; no copy).
+    pub fn output_weights(&self) -> ArrayView2<'_, f32> {
+        self.output.t()
+    }
+
+    /// The output vectors as stored: V×N, row j = column j of p' (word2vec.c's `syn1neg`).
+    pub fn output_vectors(&self) -> ArrayView2<'_, f32> {
+        self.output.view()
+    }
+
+    /// Hierarchical softmax inner-node vectors, (V−1)×N (word2vec.c's `syn1`), if the model
+    /// was trained with that objective.
+    pub fn hs_node_vectors(&self) -> Option<ArrayView2<'_, f32>> {
+        self.hs_output.as_ref().map(|a| a.view())
+    }
+
+    /// Completed training epochs (restored from checkpoints, used to resume).
+    pub fn epochs_trained(&self) -> usize {
+        self.epochs_trained
+    }
+
+    /// The embedding of `word`: row of p, length N, as a view.
+    ///
+    /// # Errors
+    /// [`Error::UnknownWords`] if the word is not in the vocabulary.
+    pub fn embedding(&self, word: &str) -> Result<ArrayView1<'_, f32>> {
+        Ok(self.input.row(self.vocab.try_index(word)?))
+    }
+
+    /// The one-hot vector of `word`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownWords`] if the word is not in the vocabulary.
+    pub fn one_hot(&self, word: &str) -> Result<OneHot> {
+        OneHot::new(self.vocab.try_index(word)?, self.vocab.len())
+    }
+
+    /// Feeds `word` forward: projection h = one-hot · p (length N), scores u = h · p'
+    /// (length V). Probabilities are [`Forward::probabilities`].
+    ///
+    /// # Errors
+    /// [`Error::UnknownWords`] if the word is not in the vocabulary.
+    pub fn forward(&self, word: &str) -> Result<Forward> {
+        self.forward_index(self.vocab.try_index(word)?)
+    }
+
+    /// [`forward`](Self::forward) by vocabulary index.
+    ///
+    /// # Errors
+    /// [`Error::IndexOutOfRange`] if `index >= V`.
+    pub fn forward_index(&self, index: usize) -> Result<Forward> {
+        if index >= self.vocab.len() {
+            return Err(Error::IndexOutOfRange {
+                index,
+                len: self.vocab.len(),
+            });
+        }
+        let projection = self.input.row(index).to_owned();
+        // u = h · p' = (p')ᵀ h, one contiguous dot product per vocabulary word.
+        let scores = self.output.dot(&projection);
+        Ok(Forward {
+            index,
+            projection,
+            scores,
+        })
+    }
+
+    pub(crate) fn parts_mut(
+        &mut self,
+    ) -> (
+        &Vocabulary,
+        &mut Array2<f32>,
+        &mut Array2<f32>,
+        &mut Option<Array2<f32>>,
+    ) {
+        (
+            &self.vocab,
+            &mut self.input,
+            &mut self.output,
+            &mut self.hs_output,
+        )
+    }
+
+    pub(crate) fn set_epochs_trained(&mut self, epochs: usize) {
+        self.epochs_trained = epochs;
+    }
+
+    /// Reassembles a model from stored parts (checkpoints); shapes are checked.
+    pub(crate) fn from_parts(
+        vocab: Vocabulary,
+        input: Array2<f32>,
+        output: Array2<f32>,
+        hs_output: Option<Array2<f32>>,
+        epochs_trained: usize,
+    ) -> Result<Self> {
+        let (v, n) = (vocab.len(), input.ncols());
+        for (what, a, rows) in [("p", &input, v), ("p' (stored V×N)", &output, v)] {
+            if a.dim() != (rows, n) {
+                return Err(Error::ShapeMismatch {
+                    what,
+                    expected: shape2(rows, n),
+                    found: shape2(a.nrows(), a.ncols()),
+                });
+            }
+            check_finite(a, what)?;
+        }
+        if let Some(h) = &hs_output {
+            if h.dim() != (v.saturating_sub(1), n) {
+                return Err(Error::ShapeMismatch {
+                    what: "hierarchical softmax node vectors",
+                    expected: shape2(v.saturating_sub(1), n),
+                    found: shape2(h.nrows(), h.ncols()),
+                });
+            }
+            check_finite(h, "hierarchical softmax node vectors")?;
+        }
+        Ok(SkipGramModel {
+            vocab,
+            input: input.as_standard_layout().into_owned(),
+            output: output.as_standard_layout().into_owned(),
+            hs_output: hs_output.map(|h| h.as_standard_layout().into_owned()),
+            epochs_trained,
+        })
+    }
+}
+
+fn check_finite(a: &Array2<f32>, what: &'static str) -> Result<()> {
+    if a.iter().all(|x| x.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::NonFinite { what })
+    }
+}
+
+/// One forward pass: the projection h (length N) and the scores u (length V).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Forward {
+    /// Vocabulary index of the input word.
+    pub index: usize,
+    /// h = one-hot · p: row `index` of p, length N.
+    pub projection: Array1<f32>,
+    /// u = h · p': one score per vocabulary word, length V.
+    pub scores: Array1<f32>,
+}
+
+impl Forward {
+    /// softmax(u): the probability of each vocabulary word appearing at any one context
+    /// position, length V.
+    pub fn probabilities(&self) -> Array1<f32> {
+        Softmax::probabilities(self.scores.view())
+    }
+
+    /// The seeds' picture of 2c output vectors w(t−c) … w(t+c), shape 2c×V. They are
+    /// identical because every position shares p'; this is a zero-copy broadcast.
+    pub fn scores_per_position(&self, c: usize) -> ArrayView2<'_, f32> {
+        self.scores
+            .broadcast((2 * c, self.scores.len()))
+            .expect("broadcasting a 1-D array to rows of its own length always succeeds")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn init_follows_word2vec() {
+        let vocab = Vocabulary::from_words((0..50).map(|i| format!("w{i}"))).unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let m = SkipGramModel::new(vocab, 10, &mut rng).unwrap();
+        assert_eq!(m.input_weights().dim(), (50, 10));
+        assert_eq!(m.output_weights().dim(), (10, 50));
+        assert!(m.input_weights().iter().all(|&x| (-0.05..0.05).contains(&x)));
+        assert!(m.output_weights().iter().all(|&x| x == 0.0));
+        // Not all equal: really random.
+        let first = m.input_weights()[[0, 0]];
+        assert!(m.input_weights().iter().any(|&x| x != first));
+    }
+
+    #[test]
+    fn shape_and_finiteness_checks() {
+        let vocab = Vocabulary::from_words(["a", "b"]).unwrap();
+        let bad = SkipGramModel::from_weights(
+            vocab.clone(),
+            Array2::zeros((2, 3)),
+            Array2::zeros((2, 3)),
+        );
+        assert!(matches!(bad, Err(Error::ShapeMismatch { what: "p'", .. })));
+        let bad = SkipGramModel::from_weights(
+            vocab.clone(),
+            Array2::zeros((3, 3)),
+            Array2::zeros((3, 3)),
+        );
+        assert!(matches!(bad, Err(Error::ShapeMismatch { what: "p", .. })));
+        let mut p = Array2::zeros((2, 3));
+        p[[1, 1]] = f32::NAN;
+        let bad = SkipGramModel::from_weights(vocab.clone(), p, Array2::zeros((3, 2)));
+        assert!(matches!(bad, Err(Error::NonFinite { what: "p" })));
+        let m =
+            SkipGramModel::from_weights(vocab, Array2::zeros((2, 3)), Array2::zeros((3, 2)))
+                .unwrap();
+        assert!(matches!(m.forward("zebra"), Err(Error::UnknownWords(w)) if w == ["zebra"]));
+        assert!(matches!(m.embedding("zebra"), Err(Error::UnknownWords(_))));
+        assert!(matches!(
+            m.forward_index(2),
+            Err(Error::IndexOutOfRange { index: 2, len: 2 })
+        ));
+    }
+
+    #[test]
+    fn positions_share_scores() {
+        let vocab = Vocabulary::from_words(["a", "b", "c"]).unwrap();
+        let p = Array2::from_shape_fn((3, 2), |(i, j)| (i + j) as f32);
+        let pp = Array2::from_shape_fn((2, 3), |(i, j)| i as f32 - j as f32);
+        let m = SkipGramModel::from_weights(vocab, p, pp).unwrap();
+        let f = m.forward("b").unwrap();
+        let per = f.scores_per_position(2);
+        assert_eq!(per.dim(), (4, 3));
+        for row in per.rows() {
+            assert_eq!(row, f.scores);
+        }
+        // Independent computation: dense one-hot · p · p'.
+        let dense = m
+            .one_hot("b")
+            .unwrap()
+            .to_dense()
+            .dot(&m.input_weights())
+            .dot(&m.output_weights());
+        assert_eq!(dense, f.scores);
+    }
+}

@@ -1,0 +1,157 @@
+//! Huffman codes of the vocabulary for hierarchical softmax.
+//!
+//! Hierarchical softmax (Morin & Bengio 2005; Mikolov et al. 2013, section 2.1) replaces the
+//! V-way softmax with a binary tree whose V leaves are the words: p(w | h) is the product,
+//! along the path from the root to w, of σ(±h·v'ₙ) for each inner node n. word2vec.c builds
+//! the tree as a Huffman tree over word counts (`CreateBinaryTree`), so frequent words get
+//! short paths and the expected cost per word is minimal. The V − 1 inner nodes are numbered
+//! 0..V−1 with the root last (V − 2), as in word2vec.c.
+
+use crate::error::{Error, Result};
+
+/// For every word: its code (the bits from the root down: 0 = left, 1 = right) and its
+/// points (the inner nodes on the path, root first), in flat arrays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HuffmanTree {
+    codes: Vec<u8>,
+    points: Vec<u32>,
+    offsets: Vec<usize>,
+}
+
+impl HuffmanTree {
+    /// Builds the Huffman tree over `counts` (one per word, any order).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if there are fewer than 2 words (no inner node exists).
+    pub fn new(counts: &[u64]) -> Result<Self> {
+        let v = counts.len();
+        if v < 2 {
+            return Err(Error::InvalidConfig(
+                "hierarchical softmax needs a vocabulary of at least 2 words".into(),
+            ));
+        }
+        // Leaves sorted by ascending count (stable, ties by index) feed the classic
+        // two-queue construction: the inner nodes are created in non-decreasing weight.
+        let mut leaves: Vec<usize> = (0..v).collect();
+        leaves.sort_by_key(|&i| (counts[i], i));
+        let mut weight = Vec::with_capacity(2 * v - 1); // nodes: 0..v leaves, v.. inner
+        weight.extend(counts.iter().copied());
+        let mut parent = vec![0usize; 2 * v - 1];
+        let mut bit = vec![0u8; 2 * v - 1];
+        let (mut li, mut ni) = (0usize, v); // next leaf (in `leaves`), next inner node
+        let pick = |weight: &Vec<u64>, li: &mut usize, ni: &mut usize| -> usize {
+            let leaf_ok = *li < v;
+            let inner_ok = *ni < weight.len();
+            if leaf_ok && (!inner_ok || weight[leaves[*li]] <= weight[*ni]) {
+                *li += 1;
+                leaves[*li - 1]
+            } else {
+                *ni += 1;
+                *ni - 1
+            }
+        };
+        for _ in 0..v - 1 {
+            let a = pick(&weight, &mut li, &mut ni);
+            let b = pick(&weight, &mut li, &mut ni);
+            let node = weight.len();
+            weight.push(weight[a] + weight[b]);
+            parent[a] = node;
+            parent[b] = node;
+            bit[b] = 1;
+        }
+        let root = 2 * v - 2;
+        let mut codes = Vec::new();
+        let mut points = Vec::new();
+        let mut offsets = Vec::with_capacity(v + 1);
+        offsets.push(0);
+        let mut path_codes = Vec::new();
+        let mut path_points = Vec::new();
+        for w in 0..v {
+            path_codes.clear();
+            path_points.clear();
+            let mut node = w;
+            while node != root {
+                path_codes.push(bit[node]);
+                node = parent[node];
+                path_points.push((node - v) as u32);
+            }
+            codes.extend(path_codes.iter().rev());
+            points.extend(path_points.iter().rev());
+            offsets.push(codes.len());
+        }
+        Ok(HuffmanTree {
+            codes,
+            points,
+            offsets,
+        })
+    }
+
+    /// Number of words (leaves).
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Always `false`: a tree has at least two leaves.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The code of word `w`, root first (each 0 or 1).
+    pub fn code(&self, w: usize) -> &[u8] {
+        &self.codes[self.offsets[w]..self.offsets[w + 1]]
+    }
+
+    /// The inner nodes on word `w`'s path, root first, numbered 0..V−1 (root = V − 2).
+    pub fn points(&self, w: usize) -> &[u32] {
+        &self.points[self.offsets[w]..self.offsets[w + 1]]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_free_kraft_complete_and_frequent_words_shorter() {
+        let counts = [1000, 500, 300, 300, 100, 50, 20, 7, 3, 1, 1];
+        let t = HuffmanTree::new(&counts).unwrap();
+        let v = counts.len();
+        // Kraft equality: a full binary tree's codes satisfy Σ 2^−len = 1.
+        let kraft: f64 = (0..v).map(|w| 0.5f64.powi(t.code(w).len() as i32)).sum();
+        assert!((kraft - 1.0).abs() < 1e-12);
+        for a in 0..v {
+            assert_eq!(t.points(a)[0] as usize, v - 2, "paths start at the root");
+            assert!(t.points(a).iter().all(|&p| (p as usize) < v - 1));
+            for b in 0..v {
+                if a != b {
+                    let (ca, cb) = (t.code(a), t.code(b));
+                    assert!(!cb.starts_with(ca), "code {a} is a prefix of code {b}");
+                }
+                if counts[a] > counts[b] {
+                    assert!(t.code(a).len() <= t.code(b).len());
+                }
+            }
+        }
+        // Expected code length matches the Huffman optimum computed by merging weights.
+        let total: u64 = counts.iter().sum();
+        let avg: f64 =
+            (0..v).map(|w| counts[w] as f64 * t.code(w).len() as f64).sum::<f64>() / total as f64;
+        let mut heap: Vec<u64> = counts.to_vec();
+        let mut cost = 0u64;
+        while heap.len() > 1 {
+            heap.sort_unstable_by(|a, b| b.cmp(a));
+            let (x, y) = (heap.pop().unwrap(), heap.pop().unwrap());
+            cost += x + y;
+            heap.push(x + y);
+        }
+        assert!((avg - cost as f64 / total as f64).abs() < 1e-12);
+    }
+
+    #[test]
+    fn two_words_and_too_few() {
+        let t = HuffmanTree::new(&[5, 3]).unwrap();
+        assert_eq!(t.code(0).len(), 1);
+        assert_ne!(t.code(0), t.code(1));
+        assert!(HuffmanTree::new(&[5]).is_err());
+    }
+}

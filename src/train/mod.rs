@@ -1,0 +1,789 @@
+//! Training: the [`Trainer`], its [`TrainConfig`], and progress reports.
+//!
+//! # What one update does
+//!
+//! The corpus is read sentence by sentence (a newline or [`TrainConfig::max_sentence_len`]
+//! kept tokens end one). Frequent tokens are dropped by subsampling; for every remaining
+//! center word w a window b is drawn uniformly from 1..=c (word2vec.c's dynamic window, which
+//! weights near contexts more), and the ≤ 2b context words around w form its batch.
+//!
+//! * **Negative sampling / hierarchical softmax** update in word2vec.c's direction: each
+//!   *context* word's row of p is trained to predict the *center* word's output rows (the
+//!   center word plus `negative` noise words, or the inner nodes on its Huffman path).
+//!   Because all context words of one center share those output rows, the update is done as
+//!   one batch (pWord2Vec, Ji et al. 2016): G = A·Bᵀ for the m×o block, then ΔA = C·B and
+//!   ΔB = Cᵀ·A, with one set of negatives per center word. Summed over the corpus, the pairs
+//!   (context, center) are the same pairs as (center, context), so the objective is the
+//!   skip-gram objective; the batch turns 2b·(k+1) dot products and updates into small dense
+//!   products with cache reuse.
+//! * **Full softmax** updates in the seeds' direction: the center word is fed forward once,
+//!   its one distribution over V is shared by all its 2b context positions (they share p'),
+//!   and the loss is the sum of their cross-entropies.
+//!
+//! The learning rate decays linearly from `alpha` to `alpha·min_alpha_fraction` over all
+//! words of all epochs (word2vec.c: `alpha = starting_alpha · (1 − words_done /
+//! (epochs · train_words + 1))`, floored at `starting_alpha · 1e-4`), updated every 10,000
+//! words.
+//!
+//! # Threads
+//!
+//! With `threads = T` the corpus is split into T byte ranges and each thread trains on its
+//! own range, Hogwild-style, over shared weights; see the `shared` module docs (repeated in
+//! [`Trainer`]) for why that is sound Rust. With `threads = 1` and a fixed `seed`, training
+//! is bit-for-bit reproducible. Random streams are seeded per (seed, thread, epoch), so
+//! resuming from a checkpoint after epoch e continues exactly as an uninterrupted run.
+
+mod huffman;
+pub mod kernels;
+mod objective;
+mod sampling;
+mod shared;
+
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use ndarray::Array2;
+use rand::rngs::{SmallRng, StdRng};
+use rand::{Rng, SeedableRng};
+
+pub use huffman::HuffmanTree;
+pub use kernels::Isa;
+pub use objective::Objective;
+pub use sampling::{NegativeSampler, Subsampler};
+
+use crate::corpus::Corpus;
+use crate::error::{Error, Result};
+use crate::model::SkipGramModel;
+use crate::vocab::Vocabulary;
+use objective::{softmax_coefficients, SigmoidTable};
+use shared::SharedMatrix;
+
+/// Training settings. Defaults follow word2vec.c's skip-gram defaults except where noted.
+///
+/// A plain `Copy` struct: build it with struct update syntax.
+///
+/// ```
+/// use skipgram::{Objective, TrainConfig};
+/// let cfg = TrainConfig { dim: 50, epochs: 3, objective: Objective::HierarchicalSoftmax, ..Default::default() };
+/// assert_eq!(cfg.window, 5);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// Embedding dimension N (word2vec.c `-size`). Default 100.
+    pub dim: usize,
+    /// Maximum context window c: up to c words each side (`-window`). Default 5.
+    pub window: usize,
+    /// The loss. Default [`Objective::NegativeSampling`].
+    pub objective: Objective,
+    /// Noise words per positive pair for negative sampling (`-negative`). Default 5.
+    pub negative: usize,
+    /// Exponent of the unigram noise distribution. Default 0.75.
+    pub ns_exponent: f64,
+    /// Subsampling threshold t (`-sample`); 0 disables. Default 1e-3.
+    pub sample: f64,
+    /// Discard word types seen fewer times (`-min-count`). Default 5.
+    pub min_count: u64,
+    /// Keep at most this many most frequent types. Default: no limit.
+    pub max_vocab: Option<usize>,
+    /// Passes over the corpus (`-iter`). Default 5.
+    pub epochs: usize,
+    /// Starting learning rate α (`-alpha`). Default 0.025.
+    pub alpha: f32,
+    /// The learning rate's floor as a fraction of `alpha`. Default 1e-4 (word2vec.c).
+    pub min_alpha_fraction: f32,
+    /// Worker threads (`-threads`). Default: available parallelism.
+    pub threads: usize,
+    /// Seed of every random stream (initialisation, subsampling, windows, negatives).
+    pub seed: u64,
+    /// Kept tokens after which a sentence is cut (word2vec.c `MAX_SENTENCE_LENGTH`). 1000.
+    pub max_sentence_len: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            dim: 100,
+            window: 5,
+            objective: Objective::NegativeSampling,
+            negative: 5,
+            ns_exponent: 0.75,
+            sample: 1e-3,
+            min_count: 5,
+            max_vocab: None,
+            epochs: 5,
+            alpha: 0.025,
+            min_alpha_fraction: 1e-4,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            seed: 1,
+            max_sentence_len: 1000,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks every field's range.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the first field out of range.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidConfig(m));
+        if self.dim == 0 {
+            return bad("dim must be at least 1".into());
+        }
+        if self.window == 0 {
+            return bad("window must be at least 1".into());
+        }
+        if self.epochs == 0 {
+            return bad("epochs must be at least 1".into());
+        }
+        if self.threads == 0 {
+            return bad("threads must be at least 1".into());
+        }
+        if self.max_sentence_len == 0 {
+            return bad("max_sentence_len must be at least 1".into());
+        }
+        if self.objective == Objective::NegativeSampling && self.negative == 0 {
+            return bad("negative sampling needs negative ≥ 1".into());
+        }
+        if !(self.alpha > 0.0 && self.alpha.is_finite()) {
+            return bad(format!("alpha must be finite and > 0, got {}", self.alpha));
+        }
+        if !(0.0..=1.0).contains(&self.min_alpha_fraction) {
+            return bad("min_alpha_fraction must be in [0, 1]".into());
+        }
+        if !(self.sample >= 0.0 && self.sample.is_finite()) {
+            return bad(format!("sample must be finite and ≥ 0, got {}", self.sample));
+        }
+        if !self.ns_exponent.is_finite() {
+            return bad("ns_exponent must be finite".into());
+        }
+        Ok(())
+    }
+}
+
+/// A progress report, delivered to the callback of [`Trainer::train_with_progress`] about
+/// every 100 ms from the calling thread.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    /// The epoch under way (0-based).
+    pub epoch: usize,
+    /// The epoch at which this call stops.
+    pub epochs: usize,
+    /// Words (in-vocabulary tokens, before subsampling) processed since epoch 0 began.
+    pub words: u64,
+    /// Words of the whole schedule: epochs × words per epoch.
+    pub total_words: u64,
+    /// Current learning rate.
+    pub alpha: f32,
+    /// Mean loss per (center, context) pair in this epoch so far (nats), over all threads.
+    pub loss: f64,
+    /// Words per second in this call so far, all threads together.
+    pub words_per_sec: f64,
+    /// Time since this call began.
+    pub elapsed: Duration,
+}
+
+/// What one epoch did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochReport {
+    /// The epoch (0-based).
+    pub epoch: usize,
+    /// Mean loss per (center, context) pair (nats).
+    pub loss: f64,
+    /// (center, context) pairs trained.
+    pub pairs: u64,
+    /// Words read (in-vocabulary tokens, before subsampling).
+    pub words: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// What a training call did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrainReport {
+    /// One report per epoch trained by this call.
+    pub epochs: Vec<EpochReport>,
+}
+
+impl TrainReport {
+    /// Words per second over the whole call.
+    pub fn words_per_sec(&self) -> f64 {
+        let words: u64 = self.epochs.iter().map(|e| e.words).sum();
+        let secs: f64 = self.epochs.iter().map(|e| e.seconds).sum();
+        if secs > 0.0 {
+            words as f64 / secs
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Trains a [`SkipGramModel`] with SGD.
+///
+/// ```
+/// use skipgram::{Corpus, Objective, TrainConfig, Trainer};
+/// let corpus = Corpus::from_text("the quick brown fox jumps over the lazy dog ".repeat(50));
+/// let cfg = TrainConfig { dim: 10, min_count: 1, epochs: 2, threads: 1, ..Default::default() };
+/// let trainer = Trainer::new(cfg)?;
+/// let (model, report) = trainer.fit(&corpus)?;
+/// assert_eq!(model.epochs_trained(), 2);
+/// assert!(report.epochs[1].loss < report.epochs[0].loss);
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+///
+/// **Soundness of multi-threaded training.** The weights are copied into arrays of
+/// `AtomicU64` (two f32 each) that threads access only with relaxed atomic loads and stores;
+/// all arithmetic happens in per-thread buffers. There is no data race on non-atomic memory
+/// and no `unsafe` in the shared-memory code; lost updates can happen, as in word2vec.c's
+/// Hogwild SGD, but no undefined behaviour.
+#[derive(Clone, Debug)]
+pub struct Trainer {
+    config: TrainConfig,
+    isa: Isa,
+}
+
+impl Trainer {
+    /// A trainer with `config`, using the fastest kernels this CPU supports.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] from [`TrainConfig::validate`].
+    pub fn new(config: TrainConfig) -> Result<Self> {
+        config.validate()?;
+        Ok(Trainer {
+            config,
+            isa: Isa::detect(),
+        })
+    }
+
+    /// Forces an instruction set (e.g. [`Isa::Portable`] to compare kernels).
+    pub fn with_isa(mut self, isa: Isa) -> Self {
+        self.isa = isa;
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Builds the vocabulary from `corpus` (one pass) and a freshly initialised model.
+    ///
+    /// # Errors
+    /// As [`Corpus::build_vocabulary`] and [`SkipGramModel::new`].
+    pub fn build_model(&self, corpus: &Corpus) -> Result<SkipGramModel> {
+        let vocab = corpus.build_vocabulary(self.config.min_count, self.config.max_vocab)?;
+        let mut rng = StdRng::seed_from_u64(self.config.seed);
+        SkipGramModel::new(vocab, self.config.dim, &mut rng)
+    }
+
+    /// [`build_model`](Self::build_model), then [`train`](Self::train).
+    ///
+    /// # Errors
+    /// As those two.
+    pub fn fit(&self, corpus: &Corpus) -> Result<(SkipGramModel, TrainReport)> {
+        let mut model = self.build_model(corpus)?;
+        let report = self.train(&mut model, corpus)?;
+        Ok((model, report))
+    }
+
+    /// Trains from `model.epochs_trained()` up to `config.epochs`.
+    ///
+    /// # Errors
+    /// As [`train_until`](Self::train_until).
+    pub fn train(&self, model: &mut SkipGramModel, corpus: &Corpus) -> Result<TrainReport> {
+        self.train_with_progress(model, corpus, self.config.epochs, |_| {})
+    }
+
+    /// Trains from `model.epochs_trained()` up to epoch `epoch_end` of the schedule, so
+    /// that training can stop (e.g. to checkpoint) and resume later.
+    ///
+    /// # Errors
+    /// As [`train_with_progress`](Self::train_with_progress).
+    pub fn train_until(
+        &self,
+        model: &mut SkipGramModel,
+        corpus: &Corpus,
+        epoch_end: usize,
+    ) -> Result<TrainReport> {
+        self.train_with_progress(model, corpus, epoch_end, |_| {})
+    }
+
+    /// Trains up to epoch `epoch_end`, calling `progress` about every 100 ms.
+    ///
+    /// On error the model keeps the weights it had when the call began.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if the model's dimension is not `config.dim`;
+    /// [`Error::InvalidConfig`] if `epoch_end > config.epochs`, or hierarchical softmax on a
+    /// one-word vocabulary; [`Error::Diverged`] if the loss becomes non-finite;
+    /// [`Error::InvalidUtf8`] and [`Error::Io`] from reading the corpus.
+    pub fn train_with_progress(
+        &self,
+        model: &mut SkipGramModel,
+        corpus: &Corpus,
+        epoch_end: usize,
+        mut progress: impl FnMut(&Progress),
+    ) -> Result<TrainReport> {
+        let cfg = &self.config;
+        if model.dim() != cfg.dim {
+            return Err(Error::ShapeMismatch {
+                what: "model dimension vs TrainConfig::dim",
+                expected: cfg.dim.to_string(),
+                found: model.dim().to_string(),
+            });
+        }
+        if epoch_end > cfg.epochs {
+            return Err(Error::InvalidConfig(format!(
+                "epoch_end {epoch_end} is beyond the schedule's {} epochs",
+                cfg.epochs
+            )));
+        }
+        let epoch_start = model.epochs_trained();
+        if epoch_start >= epoch_end {
+            return Ok(TrainReport::default());
+        }
+        let (vocab, input, output, hs_output) = model.parts_mut();
+        let huffman = match cfg.objective {
+            Objective::HierarchicalSoftmax => Some(HuffmanTree::new(vocab.counts())?),
+            _ => None,
+        };
+        let negatives = match cfg.objective {
+            Objective::NegativeSampling => {
+                Some(NegativeSampler::new(vocab.counts(), cfg.ns_exponent)?)
+            }
+            _ => None,
+        };
+        let hs_init;
+        let out_array: &Array2<f32> = match cfg.objective {
+            Objective::HierarchicalSoftmax => match hs_output {
+                Some(h) => h,
+                None => {
+                    hs_init = Array2::zeros((vocab.len() - 1, cfg.dim));
+                    &hs_init
+                }
+            },
+            _ => output,
+        };
+        let job = Job {
+            cfg,
+            isa: self.isa,
+            corpus,
+            vocab,
+            input: SharedMatrix::from_array(input),
+            output: SharedMatrix::from_array(out_array),
+            huffman,
+            negatives,
+            subsampler: Subsampler::new(vocab.counts(), cfg.sample)?,
+            sigmoid: SigmoidTable::new(),
+            words_per_epoch: vocab.total_count(),
+            words_done: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            stats: (0..cfg.threads).map(|_| WorkerStats::default()).collect(),
+        };
+        job.words_done
+            .store(epoch_start as u64 * job.words_per_epoch, Relaxed);
+        let mut report = TrainReport::default();
+        let call_start = Instant::now();
+        let words_at_start = job.words_done.load(Relaxed);
+        for epoch in epoch_start..epoch_end {
+            let t0 = Instant::now();
+            let words_before = job.words_done.load(Relaxed);
+            for s in &job.stats {
+                s.reset();
+            }
+            let results: Vec<Result<()>> = std::thread::scope(|scope| {
+                let caller = std::thread::current();
+                let handles: Vec<_> = (0..cfg.threads)
+                    .map(|t| {
+                        let job = &job;
+                        let caller = caller.clone();
+                        scope.spawn(move || {
+                            let r = job.worker(t, epoch);
+                            caller.unpark();
+                            r
+                        })
+                    })
+                    .collect();
+                while !handles.iter().all(|h| h.is_finished()) {
+                    std::thread::park_timeout(Duration::from_millis(100));
+                    progress(&job.progress(epoch, epoch_end, call_start, words_at_start));
+                }
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+            for r in results {
+                r?;
+            }
+            let (loss, pairs) = job.loss();
+            let words = job.words_done.load(Relaxed) - words_before;
+            if job.stop.load(Relaxed) || !loss.is_finite() {
+                return Err(Error::Diverged {
+                    epoch,
+                    words: job.words_done.load(Relaxed),
+                });
+            }
+            report.epochs.push(EpochReport {
+                epoch,
+                loss,
+                pairs,
+                words,
+                seconds: t0.elapsed().as_secs_f64(),
+            });
+            progress(&job.progress(epoch, epoch_end, call_start, words_at_start));
+            // Later epochs count words from the schedule's position, as a resumed run would.
+            job.words_done
+                .store((epoch as u64 + 1) * job.words_per_epoch, Relaxed);
+        }
+        let new_input = job.input.to_array();
+        let new_output = job.output.to_array();
+        let objective = cfg.objective;
+        drop(job);
+        *input = new_input;
+        match objective {
+            Objective::HierarchicalSoftmax => *hs_output = Some(new_output),
+            _ => *output = new_output,
+        }
+        model.set_epochs_trained(epoch_end);
+        Ok(report)
+    }
+}
+
+impl Trainer {
+    /// One SGD step of the seeds' full-softmax objective: feeds `center` forward, takes the
+    /// summed cross-entropy E = −Σ log softmax(u)_ctx over the given `contexts` (all 2c
+    /// positions share p', so they share one distribution), back-propagates into p' and the
+    /// center word's row of p, and updates both with learning rate `alpha`. Returns E before
+    /// the step (nats). This is the update [`Objective::Softmax`] training applies to every
+    /// center word; it is public for teaching and for checking the gradient.
+    ///
+    /// # Errors
+    /// [`Error::IndexOutOfRange`] for an index ≥ V; [`Error::InvalidConfig`] for an empty
+    /// context list or a non-finite or non-positive `alpha`; [`Error::Diverged`] if the loss
+    /// is not finite (the model is then left unchanged).
+    pub fn softmax_step(
+        &self,
+        model: &mut SkipGramModel,
+        center: usize,
+        contexts: &[usize],
+        alpha: f32,
+    ) -> Result<f64> {
+        let v = model.vocab_size();
+        let n = model.dim();
+        if let Some(&bad) = contexts.iter().chain([&center]).find(|&&i| i >= v) {
+            return Err(Error::IndexOutOfRange { index: bad, len: v });
+        }
+        if contexts.is_empty() {
+            return Err(Error::InvalidConfig("softmax_step needs at least one context word".into()));
+        }
+        if !(alpha > 0.0 && alpha.is_finite()) {
+            return Err(Error::InvalidConfig(format!("alpha must be finite and > 0, got {alpha}")));
+        }
+        let (_, input, output, _) = model.parts_mut();
+        let (si, so) = (SharedMatrix::from_array(input), SharedMatrix::from_array(output));
+        let mut sc = Scratch {
+            a: vec![0.0; n],
+            b: vec![0.0; v * n],
+            g: vec![0.0; v],
+            da: vec![0.0; n],
+            db: vec![0.0; v * n],
+            ctx: contexts.iter().map(|&c| c as u32).collect(),
+            out: Vec::new(),
+            labels: Vec::new(),
+        };
+        let loss = softmax_update(self.isa, &si, &so, center as u32, alpha, &mut sc)
+            .ok_or(Error::Diverged { epoch: model.epochs_trained(), words: 0 })?;
+        let (_, input, output, _) = model.parts_mut();
+        *input = si.to_array();
+        *output = so.to_array();
+        Ok(loss)
+    }
+}
+
+/// Per-thread counters, published every 10,000 words for progress reports.
+#[derive(Default)]
+struct WorkerStats {
+    loss_bits: AtomicU64,
+    pairs: AtomicU64,
+}
+
+impl WorkerStats {
+    fn reset(&self) {
+        self.loss_bits.store(0f64.to_bits(), Relaxed);
+        self.pairs.store(0, Relaxed);
+    }
+}
+
+/// Everything the worker threads share for one training call.
+struct Job<'a> {
+    cfg: &'a TrainConfig,
+    isa: Isa,
+    corpus: &'a Corpus,
+    vocab: &'a Vocabulary,
+    input: SharedMatrix,
+    /// Word output vectors (p'ᵀ), or Huffman inner-node vectors for hierarchical softmax.
+    output: SharedMatrix,
+    huffman: Option<HuffmanTree>,
+    negatives: Option<NegativeSampler>,
+    subsampler: Subsampler,
+    sigmoid: SigmoidTable,
+    words_per_epoch: u64,
+    /// Words processed since the schedule's start (all threads).
+    words_done: AtomicU64,
+    /// Set when a worker detects divergence, so the others stop early.
+    stop: AtomicBool,
+    stats: Vec<WorkerStats>,
+}
+
+/// Words a worker processes between publishing its counters and refreshing α.
+const REFRESH_WORDS: u64 = 10_000;
+
+/// One worker's scratch buffers, allocated once per epoch.
+struct Scratch {
+    a: Vec<f32>,
+    b: Vec<f32>,
+    g: Vec<f32>,
+    da: Vec<f32>,
+    db: Vec<f32>,
+    ctx: Vec<u32>,
+    out: Vec<u32>,
+    labels: Vec<f32>,
+}
+
+impl Job<'_> {
+    fn alpha(&self) -> f32 {
+        let cfg = self.cfg;
+        let total = (cfg.epochs as u64 * self.words_per_epoch) as f64 + 1.0;
+        let frac = 1.0 - self.words_done.load(Relaxed) as f64 / total;
+        (cfg.alpha as f64 * frac.max(cfg.min_alpha_fraction as f64)) as f32
+    }
+
+    fn loss(&self) -> (f64, u64) {
+        let mut loss = 0.0;
+        let mut pairs = 0;
+        for s in &self.stats {
+            loss += f64::from_bits(s.loss_bits.load(Relaxed));
+            pairs += s.pairs.load(Relaxed);
+        }
+        (if pairs > 0 { loss / pairs as f64 } else { 0.0 }, pairs)
+    }
+
+    fn progress(&self, epoch: usize, epochs: usize, start: Instant, words0: u64) -> Progress {
+        let words = self.words_done.load(Relaxed);
+        let elapsed = start.elapsed();
+        Progress {
+            epoch,
+            epochs,
+            words,
+            total_words: self.cfg.epochs as u64 * self.words_per_epoch,
+            alpha: self.alpha(),
+            loss: self.loss().0,
+            words_per_sec: (words - words0) as f64 / elapsed.as_secs_f64().max(1e-9),
+            elapsed,
+        }
+    }
+
+    fn scratch(&self) -> Scratch {
+        let n = self.cfg.dim;
+        let m = 2 * self.cfg.window;
+        let (a_rows, o) = match self.cfg.objective {
+            Objective::Softmax => (1, self.vocab.len()),
+            Objective::NegativeSampling => (m, self.cfg.negative + 1),
+            Objective::HierarchicalSoftmax => {
+                let h = self.huffman.as_ref().expect("tree built for HS");
+                (m, (0..h.len()).map(|w| h.code(w).len()).max().unwrap_or(1))
+            }
+        };
+        Scratch {
+            a: vec![0.0; a_rows * n],
+            b: vec![0.0; o * n],
+            g: vec![0.0; a_rows * o],
+            da: vec![0.0; a_rows * n],
+            db: vec![0.0; o * n],
+            ctx: Vec::with_capacity(m),
+            out: Vec::with_capacity(o),
+            labels: Vec::with_capacity(o),
+        }
+    }
+
+    fn worker(&self, thread: usize, epoch: usize) -> Result<()> {
+        let cfg = self.cfg;
+        // One independent stream per (seed, thread, epoch): resumable and reproducible.
+        let mut rng = SmallRng::seed_from_u64(
+            cfg.seed
+                ^ (thread as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                ^ (epoch as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
+        );
+        let mut scratch = self.scratch();
+        let mut sentence: Vec<u32> = Vec::with_capacity(cfg.max_sentence_len);
+        let mut pending_words = 0u64;
+        let mut alpha = self.alpha();
+        let (mut loss, mut pairs) = (0.0f64, 0u64);
+        let mut diverged = false;
+        let stats = &self.stats[thread];
+        self.corpus.scan_part(thread, cfg.threads, |token, line_start| {
+            if line_start && !sentence.is_empty() {
+                let ok = self.train_sentence(&sentence, &mut rng, alpha, &mut scratch, &mut loss, &mut pairs);
+                sentence.clear();
+                if !ok {
+                    diverged = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            let Some(id) = self.vocab.index_bytes(token.as_bytes()) else {
+                return ControlFlow::Continue(());
+            };
+            pending_words += 1;
+            if pending_words == REFRESH_WORDS {
+                self.words_done.fetch_add(pending_words, Relaxed);
+                pending_words = 0;
+                alpha = self.alpha();
+                stats.loss_bits.store(loss.to_bits(), Relaxed);
+                stats.pairs.store(pairs, Relaxed);
+                if self.stop.load(Relaxed) {
+                    return ControlFlow::Break(());
+                }
+            }
+            if self.subsampler.keep(id as usize, &mut rng) {
+                sentence.push(id);
+                if sentence.len() >= cfg.max_sentence_len {
+                    let ok = self.train_sentence(&sentence, &mut rng, alpha, &mut scratch, &mut loss, &mut pairs);
+                    sentence.clear();
+                    if !ok {
+                        diverged = true;
+                        return ControlFlow::Break(());
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        })?;
+        if !diverged
+            && !sentence.is_empty()
+            && !self.train_sentence(&sentence, &mut rng, alpha, &mut scratch, &mut loss, &mut pairs)
+        {
+            diverged = true;
+        }
+        self.words_done.fetch_add(pending_words, Relaxed);
+        stats.loss_bits.store(loss.to_bits(), Relaxed);
+        stats.pairs.store(pairs, Relaxed);
+        if diverged {
+            self.stop.store(true, Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Trains on one sentence of word ids; `false` if the loss became non-finite.
+    fn train_sentence(
+        &self,
+        s: &[u32],
+        rng: &mut SmallRng,
+        alpha: f32,
+        sc: &mut Scratch,
+        loss: &mut f64,
+        pairs: &mut u64,
+    ) -> bool {
+        let window = self.cfg.window;
+        for (pos, &center) in s.iter().enumerate() {
+            // Dynamic window: b uniform in 1..=window (word2vec.c: window − rand % window).
+            let b = window - rng.random_range(0..window);
+            let lo = pos.saturating_sub(b);
+            let hi = (pos + b + 1).min(s.len());
+            sc.ctx.clear();
+            sc.ctx.extend_from_slice(&s[lo..pos]);
+            sc.ctx.extend_from_slice(&s[pos + 1..hi]);
+            if sc.ctx.is_empty() {
+                continue;
+            }
+            let l = match self.cfg.objective {
+                Objective::Softmax => {
+                    softmax_update(self.isa, &self.input, &self.output, center, alpha, sc)
+                }
+                Objective::NegativeSampling => {
+                    let ns = self.negatives.as_ref().expect("sampler built for NS");
+                    sc.out.clear();
+                    sc.labels.clear();
+                    sc.out.push(center);
+                    sc.labels.push(1.0);
+                    for _ in 0..self.cfg.negative {
+                        let w = ns.sample(rng) as u32;
+                        if w != center {
+                            sc.out.push(w);
+                            sc.labels.push(0.0);
+                        }
+                    }
+                    self.binary_step(alpha, sc)
+                }
+                Objective::HierarchicalSoftmax => {
+                    let h = self.huffman.as_ref().expect("tree built for HS");
+                    sc.out.clear();
+                    sc.labels.clear();
+                    sc.out.extend_from_slice(h.points(center as usize));
+                    sc.labels
+                        .extend(h.code(center as usize).iter().map(|&c| 1.0 - c as f32));
+                    self.binary_step(alpha, sc)
+                }
+            };
+            match l {
+                Some(l) => {
+                    *loss += l;
+                    *pairs += sc.ctx.len() as u64;
+                }
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// One batched update: context rows of p (A) against the output rows `sc.out` (B).
+    fn binary_step(&self, alpha: f32, sc: &mut Scratch) -> Option<f64> {
+        let n = self.cfg.dim;
+        let (m, o) = (sc.ctx.len(), sc.out.len());
+        for (i, &w) in sc.ctx.iter().enumerate() {
+            self.input.read_row(w as usize, &mut sc.a[i * n..]);
+        }
+        for (j, &w) in sc.out.iter().enumerate() {
+            self.output.read_row(w as usize, &mut sc.b[j * n..]);
+        }
+        self.isa.scores(&sc.a, &sc.b, &mut sc.g, m, o, n);
+        let loss = self
+            .sigmoid
+            .binary_coefficients(&mut sc.g[..m * o], &sc.labels, alpha)?;
+        self.isa
+            .backprop(&sc.g, &sc.a, &sc.b, &mut sc.da, &mut sc.db, m, o, n);
+        for (i, &w) in sc.ctx.iter().enumerate() {
+            self.input.add_to_row(w as usize, &sc.da[i * n..(i + 1) * n]);
+        }
+        for (j, &w) in sc.out.iter().enumerate() {
+            self.output.add_to_row(w as usize, &sc.db[j * n..(j + 1) * n]);
+        }
+        Some(loss)
+    }
+}
+
+/// The seeds' full softmax: forward the center word once, one distribution for all its
+/// context positions (`sc.ctx`), back-propagate the summed cross-entropy into p' and p.
+fn softmax_update(
+    isa: Isa,
+    input: &SharedMatrix,
+    output: &SharedMatrix,
+    center: u32,
+    alpha: f32,
+    sc: &mut Scratch,
+) -> Option<f64> {
+    let n = sc.a.len();
+    let v = sc.g.len();
+    input.read_row(center as usize, &mut sc.a);
+    for j in 0..v {
+        output.read_row(j, &mut sc.b[j * n..]);
+    }
+    isa.scores(&sc.a, &sc.b, &mut sc.g, 1, v, n);
+    let loss = softmax_coefficients(&mut sc.g, &sc.ctx, alpha)?;
+    isa.backprop(&sc.g, &sc.a, &sc.b, &mut sc.da, &mut sc.db, 1, v, n);
+    input.add_to_row(center as usize, &sc.da);
+    for j in 0..v {
+        output.add_to_row(j, &sc.db[j * n..(j + 1) * n]);
+    }
+    Some(loss)
+}

@@ -1,0 +1,169 @@
+//! Subsampling of frequent words and the negative-sampling noise distribution.
+
+use rand::Rng;
+use rand_distr::{weighted::WeightedAliasIndex, Distribution};
+
+use crate::error::{Error, Result};
+
+/// Keep probabilities for subsampling frequent words (Mikolov et al. 2013, section 2.3, in
+/// the form word2vec.c implements).
+///
+/// A token of a word with relative frequency f = count / total is kept with probability
+/// min(1, √(t/f) + t/f), where t is the `sample` threshold (word2vec.c `-sample`; 1e-3 there
+/// by default, 1e-4 to 1e-5 for large corpora). `sample = 0` keeps every token.
+#[derive(Clone, Debug)]
+pub struct Subsampler {
+    keep: Vec<f32>,
+}
+
+impl Subsampler {
+    /// Keep probabilities for words with these `counts`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if `sample` is negative or not finite.
+    pub fn new(counts: &[u64], sample: f64) -> Result<Self> {
+        if !(sample >= 0.0 && sample.is_finite()) {
+            return Err(Error::InvalidConfig(format!(
+                "sample must be a finite number ≥ 0, got {sample}"
+            )));
+        }
+        let total: u64 = counts.iter().sum();
+        let keep = counts
+            .iter()
+            .map(|&c| {
+                if sample == 0.0 || c == 0 {
+                    return 1.0;
+                }
+                let ratio = sample * total as f64 / c as f64; // t/f
+                (ratio.sqrt() + ratio).min(1.0) as f32
+            })
+            .collect();
+        Ok(Subsampler { keep })
+    }
+
+    /// The probability that a token of word `w` is kept.
+    pub fn keep_probability(&self, w: usize) -> f32 {
+        self.keep[w]
+    }
+
+    /// Draws whether to keep one token of word `w`.
+    #[inline]
+    pub fn keep<R: Rng + ?Sized>(&self, w: usize, rng: &mut R) -> bool {
+        let p = self.keep[w];
+        p >= 1.0 || rng.random::<f32>() < p
+    }
+}
+
+/// Draws negative samples from the unigram distribution raised to a power
+/// (Mikolov et al. 2013, section 2.2: P(w) ∝ count(w)^0.75), in O(1) per draw with Walker's
+/// alias method (`rand_distr`'s `WeightedAliasIndex`) instead of word2vec.c's 10⁸-entry table.
+#[derive(Clone, Debug)]
+pub struct NegativeSampler {
+    alias: WeightedAliasIndex<f64>,
+    probs: Vec<f64>,
+}
+
+impl NegativeSampler {
+    /// The noise distribution count^exponent, normalised.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if the counts are all zero, or the exponent is not finite.
+    pub fn new(counts: &[u64], exponent: f64) -> Result<Self> {
+        if !exponent.is_finite() {
+            return Err(Error::InvalidConfig(format!(
+                "the negative-sampling exponent must be finite, got {exponent}"
+            )));
+        }
+        let weights: Vec<f64> = counts
+            .iter()
+            .map(|&c| if c == 0 { 0.0 } else { (c as f64).powf(exponent) })
+            .collect();
+        let sum: f64 = weights.iter().sum();
+        if !(sum > 0.0 && sum.is_finite()) {
+            return Err(Error::InvalidConfig(
+                "negative sampling needs at least one word with a positive count".into(),
+            ));
+        }
+        let probs = weights.iter().map(|w| w / sum).collect();
+        let alias = WeightedAliasIndex::new(weights)
+            .map_err(|e| Error::InvalidConfig(format!("negative-sampling weights: {e}")))?;
+        Ok(NegativeSampler { alias, probs })
+    }
+
+    /// The probability of drawing word `w`.
+    pub fn probability(&self, w: usize) -> f64 {
+        self.probs[w]
+    }
+
+    /// Draws one word index.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
+        self.alias.sample(rng)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{rngs::SmallRng, SeedableRng};
+
+    #[test]
+    fn keep_probability_formula() {
+        let counts = [1_000_000u64, 10_000, 100, 1];
+        let total = counts.iter().sum::<u64>() as f64;
+        let s = Subsampler::new(&counts, 1e-4).unwrap();
+        for (w, &c) in counts.iter().enumerate() {
+            let f = c as f64 / total;
+            let want = ((1e-4 / f).sqrt() + 1e-4 / f).min(1.0);
+            assert!((s.keep_probability(w) as f64 - want).abs() < 1e-6);
+        }
+        assert!(s.keep_probability(0) < 0.02);
+        assert_eq!(s.keep_probability(3), 1.0);
+        let none = Subsampler::new(&counts, 0.0).unwrap();
+        assert_eq!(none.keep_probability(0), 1.0);
+        assert!(Subsampler::new(&counts, -1.0).is_err());
+        assert!(Subsampler::new(&counts, f64::NAN).is_err());
+    }
+
+    #[test]
+    fn keep_frequencies_match_probabilities() {
+        let counts = [1_000_000u64, 30_000, 1000];
+        let s = Subsampler::new(&counts, 1e-3).unwrap();
+        let mut rng = SmallRng::seed_from_u64(11);
+        let n = 200_000;
+        for w in 0..3 {
+            let kept = (0..n).filter(|_| s.keep(w, &mut rng)).count() as f64 / n as f64;
+            let p = s.keep_probability(w) as f64;
+            // 5 standard deviations of a binomial proportion.
+            let sd = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((kept - p).abs() <= 5.0 * sd + 1e-9, "w={w}: {kept} vs {p}");
+        }
+    }
+
+    #[test]
+    fn negative_distribution_is_unigram_to_the_075() {
+        let counts = [1000u64, 100, 10, 1, 0];
+        let ns = NegativeSampler::new(&counts, 0.75).unwrap();
+        let z: f64 = counts.iter().map(|&c| (c as f64).powf(0.75)).sum();
+        for (w, &c) in counts.iter().enumerate() {
+            assert!((ns.probability(w) - (c as f64).powf(0.75) / z).abs() < 1e-12);
+        }
+        // Chi-square goodness of fit on 400k draws.
+        let mut rng = SmallRng::seed_from_u64(5);
+        let n = 400_000;
+        let mut seen = [0u64; 5];
+        for _ in 0..n {
+            seen[ns.sample(&mut rng)] += 1;
+        }
+        assert_eq!(seen[4], 0, "a word with count 0 is never drawn");
+        let chi2: f64 = (0..4)
+            .map(|w| {
+                let e = ns.probability(w) * n as f64;
+                (seen[w] as f64 - e).powi(2) / e
+            })
+            .sum();
+        // 3 degrees of freedom: P(χ² > 16.27) = 0.001.
+        assert!(chi2 < 16.27, "chi2 = {chi2}, seen = {seen:?}");
+        assert!(NegativeSampler::new(&[0, 0], 0.75).is_err());
+    }
+}

@@ -1,0 +1,318 @@
+//! The vocabulary: the deduplicated, ordered list of word types the net knows.
+//!
+//! In the seeds' words, "a vocabulary (v) is a deduplicated, ordered list of all the distinct
+//! words in our corpus"; a word's position in that list is its index, the position of the 1 in
+//! its [`OneHot`](crate::OneHot) vector and the row of p that is its embedding.
+
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+
+/// An ordered list of word types with their corpus counts and a word → index map.
+///
+/// Built either from tokens ([`Vocabulary::from_tokens`], [`VocabularyBuilder`]), sorted by
+/// descending count with ties broken by the word's byte order so the result is deterministic,
+/// or from an explicit ordered list ([`Vocabulary::from_words`]) that keeps the given order.
+///
+/// ```
+/// use skipgram::Vocabulary;
+/// let v = Vocabulary::from_words(["duct", "tape", "work", "anywher", "magic", "worship"])?;
+/// assert_eq!(v.len(), 6);
+/// assert_eq!(v.index("tape"), Some(1));
+/// assert_eq!(v.word(0), Some("duct"));
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vocabulary {
+    words: Vec<String>,
+    counts: Vec<u64>,
+    index: FxHashMap<String, u32>,
+}
+
+impl Vocabulary {
+    /// A vocabulary that keeps the given order (index = position), each word with count 1.
+    ///
+    /// # Errors
+    /// [`Error::EmptyVocabulary`] for an empty list, [`Error::DuplicateWord`] if a word repeats.
+    pub fn from_words<I, S>(words: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::from_counts(words.into_iter().map(|w| (w.into(), 1)))
+    }
+
+    /// A vocabulary that keeps the given order, with the given counts (as read back from a
+    /// checkpoint or a word2vec vocabulary file).
+    ///
+    /// # Errors
+    /// [`Error::EmptyVocabulary`] for an empty list, [`Error::DuplicateWord`] if a word repeats.
+    pub fn from_counts<I, S>(entries: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (S, u64)>,
+        S: Into<String>,
+    {
+        let mut words = Vec::new();
+        let mut counts = Vec::new();
+        let mut index = FxHashMap::default();
+        for (w, c) in entries {
+            let w: String = w.into();
+            if index.insert(w.clone(), words.len() as u32).is_some() {
+                return Err(Error::DuplicateWord(w));
+            }
+            words.push(w);
+            counts.push(c);
+        }
+        if words.is_empty() {
+            return Err(Error::EmptyVocabulary {
+                min_count: 0,
+                types: 0,
+            });
+        }
+        if words.len() > u32::MAX as usize {
+            return Err(Error::InvalidConfig(
+                "a vocabulary holds at most 2^32 - 1 types".into(),
+            ));
+        }
+        Ok(Vocabulary {
+            words,
+            counts,
+            index,
+        })
+    }
+
+    /// Counts the tokens and keeps the types that occur at least `min_count` times, most
+    /// frequent first (ties: byte order of the word).
+    ///
+    /// # Errors
+    /// [`Error::EmptyCorpus`] if there are no tokens, [`Error::EmptyVocabulary`] if no type
+    /// reaches `min_count`.
+    pub fn from_tokens<I, S>(tokens: I, min_count: u64) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut b = VocabularyBuilder::new().min_count(min_count);
+        for t in tokens {
+            b.add(t.as_ref());
+        }
+        b.build()
+    }
+
+    /// A builder that counts tokens one at a time.
+    pub fn builder() -> VocabularyBuilder {
+        VocabularyBuilder::new()
+    }
+
+    /// The number of word types V.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Always `false`: a vocabulary cannot be built empty. Present for API convention.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The index of `word` (its one-hot position and its row of p), if known.
+    pub fn index(&self, word: &str) -> Option<usize> {
+        self.index.get(word).map(|&i| i as usize)
+    }
+
+    /// The index of `word`, or [`Error::UnknownWords`] naming it.
+    ///
+    /// # Errors
+    /// [`Error::UnknownWords`] if the word is not in the vocabulary.
+    pub fn try_index(&self, word: &str) -> Result<usize> {
+        self.index(word)
+            .ok_or_else(|| Error::UnknownWords(vec![word.to_string()]))
+    }
+
+    /// Looks up a token given as raw bytes (the corpus reader's hot path).
+    pub(crate) fn index_bytes(&self, token: &[u8]) -> Option<u32> {
+        // Tokens that are not UTF-8 cannot be vocabulary words (words are `String`s).
+        let s = std::str::from_utf8(token).ok()?;
+        self.index.get(s).copied()
+    }
+
+    /// The word at `index`, if `index < len()`.
+    pub fn word(&self, index: usize) -> Option<&str> {
+        self.words.get(index).map(String::as_str)
+    }
+
+    /// The corpus count of the word at `index` (1 for [`from_words`](Self::from_words)).
+    pub fn count(&self, index: usize) -> Option<u64> {
+        self.counts.get(index).copied()
+    }
+
+    /// All words in index order.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
+    /// All counts in index order.
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// Sum of all counts: the number of in-vocabulary tokens in one pass over the corpus.
+    pub fn total_count(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// Word and count pairs in index order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, u64)> + '_ {
+        self.words
+            .iter()
+            .zip(&self.counts)
+            .map(|(w, &c)| (w.as_str(), c))
+    }
+}
+
+/// Counts tokens, then builds a [`Vocabulary`] with `min_count` and an optional maximum size.
+///
+/// ```
+/// use skipgram::Vocabulary;
+/// let mut b = Vocabulary::builder().min_count(2);
+/// for t in "a b a c b a".split_whitespace() {
+///     b.add(t);
+/// }
+/// let v = b.build()?;
+/// assert_eq!(v.words(), ["a", "b"]);
+/// assert_eq!(v.counts(), [3, 2]);
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct VocabularyBuilder {
+    counts: FxHashMap<String, u64>,
+    tokens: u64,
+    min_count: u64,
+    max_size: Option<usize>,
+}
+
+impl VocabularyBuilder {
+    /// An empty builder with `min_count` 1 and no maximum size.
+    pub fn new() -> Self {
+        VocabularyBuilder {
+            min_count: 1,
+            ..Default::default()
+        }
+    }
+
+    /// Keep only types seen at least `min_count` times (word2vec.c `-min-count`, default 5
+    /// there; 1 here).
+    pub fn min_count(mut self, min_count: u64) -> Self {
+        self.min_count = min_count;
+        self
+    }
+
+    /// Keep at most the `max_size` most frequent types.
+    pub fn max_size(mut self, max_size: usize) -> Self {
+        self.max_size = Some(max_size);
+        self
+    }
+
+    /// Counts one token.
+    pub fn add(&mut self, token: &str) {
+        self.tokens += 1;
+        if let Some(c) = self.counts.get_mut(token) {
+            *c += 1;
+        } else {
+            self.counts.insert(token.to_string(), 1);
+        }
+    }
+
+    /// Tokens counted so far.
+    pub fn token_count(&self) -> u64 {
+        self.tokens
+    }
+
+    /// Sorts by descending count (ties by byte order), applies `min_count` and `max_size`.
+    ///
+    /// # Errors
+    /// [`Error::EmptyCorpus`] if no token was added; [`Error::EmptyVocabulary`] if no type
+    /// reaches `min_count` (or `max_size` is 0).
+    pub fn build(self) -> Result<Vocabulary> {
+        if self.tokens == 0 {
+            return Err(Error::EmptyCorpus);
+        }
+        let types = self.counts.len();
+        let mut entries: Vec<(String, u64)> = self
+            .counts
+            .into_iter()
+            .filter(|&(_, c)| c >= self.min_count)
+            .collect();
+        entries.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        if let Some(m) = self.max_size {
+            entries.truncate(m);
+        }
+        if entries.is_empty() {
+            return Err(Error::EmptyVocabulary {
+                min_count: self.min_count,
+                types,
+            });
+        }
+        Vocabulary::from_counts(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_by_count_then_word() {
+        let v = Vocabulary::from_tokens("b a c a b a d".split(' '), 1).unwrap();
+        assert_eq!(v.words(), ["a", "b", "c", "d"]);
+        assert_eq!(v.counts(), [3, 2, 1, 1]);
+        assert_eq!(v.total_count(), 7);
+    }
+
+    #[test]
+    fn min_count_and_max_size() {
+        let mut b = Vocabulary::builder().min_count(2).max_size(1);
+        for t in "x y y z z z".split(' ') {
+            b.add(t);
+        }
+        let v = b.build().unwrap();
+        assert_eq!(v.words(), ["z"]);
+    }
+
+    #[test]
+    fn errors() {
+        assert!(matches!(
+            Vocabulary::from_tokens(Vec::<&str>::new(), 1),
+            Err(Error::EmptyCorpus)
+        ));
+        assert!(matches!(
+            Vocabulary::from_tokens(["a", "b"], 2),
+            Err(Error::EmptyVocabulary {
+                min_count: 2,
+                types: 2
+            })
+        ));
+        assert!(matches!(
+            Vocabulary::from_words(["a", "b", "a"]),
+            Err(Error::DuplicateWord(w)) if w == "a"
+        ));
+        assert!(matches!(
+            Vocabulary::from_words(Vec::<String>::new()),
+            Err(Error::EmptyVocabulary { .. })
+        ));
+        let v = Vocabulary::from_words(["a"]).unwrap();
+        let e = v.try_index("zebra").unwrap_err();
+        assert_eq!(e.to_string(), "unknown word: zebra");
+    }
+
+    #[test]
+    fn keeps_explicit_order() {
+        let v = Vocabulary::from_words(["z", "a", "m"]).unwrap();
+        for (i, w) in ["z", "a", "m"].iter().enumerate() {
+            assert_eq!(v.index(w), Some(i));
+            assert_eq!(v.word(i), Some(*w));
+        }
+        assert_eq!(v.word(3), None);
+        assert_eq!(v.index_bytes(b"a"), Some(1));
+        assert_eq!(v.index_bytes(&[0xff]), None);
+    }
+}

@@ -1,0 +1,43 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use ndarray::ArrayView1;
+
+/// The first `bytes` bytes (cut at a space) of the examples' default corpus: real English
+/// Wikipedia text (CC BY-SA 3.0, see examples/data/README.md).
+pub fn real_text(bytes: usize) -> String {
+    let all = include_str!("../../examples/data/enwiki-2015-text8style-4M.txt");
+    let cut = all[..bytes.min(all.len())].rfind(' ').unwrap_or(0);
+    all[..cut].to_string()
+}
+
+/// Cosine similarity in f64.
+pub fn cosine(a: ArrayView1<f32>, b: ArrayView1<f32>) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+    let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    dot / (na * nb)
+}
+
+/// A synthetic corpus with two "topics": animal words occur only among animal words and
+/// vehicle words only among vehicle words, in random order (fixed LCG seed), one sentence a
+/// line.
+pub fn two_topic_corpus(sentences: usize) -> String {
+    let animals = ["cat", "dog", "horse", "cow", "sheep", "goat"];
+    let vehicles = ["car", "bus", "truck", "train", "plane", "boat"];
+    let mut state = 12345u64;
+    let mut next = |n: usize| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 33) as usize) % n
+    };
+    let mut out = String::new();
+    for s in 0..sentences {
+        let group = if s % 2 == 0 { &animals } else { &vehicles };
+        for _ in 0..12 {
+            out.push_str(group[next(group.len())]);
+            out.push(' ');
+        }
+        out.push('\n');
+    }
+    out
+}

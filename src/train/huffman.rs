@@ -134,8 +134,10 @@ mod tests {
         }
         // Expected code length matches the Huffman optimum computed by merging weights.
         let total: u64 = counts.iter().sum();
-        let avg: f64 =
-            (0..v).map(|w| counts[w] as f64 * t.code(w).len() as f64).sum::<f64>() / total as f64;
+        let avg: f64 = (0..v)
+            .map(|w| counts[w] as f64 * t.code(w).len() as f64)
+            .sum::<f64>()
+            / total as f64;
         let mut heap: Vec<u64> = counts.to_vec();
         let mut cost = 0u64;
         while heap.len() > 1 {

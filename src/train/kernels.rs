@@ -9,7 +9,7 @@
 //! ```text
 //! G  = A · Bᵀ          (M×O scores)                       — scores()
 //! C  = objective(G)    (coefficients α·(label − σ(G)), or α·(y − softmax))
-//! ΔA = C · B,  ΔB = Cᵀ · A                                — backprop()
+//! A += C·B,  B += Cᵀ·A  (both from the old values)     — update()
 //! ```
 //!
 //! Every function dispatches once on [`Isa`], so the inner loops are compiled with AVX2 and
@@ -76,30 +76,29 @@ impl Isa {
         }
     }
 
-    /// ΔA = C·B (M×N) and ΔB = Cᵀ·A (O×N), overwriting `da` and `db`.
+    /// The SGD step in place: A ← A + C·B and B ← B + Cᵀ·A (both from the old values),
+    /// for C of M×O; `db` (≥ O×N) is scratch space.
     ///
     /// # Panics
     /// If a slice is shorter than its shape says.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn backprop(
+    pub fn update(
         self,
         c: &[f32],
-        a: &[f32],
-        b: &[f32],
-        da: &mut [f32],
+        a: &mut [f32],
+        b: &mut [f32],
         db: &mut [f32],
         m: usize,
         o: usize,
         n: usize,
     ) {
-        assert!(a.len() >= m * n && b.len() >= o * n && c.len() >= m * o);
-        assert!(da.len() >= m * n && db.len() >= o * n);
+        assert!(a.len() >= m * n && b.len() >= o * n && c.len() >= m * o && db.len() >= o * n);
         match self {
-            Isa::Portable => portable::backprop(c, a, b, da, db, m, o, n),
+            Isa::Portable => portable::update(c, a, b, db, m, o, n),
             // SAFETY: CPU support as in `dot`; lengths checked above.
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => unsafe { avx2::backprop(c, a, b, da, db, m, o, n) },
+            Isa::Avx2Fma => unsafe { avx2::update(c, a, b, db, m, o, n) },
         }
     }
 }
@@ -119,23 +118,33 @@ macro_rules! block_products {
 
         $(#[$attr])*
         #[allow(clippy::too_many_arguments)]
-        pub(super) fn backprop(
-            c: &[f32], a: &[f32], b: &[f32], da: &mut [f32], db: &mut [f32],
+        pub(super) fn update(
+            c: &[f32], a: &mut [f32], b: &mut [f32], db: &mut [f32],
             m: usize, o: usize, n: usize,
         ) {
-            da[..m * n].fill(0.0);
-            db[..o * n].fill(0.0);
+            // ΔB = Cᵀ·A from the old A, then A += C·B from the old B, then B += ΔB.
+            let db = &mut db[..o * n];
+            db.fill(0.0);
             for i in 0..m {
-                let ci = &c[i * o..(i + 1) * o];
                 let ai = &a[i * n..(i + 1) * n];
-                let dai = &mut da[i * n..(i + 1) * n];
                 for j in 0..o {
-                    let cij = ci[j];
+                    let cij = c[i * o + j];
                     if cij != 0.0 {
-                        axpy(cij, &b[j * n..(j + 1) * n], dai);
                         axpy(cij, ai, &mut db[j * n..(j + 1) * n]);
                     }
                 }
+            }
+            for i in 0..m {
+                let ai = &mut a[i * n..(i + 1) * n];
+                for j in 0..o {
+                    let cij = c[i * o + j];
+                    if cij != 0.0 {
+                        axpy(cij, &b[j * n..(j + 1) * n], ai);
+                    }
+                }
+            }
+            for (bj, dbj) in b[..o * n].iter_mut().zip(db.iter()) {
+                *bj += *dbj;
             }
         }
     };
@@ -210,10 +219,7 @@ mod avx2 {
             acc[0] = _mm256_fmadd_ps(x, y, acc[0]);
             i += 8;
         }
-        let sum = _mm256_add_ps(
-            _mm256_add_ps(acc[0], acc[1]),
-            _mm256_add_ps(acc[2], acc[3]),
-        );
+        let sum = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
         let mut s = hsum(sum);
         while i < n {
             s += a[i] * b[i];
@@ -245,7 +251,148 @@ mod avx2 {
         }
     }
 
-    block_products!(#[target_feature(enable = "avx2,fma")]);
+    /// Rows (of A or B) held in registers by the blocked `update`; larger blocks (long
+    /// Huffman paths, full softmax) take the axpy loop.
+    const MAX_BLOCK: usize = 24;
+
+    /// G = A·Bᵀ in 2×4 register blocks: each loaded chunk of A and B serves several dot
+    /// products (6 loads per 8 FMAs instead of 2 per FMA).
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn scores(a: &[f32], b: &[f32], g: &mut [f32], m: usize, o: usize, n: usize) {
+        let mut i = 0;
+        while i < m {
+            let rows = if i + 2 <= m { 2 } else { 1 };
+            let mut j = 0;
+            while j < o {
+                if j + 4 <= o {
+                    if rows == 2 {
+                        block::<2, 4>(a, b, g, i, j, o, n);
+                    } else {
+                        block::<1, 4>(a, b, g, i, j, o, n);
+                    }
+                    j += 4;
+                } else {
+                    for r in i..i + rows {
+                        g[r * o + j] = dot(&a[r * n..(r + 1) * n], &b[j * n..(j + 1) * n]);
+                    }
+                    j += 1;
+                }
+            }
+            i += rows;
+        }
+    }
+
+    /// One R×C block of G, R ≤ 2 rows of A against C ≤ 4 rows of B.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn block<const R: usize, const C: usize>(
+        a: &[f32],
+        b: &[f32],
+        g: &mut [f32],
+        i: usize,
+        j: usize,
+        o: usize,
+        n: usize,
+    ) {
+        // Bounds: rows i..i+R of A and j..j+C of B, each n long, lie inside the slices
+        // (the caller checked a.len() ≥ m·n, b.len() ≥ o·n, i + R ≤ m, j + C ≤ o).
+        assert!((i + R) * n <= a.len() && (j + C) * n <= b.len());
+        let mut acc = [[_mm256_setzero_ps(); C]; R];
+        let mut k = 0;
+        while k + 8 <= n {
+            let mut bv = [_mm256_setzero_ps(); C];
+            for (c, v) in bv.iter_mut().enumerate() {
+                // SAFETY: (j + c)·n + k + 8 ≤ (j + C)·n ≤ b.len(), asserted above.
+                *v = unsafe { _mm256_loadu_ps(b.as_ptr().add((j + c) * n + k)) };
+            }
+            for (r, acc_r) in acc.iter_mut().enumerate() {
+                // SAFETY: (i + r)·n + k + 8 ≤ (i + R)·n ≤ a.len(), asserted above.
+                let av = unsafe { _mm256_loadu_ps(a.as_ptr().add((i + r) * n + k)) };
+                for c in 0..C {
+                    acc_r[c] = _mm256_fmadd_ps(av, bv[c], acc_r[c]);
+                }
+            }
+            k += 8;
+        }
+        for r in 0..R {
+            for c in 0..C {
+                let mut s = hsum(acc[r][c]);
+                for t in k..n {
+                    s += a[(i + r) * n + t] * b[(j + c) * n + t];
+                }
+                g[(i + r) * o + j + c] = s;
+            }
+        }
+    }
+
+    /// A ← A + C·B and B ← B + Cᵀ·A, eight columns at a time: column chunk k of the new A
+    /// and B depends only on chunk k of the old ones, so each chunk of every row is loaded
+    /// once, updated in registers and stored once.
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn update(
+        c: &[f32],
+        a: &mut [f32],
+        b: &mut [f32],
+        db: &mut [f32],
+        m: usize,
+        o: usize,
+        n: usize,
+    ) {
+        if m > MAX_BLOCK || o > MAX_BLOCK {
+            return update_axpy(c, a, b, db, m, o, n);
+        }
+        assert!(a.len() >= m * n && b.len() >= o * n && c.len() >= m * o);
+        let mut ta = [_mm256_setzero_ps(); MAX_BLOCK];
+        let mut tb = [_mm256_setzero_ps(); MAX_BLOCK];
+        let (pa, pb) = (a.as_mut_ptr(), b.as_mut_ptr());
+        let mut k = 0;
+        while k + 8 <= n {
+            // SAFETY (loads and stores in this loop): row r·n + k + 8 ≤ m·n ≤ a.len() for
+            // r < m, and likewise for B with o; `a` and `b` are exclusive borrows.
+            for i in 0..m {
+                ta[i] = unsafe { _mm256_loadu_ps(pa.add(i * n + k)) };
+            }
+            for j in 0..o {
+                tb[j] = unsafe { _mm256_loadu_ps(pb.add(j * n + k)) };
+            }
+            for i in 0..m {
+                let mut acc = ta[i];
+                for j in 0..o {
+                    acc = _mm256_fmadd_ps(_mm256_set1_ps(c[i * o + j]), tb[j], acc);
+                }
+                unsafe { _mm256_storeu_ps(pa.add(i * n + k), acc) };
+            }
+            for j in 0..o {
+                let mut acc = tb[j];
+                for i in 0..m {
+                    acc = _mm256_fmadd_ps(_mm256_set1_ps(c[i * o + j]), ta[i], acc);
+                }
+                unsafe { _mm256_storeu_ps(pb.add(j * n + k), acc) };
+            }
+            k += 8;
+        }
+        // The last n mod 8 columns, scalar.
+        for t in k..n {
+            let old_a: [f32; MAX_BLOCK] =
+                std::array::from_fn(|i| if i < m { a[i * n + t] } else { 0.0 });
+            for i in 0..m {
+                a[i * n + t] += (0..o).map(|j| c[i * o + j] * b[j * n + t]).sum::<f32>();
+            }
+            for j in 0..o {
+                b[j * n + t] += (0..m).map(|i| c[i * o + j] * old_a[i]).sum::<f32>();
+            }
+        }
+    }
+
+    // The axpy-loop `update` for blocks too large for registers; `scores` serves the tests.
+    #[allow(dead_code)]
+    mod generic {
+        use super::{axpy, dot};
+        block_products!(#[target_feature(enable = "avx2,fma")]);
+    }
+    use generic::update as update_axpy;
 }
 
 #[cfg(test)]
@@ -254,7 +401,9 @@ mod tests {
 
     fn data(len: usize, seed: u32) -> Vec<f32> {
         (0..len)
-            .map(|i| ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0)
+            .map(|i| {
+                ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0
+            })
             .collect()
     }
 
@@ -264,7 +413,10 @@ mod tests {
             for n in [0, 1, 7, 8, 9, 31, 32, 33, 100, 300] {
                 let (a, b) = (data(n, 1), data(n, 2));
                 let want: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
-                assert!((isa.dot(&a, &b) as f64 - want).abs() < 1e-4, "{isa:?} n={n}");
+                assert!(
+                    (isa.dot(&a, &b) as f64 - want).abs() < 1e-4,
+                    "{isa:?} n={n}"
+                );
                 let mut y = b.clone();
                 isa.axpy(0.5, &a, &mut y);
                 for k in 0..n {
@@ -276,27 +428,43 @@ mod tests {
 
     #[test]
     fn block_products_match_definitions() {
-        let (m, o, n) = (3, 4, 37);
+        // Shapes covering full and partial register blocks, column tails, and blocks too
+        // large for registers (m or o > 24).
+        for (m, o, n) in [
+            (3, 4, 37),
+            (1, 1, 8),
+            (10, 6, 100),
+            (2, 7, 5),
+            (30, 6, 64),
+            (4, 40, 17),
+        ] {
+            check_shape(m, o, n);
+        }
+    }
+
+    fn check_shape(m: usize, o: usize, n: usize) {
         let (a, b, c) = (data(m * n, 3), data(o * n, 4), data(m * o, 5));
         for isa in [Isa::Portable, Isa::detect()] {
             let mut g = vec![0.0; m * o];
             isa.scores(&a, &b, &mut g, m, o, n);
-            let (mut da, mut db) = (vec![9.0; m * n], vec![9.0; o * n]);
-            isa.backprop(&c, &a, &b, &mut da, &mut db, m, o, n);
+            let (mut a2, mut b2, mut scratch) = (a.clone(), b.clone(), vec![9.0; o * n]);
+            isa.update(&c, &mut a2, &mut b2, &mut scratch, m, o, n);
             for i in 0..m {
                 for j in 0..o {
                     let want: f32 = (0..n).map(|k| a[i * n + k] * b[j * n + k]).sum();
                     assert!((g[i * o + j] - want).abs() < 1e-4);
                 }
                 for k in 0..n {
-                    let want: f32 = (0..o).map(|j| c[i * o + j] * b[j * n + k]).sum();
-                    assert!((da[i * n + k] - want).abs() < 1e-4);
+                    let want: f32 =
+                        a[i * n + k] + (0..o).map(|j| c[i * o + j] * b[j * n + k]).sum::<f32>();
+                    assert!((a2[i * n + k] - want).abs() < 1e-4);
                 }
             }
             for j in 0..o {
                 for k in 0..n {
-                    let want: f32 = (0..m).map(|i| c[i * o + j] * a[i * n + k]).sum();
-                    assert!((db[j * n + k] - want).abs() < 1e-4);
+                    let want: f32 =
+                        b[j * n + k] + (0..m).map(|i| c[i * o + j] * a[i * n + k]).sum::<f32>();
+                    assert!((b2[j * n + k] - want).abs() < 1e-4);
                 }
             }
         }

@@ -153,7 +153,10 @@ impl TrainConfig {
             return bad("min_alpha_fraction must be in [0, 1]".into());
         }
         if !(self.sample >= 0.0 && self.sample.is_finite()) {
-            return bad(format!("sample must be finite and ≥ 0, got {}", self.sample));
+            return bad(format!(
+                "sample must be finite and ≥ 0, got {}",
+                self.sample
+            ));
         }
         if !self.ns_exponent.is_finite() {
             return bad("ns_exponent must be finite".into());
@@ -476,25 +479,38 @@ impl Trainer {
             return Err(Error::IndexOutOfRange { index: bad, len: v });
         }
         if contexts.is_empty() {
-            return Err(Error::InvalidConfig("softmax_step needs at least one context word".into()));
+            return Err(Error::InvalidConfig(
+                "softmax_step needs at least one context word".into(),
+            ));
         }
         if !(alpha > 0.0 && alpha.is_finite()) {
-            return Err(Error::InvalidConfig(format!("alpha must be finite and > 0, got {alpha}")));
+            return Err(Error::InvalidConfig(format!(
+                "alpha must be finite and > 0, got {alpha}"
+            )));
         }
         let (_, input, output, _) = model.parts_mut();
-        let (si, so) = (SharedMatrix::from_array(input), SharedMatrix::from_array(output));
+        let (si, so) = (
+            SharedMatrix::from_array(input),
+            SharedMatrix::from_array(output),
+        );
         let mut sc = Scratch {
             a: vec![0.0; n],
             b: vec![0.0; v * n],
             g: vec![0.0; v],
-            da: vec![0.0; n],
             db: vec![0.0; v * n],
-            ctx: contexts.iter().map(|&c| c as u32).collect(),
-            out: Vec::new(),
-            labels: Vec::new(),
+            cur: Batch {
+                center: center as u32,
+                ctx: contexts.iter().map(|&c| c as u32).collect(),
+                ..Batch::default()
+            },
+            next: Batch::default(),
         };
-        let loss = softmax_update(self.isa, &si, &so, center as u32, alpha, &mut sc)
-            .ok_or(Error::Diverged { epoch: model.epochs_trained(), words: 0 })?;
+        let loss = softmax_update(self.isa, &si, &so, center as u32, alpha, &mut sc).ok_or(
+            Error::Diverged {
+                epoch: model.epochs_trained(),
+                words: 0,
+            },
+        )?;
         let (_, input, output, _) = model.parts_mut();
         *input = si.to_array();
         *output = so.to_array();
@@ -545,11 +561,49 @@ struct Scratch {
     a: Vec<f32>,
     b: Vec<f32>,
     g: Vec<f32>,
-    da: Vec<f32>,
     db: Vec<f32>,
+    /// The batch being computed and the next one, whose rows are being prefetched.
+    cur: Batch,
+    next: Batch,
+}
+
+/// One center word's update: its context words (rows of p) and output rows with labels.
+///
+/// For the binary objectives a row that occurs twice in a batch (a context word repeated
+/// in the window, a noise word drawn twice) is kept once with weight 2: the update is then
+/// the same as applying both occurrences' deltas, and each row is written back once.
+#[derive(Default)]
+struct Batch {
+    center: u32,
     ctx: Vec<u32>,
+    ctx_weight: Vec<f32>,
     out: Vec<u32>,
+    out_weight: Vec<f32>,
     labels: Vec<f32>,
+}
+
+/// Merges repeated ids, keeping each first occurrence with its multiplicity as weight (and
+/// its label, when labels are given).
+fn merge_repeats(ids: &mut Vec<u32>, weights: &mut Vec<f32>, mut labels: Option<&mut Vec<f32>>) {
+    weights.clear();
+    let mut kept = 0;
+    for i in 0..ids.len() {
+        let id = ids[i];
+        if let Some(first) = ids[..kept].iter().position(|&x| x == id) {
+            weights[first] += 1.0;
+        } else {
+            ids[kept] = id;
+            if let Some(l) = labels.as_deref_mut() {
+                l[kept] = l[i];
+            }
+            weights.push(1.0);
+            kept += 1;
+        }
+    }
+    ids.truncate(kept);
+    if let Some(l) = labels {
+        l.truncate(kept);
+    }
 }
 
 impl Job<'_> {
@@ -600,11 +654,9 @@ impl Job<'_> {
             a: vec![0.0; a_rows * n],
             b: vec![0.0; o * n],
             g: vec![0.0; a_rows * o],
-            da: vec![0.0; a_rows * n],
             db: vec![0.0; o * n],
-            ctx: Vec::with_capacity(m),
-            out: Vec::with_capacity(o),
-            labels: Vec::with_capacity(o),
+            cur: Batch::default(),
+            next: Batch::default(),
         }
     }
 
@@ -623,45 +675,67 @@ impl Job<'_> {
         let (mut loss, mut pairs) = (0.0f64, 0u64);
         let mut diverged = false;
         let stats = &self.stats[thread];
-        self.corpus.scan_part(thread, cfg.threads, |token, line_start| {
-            if line_start && !sentence.is_empty() {
-                let ok = self.train_sentence(&sentence, &mut rng, alpha, &mut scratch, &mut loss, &mut pairs);
-                sentence.clear();
-                if !ok {
-                    diverged = true;
-                    return ControlFlow::Break(());
-                }
-            }
-            let Some(id) = self.vocab.index_bytes(token.as_bytes()) else {
-                return ControlFlow::Continue(());
-            };
-            pending_words += 1;
-            if pending_words == REFRESH_WORDS {
-                self.words_done.fetch_add(pending_words, Relaxed);
-                pending_words = 0;
-                alpha = self.alpha();
-                stats.loss_bits.store(loss.to_bits(), Relaxed);
-                stats.pairs.store(pairs, Relaxed);
-                if self.stop.load(Relaxed) {
-                    return ControlFlow::Break(());
-                }
-            }
-            if self.subsampler.keep(id as usize, &mut rng) {
-                sentence.push(id);
-                if sentence.len() >= cfg.max_sentence_len {
-                    let ok = self.train_sentence(&sentence, &mut rng, alpha, &mut scratch, &mut loss, &mut pairs);
+        self.corpus
+            .scan_part(thread, cfg.threads, |token, line_start| {
+                if line_start && !sentence.is_empty() {
+                    let ok = self.train_sentence(
+                        &sentence,
+                        &mut rng,
+                        alpha,
+                        &mut scratch,
+                        &mut loss,
+                        &mut pairs,
+                    );
                     sentence.clear();
                     if !ok {
                         diverged = true;
                         return ControlFlow::Break(());
                     }
                 }
-            }
-            ControlFlow::Continue(())
-        })?;
+                let Some(id) = self.vocab.index_bytes(token.as_bytes()) else {
+                    return ControlFlow::Continue(());
+                };
+                pending_words += 1;
+                if pending_words == REFRESH_WORDS {
+                    self.words_done.fetch_add(pending_words, Relaxed);
+                    pending_words = 0;
+                    alpha = self.alpha();
+                    stats.loss_bits.store(loss.to_bits(), Relaxed);
+                    stats.pairs.store(pairs, Relaxed);
+                    if self.stop.load(Relaxed) {
+                        return ControlFlow::Break(());
+                    }
+                }
+                if self.subsampler.keep(id as usize, &mut rng) {
+                    sentence.push(id);
+                    if sentence.len() >= cfg.max_sentence_len {
+                        let ok = self.train_sentence(
+                            &sentence,
+                            &mut rng,
+                            alpha,
+                            &mut scratch,
+                            &mut loss,
+                            &mut pairs,
+                        );
+                        sentence.clear();
+                        if !ok {
+                            diverged = true;
+                            return ControlFlow::Break(());
+                        }
+                    }
+                }
+                ControlFlow::Continue(())
+            })?;
         if !diverged
             && !sentence.is_empty()
-            && !self.train_sentence(&sentence, &mut rng, alpha, &mut scratch, &mut loss, &mut pairs)
+            && !self.train_sentence(
+                &sentence,
+                &mut rng,
+                alpha,
+                &mut scratch,
+                &mut loss,
+                &mut pairs,
+            )
         {
             diverged = true;
         }
@@ -675,6 +749,10 @@ impl Job<'_> {
     }
 
     /// Trains on one sentence of word ids; `false` if the loss became non-finite.
+    ///
+    /// Software-pipelined: while center word t is computed, the rows of center word t + 1
+    /// are already being fetched from memory (the matrices are far larger than the caches,
+    /// and each row is a random access).
     fn train_sentence(
         &self,
         s: &[u32],
@@ -684,79 +762,120 @@ impl Job<'_> {
         loss: &mut f64,
         pairs: &mut u64,
     ) -> bool {
-        let window = self.cfg.window;
-        for (pos, &center) in s.iter().enumerate() {
-            // Dynamic window: b uniform in 1..=window (word2vec.c: window − rand % window).
-            let b = window - rng.random_range(0..window);
-            let lo = pos.saturating_sub(b);
-            let hi = (pos + b + 1).min(s.len());
-            sc.ctx.clear();
-            sc.ctx.extend_from_slice(&s[lo..pos]);
-            sc.ctx.extend_from_slice(&s[pos + 1..hi]);
-            if sc.ctx.is_empty() {
-                continue;
+        if s.is_empty() {
+            return true;
+        }
+        self.prepare(s, 0, rng, &mut sc.cur);
+        for pos in 0..s.len() {
+            if pos + 1 < s.len() {
+                self.prepare(s, pos + 1, rng, &mut sc.next);
             }
-            let l = match self.cfg.objective {
-                Objective::Softmax => {
-                    softmax_update(self.isa, &self.input, &self.output, center, alpha, sc)
-                }
-                Objective::NegativeSampling => {
-                    let ns = self.negatives.as_ref().expect("sampler built for NS");
-                    sc.out.clear();
-                    sc.labels.clear();
-                    sc.out.push(center);
-                    sc.labels.push(1.0);
-                    for _ in 0..self.cfg.negative {
-                        let w = ns.sample(rng) as u32;
-                        if w != center {
-                            sc.out.push(w);
-                            sc.labels.push(0.0);
-                        }
+            if !sc.cur.ctx.is_empty() {
+                let l = match self.cfg.objective {
+                    Objective::Softmax => softmax_update(
+                        self.isa,
+                        &self.input,
+                        &self.output,
+                        sc.cur.center,
+                        alpha,
+                        sc,
+                    ),
+                    _ => self.binary_step(alpha, sc),
+                };
+                match l {
+                    Some(l) => {
+                        *loss += l;
+                        *pairs += match self.cfg.objective {
+                            Objective::Softmax => sc.cur.ctx.len() as u64,
+                            _ => sc.cur.ctx_weight.iter().sum::<f32>() as u64,
+                        };
                     }
-                    self.binary_step(alpha, sc)
+                    None => return false,
                 }
-                Objective::HierarchicalSoftmax => {
-                    let h = self.huffman.as_ref().expect("tree built for HS");
-                    sc.out.clear();
-                    sc.labels.clear();
-                    sc.out.extend_from_slice(h.points(center as usize));
-                    sc.labels
-                        .extend(h.code(center as usize).iter().map(|&c| 1.0 - c as f32));
-                    self.binary_step(alpha, sc)
-                }
-            };
-            match l {
-                Some(l) => {
-                    *loss += l;
-                    *pairs += sc.ctx.len() as u64;
-                }
-                None => return false,
             }
+            std::mem::swap(&mut sc.cur, &mut sc.next);
         }
         true
+    }
+
+    /// Fills `batch` for the center word at `pos`: draws its dynamic window and (for
+    /// negative sampling) its noise words, and prefetches the rows it will touch.
+    fn prepare(&self, s: &[u32], pos: usize, rng: &mut SmallRng, batch: &mut Batch) {
+        let window = self.cfg.window;
+        let center = s[pos];
+        batch.center = center;
+        // Dynamic window: b uniform in 1..=window (word2vec.c: window − rand % window).
+        let b = window - rng.random_range(0..window);
+        let lo = pos.saturating_sub(b);
+        let hi = (pos + b + 1).min(s.len());
+        batch.ctx.clear();
+        batch.ctx.extend_from_slice(&s[lo..pos]);
+        batch.ctx.extend_from_slice(&s[pos + 1..hi]);
+        batch.out.clear();
+        batch.labels.clear();
+        match self.cfg.objective {
+            Objective::Softmax => return,
+            Objective::NegativeSampling => {
+                let ns = self.negatives.as_ref().expect("sampler built for NS");
+                batch.out.push(center);
+                batch.labels.push(1.0);
+                for _ in 0..self.cfg.negative {
+                    let w = ns.sample(rng) as u32;
+                    // word2vec.c skips a noise word equal to the positive one.
+                    if w != center {
+                        batch.out.push(w);
+                        batch.labels.push(0.0);
+                    }
+                }
+            }
+            Objective::HierarchicalSoftmax => {
+                let h = self.huffman.as_ref().expect("tree built for HS");
+                batch.out.extend_from_slice(h.points(center as usize));
+                batch
+                    .labels
+                    .extend(h.code(center as usize).iter().map(|&c| 1.0 - c as f32));
+            }
+        }
+        merge_repeats(&mut batch.ctx, &mut batch.ctx_weight, None);
+        merge_repeats(
+            &mut batch.out,
+            &mut batch.out_weight,
+            Some(&mut batch.labels),
+        );
+        for &w in &batch.ctx {
+            self.input.prefetch_row(w as usize);
+        }
+        for &w in &batch.out {
+            self.output.prefetch_row(w as usize);
+        }
     }
 
     /// One batched update: context rows of p (A) against the output rows `sc.out` (B).
     fn binary_step(&self, alpha: f32, sc: &mut Scratch) -> Option<f64> {
         let n = self.cfg.dim;
-        let (m, o) = (sc.ctx.len(), sc.out.len());
-        for (i, &w) in sc.ctx.iter().enumerate() {
+        let batch = &sc.cur;
+        let (m, o) = (batch.ctx.len(), batch.out.len());
+        for (i, &w) in batch.ctx.iter().enumerate() {
             self.input.read_row(w as usize, &mut sc.a[i * n..]);
         }
-        for (j, &w) in sc.out.iter().enumerate() {
+        for (j, &w) in batch.out.iter().enumerate() {
             self.output.read_row(w as usize, &mut sc.b[j * n..]);
         }
         self.isa.scores(&sc.a, &sc.b, &mut sc.g, m, o, n);
-        let loss = self
-            .sigmoid
-            .binary_coefficients(&mut sc.g[..m * o], &sc.labels, alpha)?;
+        let loss = self.sigmoid.binary_coefficients(
+            &mut sc.g[..m * o],
+            &batch.labels,
+            &batch.ctx_weight,
+            &batch.out_weight,
+            alpha,
+        )?;
         self.isa
-            .backprop(&sc.g, &sc.a, &sc.b, &mut sc.da, &mut sc.db, m, o, n);
-        for (i, &w) in sc.ctx.iter().enumerate() {
-            self.input.add_to_row(w as usize, &sc.da[i * n..(i + 1) * n]);
+            .update(&sc.g, &mut sc.a, &mut sc.b, &mut sc.db, m, o, n);
+        for (i, &w) in batch.ctx.iter().enumerate() {
+            self.input.write_row(w as usize, &sc.a[i * n..(i + 1) * n]);
         }
-        for (j, &w) in sc.out.iter().enumerate() {
-            self.output.add_to_row(w as usize, &sc.db[j * n..(j + 1) * n]);
+        for (j, &w) in batch.out.iter().enumerate() {
+            self.output.write_row(w as usize, &sc.b[j * n..(j + 1) * n]);
         }
         Some(loss)
     }
@@ -779,11 +898,11 @@ fn softmax_update(
         output.read_row(j, &mut sc.b[j * n..]);
     }
     isa.scores(&sc.a, &sc.b, &mut sc.g, 1, v, n);
-    let loss = softmax_coefficients(&mut sc.g, &sc.ctx, alpha)?;
-    isa.backprop(&sc.g, &sc.a, &sc.b, &mut sc.da, &mut sc.db, 1, v, n);
-    input.add_to_row(center as usize, &sc.da);
+    let loss = softmax_coefficients(&mut sc.g, &sc.cur.ctx, alpha)?;
+    isa.update(&sc.g, &mut sc.a, &mut sc.b, &mut sc.db, 1, v, n);
+    input.write_row(center as usize, &sc.a);
     for j in 0..v {
-        output.add_to_row(j, &sc.db[j * n..(j + 1) * n]);
+        output.write_row(j, &sc.b[j * n..(j + 1) * n]);
     }
     Some(loss)
 }

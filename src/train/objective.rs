@@ -35,7 +35,10 @@ pub(crate) struct SigmoidTable {
 
 impl SigmoidTable {
     pub(crate) fn new() -> Self {
-        let (mut s, mut l) = (Vec::with_capacity(TABLE_SIZE), Vec::with_capacity(TABLE_SIZE));
+        let (mut s, mut l) = (
+            Vec::with_capacity(TABLE_SIZE),
+            Vec::with_capacity(TABLE_SIZE),
+        );
         for i in 0..TABLE_SIZE {
             // Cell midpoints, so rounding down in `index` is unbiased.
             let x = ((i as f64 + 0.5) / TABLE_SIZE as f64 * 2.0 - 1.0) * MAX_EXP as f64;
@@ -79,24 +82,28 @@ impl SigmoidTable {
     }
 
     /// Binary-label objectives (negative sampling, hierarchical softmax): turns the scores
-    /// `g` (M×O, row-major) into coefficients α·(label − σ(g)) in place and returns the loss
-    /// Σ −log σ(±g). Returns `None` if a score is not finite (divergence).
+    /// `g` (M×O, row-major) into coefficients α·wᵢ·vⱼ·(labelⱼ − σ(gᵢⱼ)) in place and
+    /// returns the loss Σ wᵢ·vⱼ·(−log σ(±gᵢⱼ)), where wᵢ and vⱼ count how often row i and
+    /// column j occur in the batch. Returns `None` if a score is not finite (divergence).
     #[inline]
     pub(crate) fn binary_coefficients(
         &self,
         g: &mut [f32],
         labels: &[f32],
+        row_weights: &[f32],
+        col_weights: &[f32],
         alpha: f32,
     ) -> Option<f64> {
         let o = labels.len();
         let mut loss = 0.0f32;
         let mut check = 0.0f32;
-        for row in g.chunks_exact_mut(o) {
-            for (x, &label) in row.iter_mut().zip(labels) {
+        for (row, &wr) in g.chunks_exact_mut(o).zip(row_weights) {
+            for ((x, &label), &wc) in row.iter_mut().zip(labels).zip(col_weights) {
                 check += *x;
+                let w = wr * wc;
                 let signed = if label > 0.5 { *x } else { -*x };
-                loss += self.neg_log_sigmoid(signed);
-                *x = alpha * (label - self.sigmoid(*x));
+                loss += w * self.neg_log_sigmoid(signed);
+                *x = alpha * w * (label - self.sigmoid(*x));
             }
         }
         check.is_finite().then_some(loss as f64)
@@ -106,7 +113,11 @@ impl SigmoidTable {
 /// Full softmax over one row of V scores for a center word with context indices `contexts`:
 /// replaces the scores with α·(count_ctx(j) − m·ŷⱼ) and returns Σ_ctx −log ŷ_ctx, or `None`
 /// if a score is not finite.
-pub(crate) fn softmax_coefficients(scores: &mut [f32], contexts: &[u32], alpha: f32) -> Option<f64> {
+pub(crate) fn softmax_coefficients(
+    scores: &mut [f32],
+    contexts: &[u32],
+    alpha: f32,
+) -> Option<f64> {
     let max = scores.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
     if !max.is_finite() {
         return None;
@@ -160,14 +171,26 @@ mod tests {
     fn binary_coefficients_known_values() {
         let t = SigmoidTable::new();
         let mut g = [0.0f32, 0.0, 100.0, -100.0];
-        let loss = t.binary_coefficients(&mut g, &[1.0, 0.0], 0.5).unwrap();
+        let loss = t
+            .binary_coefficients(&mut g, &[1.0, 0.0], &[1.0, 1.0], &[1.0, 1.0], 0.5)
+            .unwrap();
         // σ(0) = 0.5: coefficients 0.5·(1 − 0.5) and 0.5·(0 − 0.5); saturated beyond ±6.
         assert!((g[0] - 0.25).abs() < 1e-3 && (g[1] + 0.25).abs() < 1e-3);
         assert_eq!(g[2], 0.0);
         assert_eq!(g[3], 0.0);
         assert!((loss - 2.0 * std::f64::consts::LN_2).abs() < 1e-2);
         let mut bad = [f32::NAN, 0.0];
-        assert!(t.binary_coefficients(&mut bad, &[1.0, 0.0], 0.1).is_none());
+        assert!(t
+            .binary_coefficients(&mut bad, &[1.0, 0.0], &[1.0], &[1.0, 1.0], 0.1)
+            .is_none());
+        // Weights scale both the coefficient and the loss: a row counted twice.
+        let mut w = [0.0f32, 0.0];
+        let l2 = t
+            .binary_coefficients(&mut w, &[1.0, 0.0], &[2.0], &[1.0, 3.0], 0.5)
+            .unwrap();
+        // Tolerance: weight × the table's resolution at 0 (σ ≈ 0.5007 there).
+        assert!((w[0] - 2.0 * 0.25).abs() < 5e-3 && (w[1] + 6.0 * 0.25).abs() < 5e-3);
+        assert!((l2 - 8.0 * std::f64::consts::LN_2).abs() < 5e-2);
     }
 
     #[test]

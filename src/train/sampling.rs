@@ -76,7 +76,13 @@ impl NegativeSampler {
         }
         let weights: Vec<f64> = counts
             .iter()
-            .map(|&c| if c == 0 { 0.0 } else { (c as f64).powf(exponent) })
+            .map(|&c| {
+                if c == 0 {
+                    0.0
+                } else {
+                    (c as f64).powf(exponent)
+                }
+            })
             .collect();
         let sum: f64 = weights.iter().sum();
         if !(sum > 0.0 && sum.is_finite()) {

@@ -10,11 +10,11 @@
 //!   `mov` instructions on x86-64 and ARM64, so the Hogwild semantics cost nothing extra
 //!   while every access is data-race free by definition.
 //! * The arithmetic happens in each thread's own buffers (`Vec<f32>`): a thread copies the
-//!   rows it needs in ([`SharedMatrix::read_row`]), computes with SIMD on its private copy,
-//!   and adds its deltas back ([`SharedMatrix::add_to_row`]: relaxed load, add, relaxed
-//!   store, element pair by element pair). A concurrent update between that load and store
-//!   can be lost, exactly as in word2vec.c, but never torn within an element pair and never
-//!   undefined.
+//!   rows it needs in ([`SharedMatrix::read_row`]), updates its private copy with SIMD, and
+//!   stores it back ([`SharedMatrix::write_row`]), element pair by element pair. An update
+//!   another thread makes to the same row in the microsecond between that read and write
+//!   is lost, as Hogwild SGD tolerates (word2vec.c loses updates the same way, at a finer
+//!   grain); a value is never torn within an element pair and nothing is undefined.
 //! * No `unsafe` code is involved: `AtomicU64` is `Sync`, so `&SharedMatrix` is shared by
 //!   `std::thread::scope` threads through ordinary borrows.
 //!
@@ -83,6 +83,28 @@ impl SharedMatrix {
         &self.data[row * self.stride..(row + 1) * self.stride]
     }
 
+    /// Hints the CPU to start loading row `row` into cache (no effect on the values).
+    #[inline]
+    pub(crate) fn prefetch_row(&self, row: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let words = self.row_words(row);
+            let start = words.as_ptr() as *const i8;
+            let bytes = words.len() * 8;
+            let mut off = 0;
+            while off < bytes {
+                // SAFETY: a prefetch is only a hint: it never faults and is not a memory
+                // access in the language's sense, so it cannot race; the address is inside
+                // this row's allocation (`off < bytes`).
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(start.add(off)) };
+                off += 64;
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = row;
+    }
+
     /// Copies row `row` into `dst[..dim]`.
     #[inline]
     pub(crate) fn read_row(&self, row: usize, dst: &mut [f32]) {
@@ -99,20 +121,17 @@ impl SharedMatrix {
         }
     }
 
-    /// Adds `delta[..dim]` to row `row` (relaxed load, add, relaxed store per element pair).
+    /// Overwrites row `row` with `src[..dim]` (relaxed stores).
     #[inline]
-    pub(crate) fn add_to_row(&self, row: usize, delta: &[f32]) {
+    pub(crate) fn write_row(&self, row: usize, src: &[f32]) {
         let words = self.row_words(row);
-        let delta = &delta[..self.dim];
-        let mut pairs = delta.chunks_exact(2);
-        for (w, d) in words.iter().zip(&mut pairs) {
-            let (lo, hi) = unpack(w.load(Relaxed));
-            w.store(pack(lo + d[0], hi + d[1]), Relaxed);
+        let src = &src[..self.dim];
+        let mut pairs = src.chunks_exact(2);
+        for (w, s) in words.iter().zip(&mut pairs) {
+            w.store(pack(s[0], s[1]), Relaxed);
         }
         if let [last] = pairs.remainder() {
-            let w = &words[self.stride - 1];
-            let (lo, hi) = unpack(w.load(Relaxed));
-            w.store(pack(lo + last, hi), Relaxed);
+            words[self.stride - 1].store(pack(*last, 0.0), Relaxed);
         }
     }
 }
@@ -122,17 +141,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trip_and_add_odd_and_even_dims() {
+    fn round_trip_and_write_odd_and_even_dims() {
         for dim in [1, 2, 3, 8, 101] {
             let a = Array2::from_shape_fn((4, dim), |(i, j)| i as f32 * 100.0 + j as f32 - 7.5);
             let s = SharedMatrix::from_array(&a);
             assert_eq!(s.to_array(), a);
-            let delta: Vec<f32> = (0..dim).map(|j| j as f32 * 0.25).collect();
-            s.add_to_row(2, &delta);
-            s.add_to_row(2, &delta);
+            let new: Vec<f32> = (0..dim).map(|j| j as f32 * 0.25).collect();
+            s.write_row(2, &new);
+            let mut back = vec![0.0; dim];
+            s.read_row(2, &mut back);
+            assert_eq!(back, new);
             let b = s.to_array();
             for j in 0..dim {
-                assert_eq!(b[[2, j]], a[[2, j]] + 2.0 * delta[j]);
+                assert_eq!(b[[2, j]], new[j]);
                 assert_eq!(b[[1, j]], a[[1, j]]);
             }
         }

@@ -68,12 +68,19 @@
 //! | streaming corpus input | [`Corpus`], [`TokenReader`] |
 //! | SGD training, objectives, threads | [`Trainer`], [`TrainConfig`], [`Objective`] |
 //! | subsampling, negative sampling, Huffman tree | [`Subsampler`], [`NegativeSampler`], [`HuffmanTree`] |
+//! | embeddings in use: neighbours, analogies | [`Embeddings`], [`AnalogyMethod`] |
+//! | word2vec text and binary files | [`ReadWord2Vec`], [`WriteWord2Vec`] |
+//! | checkpoints to resume training | [`Checkpoint`] |
+//! | analogy and word-similarity evaluation | [`eval`] |
 //! | errors | [`Error`] |
 
 #![deny(missing_docs)]
 
 pub mod corpus;
+mod embeddings;
 mod error;
+pub mod eval;
+pub mod io;
 mod model;
 mod one_hot;
 pub mod preprocess;
@@ -82,7 +89,10 @@ pub mod train;
 mod vocab;
 
 pub use corpus::{Corpus, RawToken, TokenReader};
+pub use embeddings::{AnalogyMethod, Embeddings};
 pub use error::{Error, Result};
+pub use io::checkpoint::Checkpoint;
+pub use io::{ReadWord2Vec, WriteWord2Vec};
 pub use model::{Forward, SkipGramModel};
 pub use one_hot::OneHot;
 pub use preprocess::Preprocessor;

@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo run --example forward`
 
+// The seeds print p and p' with 8 decimals, more than f32 holds; they are kept verbatim.
+#![allow(clippy::excessive_precision)]
+
 use ndarray::array;
 use skipgram::{OneHot, SkipGramModel, Vocabulary};
 
@@ -26,7 +29,14 @@ fn main() -> Result<(), skipgram::Error> {
     let p_prime = array![
         [0.43194502, 0.29122914, 0.61185289, 0.13949386, 0.29214465, 0.36636184],
         [0.45606998, 0.78517596, 0.19967378, 0.51423444, 0.59241457, 0.04645041],
-        [0.60754485, 0.17052412, 0.06505159, 0.94888554, 0.96563203, 0.80839735f32],
+        [
+            0.60754485,
+            0.17052412,
+            0.06505159,
+            0.94888554,
+            0.96563203,
+            0.80839735f32
+        ],
     ];
     let model = SkipGramModel::from_weights(v, p, p_prime)?;
 
@@ -34,9 +44,16 @@ fn main() -> Result<(), skipgram::Error> {
     println!("one-hot \"tape\": {}", tape.to_dense());
     let f = model.forward("tape")?;
     println!("projection (one-hot · p = row 1 of p): {:.8}", f.projection);
-    println!("scores (projection · p'), the same at each of the 2c = {} positions:", 2 * c);
+    println!(
+        "scores (projection · p'), the same at each of the 2c = {} positions:",
+        2 * c
+    );
     for (i, row) in f.scores_per_position(c).rows().into_iter().enumerate() {
-        let pos = if i < c { i as i64 - c as i64 } else { i as i64 - c as i64 + 1 };
+        let pos = if i < c {
+            i as i64 - c as i64
+        } else {
+            i as i64 - c as i64 + 1
+        };
         println!("  w(t{pos:+}): {row:.8}");
     }
     println!("\nsoftmax probabilities for each context position:");

@@ -5,7 +5,9 @@ mod common;
 use common::{cosine, real_text, two_topic_corpus};
 use ndarray::Array2;
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use skipgram::{Corpus, Error, Objective, SkipGramModel, Softmax, TrainConfig, Trainer, Vocabulary};
+use skipgram::{
+    Corpus, Error, Objective, SkipGramModel, Softmax, TrainConfig, Trainer, Vocabulary,
+};
 
 fn seeds_vocab() -> Vocabulary {
     Vocabulary::from_words(["duct", "tape", "work", "anywher", "magic", "worship"]).unwrap()
@@ -27,18 +29,27 @@ fn window_loss(m: &SkipGramModel, center: usize, contexts: &[usize]) -> f64 {
         .sum()
 }
 
+/// Adds d to one element of p or p'.
+type Perturb<'a> = &'a dyn Fn(&mut Array2<f32>, &mut Array2<f32>, f32);
+
 #[test]
 fn softmax_step_follows_finite_difference_gradient() {
     let model = random_model(3);
     let (center, contexts) = (1usize, [0usize, 2, 3, 0]);
     let alpha = 0.1f32;
-    let trainer = Trainer::new(TrainConfig { dim: 3, ..Default::default() }).unwrap();
+    let trainer = Trainer::new(TrainConfig {
+        dim: 3,
+        ..Default::default()
+    })
+    .unwrap();
     let mut stepped = model.clone();
-    let loss = trainer.softmax_step(&mut stepped, center, &contexts, alpha).unwrap();
+    let loss = trainer
+        .softmax_step(&mut stepped, center, &contexts, alpha)
+        .unwrap();
     assert!((loss - window_loss(&model, center, &contexts)).abs() < 1e-5);
 
     let h = 1e-2f32;
-    let fd = |perturb: &dyn Fn(&mut Array2<f32>, &mut Array2<f32>, f32)| -> f64 {
+    let fd = |perturb: Perturb| -> f64 {
         let eval = |d: f32| {
             let mut p = model.input_weights().to_owned();
             let mut pp = model.output_weights().to_owned();
@@ -53,7 +64,10 @@ fn softmax_step_follows_finite_difference_gradient() {
         for k in 0..3 {
             let grad = fd(&|p, _, d| p[[i, k]] += d);
             let moved = (stepped.input_weights()[[i, k]] - model.input_weights()[[i, k]]) as f64;
-            assert!((moved / -(alpha as f64) - grad).abs() < 2e-3, "p[{i},{k}]: {moved} vs {grad}");
+            assert!(
+                (moved / -(alpha as f64) - grad).abs() < 2e-3,
+                "p[{i},{k}]: {moved} vs {grad}"
+            );
             if i != center {
                 assert_eq!(moved, 0.0);
             }
@@ -63,9 +77,11 @@ fn softmax_step_follows_finite_difference_gradient() {
     for k in 0..3 {
         for j in 0..6 {
             let grad = fd(&|_, pp, d| pp[[k, j]] += d);
-            let moved =
-                (stepped.output_weights()[[k, j]] - model.output_weights()[[k, j]]) as f64;
-            assert!((moved / -(alpha as f64) - grad).abs() < 2e-3, "p'[{k},{j}]: {moved} vs {grad}");
+            let moved = (stepped.output_weights()[[k, j]] - model.output_weights()[[k, j]]) as f64;
+            assert!(
+                (moved / -(alpha as f64) - grad).abs() < 2e-3,
+                "p'[{k},{j}]: {moved} vs {grad}"
+            );
         }
     }
     // And the step lowered the loss.
@@ -74,11 +90,24 @@ fn softmax_step_follows_finite_difference_gradient() {
 
 #[test]
 fn softmax_step_rejects_bad_input() {
-    let trainer = Trainer::new(TrainConfig { dim: 3, ..Default::default() }).unwrap();
+    let trainer = Trainer::new(TrainConfig {
+        dim: 3,
+        ..Default::default()
+    })
+    .unwrap();
     let mut m = random_model(1);
-    assert!(matches!(trainer.softmax_step(&mut m, 6, &[0], 0.1), Err(Error::IndexOutOfRange { index: 6, .. })));
-    assert!(matches!(trainer.softmax_step(&mut m, 0, &[], 0.1), Err(Error::InvalidConfig(_))));
-    assert!(matches!(trainer.softmax_step(&mut m, 0, &[1], f32::NAN), Err(Error::InvalidConfig(_))));
+    assert!(matches!(
+        trainer.softmax_step(&mut m, 6, &[0], 0.1),
+        Err(Error::IndexOutOfRange { index: 6, .. })
+    ));
+    assert!(matches!(
+        trainer.softmax_step(&mut m, 0, &[], 0.1),
+        Err(Error::InvalidConfig(_))
+    ));
+    assert!(matches!(
+        trainer.softmax_step(&mut m, 0, &[1], f32::NAN),
+        Err(Error::InvalidConfig(_))
+    ));
 }
 
 fn cfg(objective: Objective) -> TrainConfig {
@@ -100,7 +129,13 @@ fn cfg(objective: Objective) -> TrainConfig {
 #[test]
 fn full_softmax_lowers_the_loss_on_the_seed_sentence() {
     let corpus = Corpus::from_text("duct tape work anywher duct tape magic worship\n".repeat(20));
-    let trainer = Trainer::new(TrainConfig { dim: 3, window: 2, epochs: 30, ..cfg(Objective::Softmax) }).unwrap();
+    let trainer = Trainer::new(TrainConfig {
+        dim: 3,
+        window: 2,
+        epochs: 30,
+        ..cfg(Objective::Softmax)
+    })
+    .unwrap();
     let (model, report) = trainer.fit(&corpus).unwrap();
     assert_eq!(model.vocab_size(), 6);
     let first = report.epochs[0].loss;
@@ -137,11 +172,18 @@ fn topic_margin(model: &SkipGramModel) -> f64 {
 #[test]
 fn every_objective_puts_words_sharing_contexts_nearer() {
     let corpus = Corpus::from_text(two_topic_corpus(400));
-    for objective in [Objective::Softmax, Objective::NegativeSampling, Objective::HierarchicalSoftmax] {
+    for objective in [
+        Objective::Softmax,
+        Objective::NegativeSampling,
+        Objective::HierarchicalSoftmax,
+    ] {
         let trainer = Trainer::new(cfg(objective)).unwrap();
         let (model, report) = trainer.fit(&corpus).unwrap();
         let margin = topic_margin(&model);
-        assert!(margin > 0.3, "{objective:?}: within − across cosine = {margin}");
+        assert!(
+            margin > 0.3,
+            "{objective:?}: within − across cosine = {margin}"
+        );
         let (first, last) = (report.epochs[0].loss, report.epochs.last().unwrap().loss);
         assert!(last < first, "{objective:?}: loss {first} -> {last}");
     }
@@ -151,24 +193,42 @@ fn every_objective_puts_words_sharing_contexts_nearer() {
 fn negative_sampling_and_hs_lower_the_loss_on_real_text() {
     let corpus = Corpus::from_text(real_text(200_000));
     for objective in [Objective::NegativeSampling, Objective::HierarchicalSoftmax] {
-        let c = TrainConfig { dim: 32, window: 5, sample: 1e-3, min_count: 3, epochs: 4, alpha: 0.025, ..cfg(objective) };
+        let c = TrainConfig {
+            dim: 32,
+            window: 5,
+            sample: 1e-3,
+            min_count: 3,
+            epochs: 4,
+            alpha: 0.025,
+            ..cfg(objective)
+        };
         let (_, report) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
         let losses: Vec<f64> = report.epochs.iter().map(|e| e.loss).collect();
         // Every epoch ends lower than the one before (at the first epoch's loss, the net has
         // already learnt much of what this small text holds, so the steps are small).
-        assert!(losses.windows(2).all(|w| w[1] < w[0]), "{objective:?}: {losses:?}");
+        assert!(
+            losses.windows(2).all(|w| w[1] < w[0]),
+            "{objective:?}: {losses:?}"
+        );
     }
 }
 
 #[test]
 fn one_thread_with_a_seed_is_bit_for_bit_reproducible() {
     let corpus = Corpus::from_text(real_text(60_000));
-    let c = TrainConfig { epochs: 2, sample: 1e-3, ..cfg(Objective::NegativeSampling) };
+    let c = TrainConfig {
+        epochs: 2,
+        sample: 1e-3,
+        ..cfg(Objective::NegativeSampling)
+    };
     let (a, _) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
     let (b, _) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
     assert_eq!(a.input_weights(), b.input_weights());
     assert_eq!(a.output_weights(), b.output_weights());
-    let (d, _) = Trainer::new(TrainConfig { seed: 8, ..c }).unwrap().fit(&corpus).unwrap();
+    let (d, _) = Trainer::new(TrainConfig { seed: 8, ..c })
+        .unwrap()
+        .fit(&corpus)
+        .unwrap();
     assert_ne!(a.input_weights(), d.input_weights());
 }
 
@@ -176,7 +236,11 @@ fn one_thread_with_a_seed_is_bit_for_bit_reproducible() {
 fn resuming_after_an_epoch_equals_an_uninterrupted_run() {
     let corpus = Corpus::from_text(real_text(60_000));
     for objective in [Objective::NegativeSampling, Objective::HierarchicalSoftmax] {
-        let c = TrainConfig { epochs: 3, sample: 1e-3, ..cfg(objective) };
+        let c = TrainConfig {
+            epochs: 3,
+            sample: 1e-3,
+            ..cfg(objective)
+        };
         let trainer = Trainer::new(c).unwrap();
         let (straight, _) = trainer.fit(&corpus).unwrap();
         let mut resumed = trainer.build_model(&corpus).unwrap();
@@ -184,7 +248,11 @@ fn resuming_after_an_epoch_equals_an_uninterrupted_run() {
         assert_eq!(resumed.epochs_trained(), 2);
         trainer.train(&mut resumed, &corpus).unwrap();
         assert_eq!(resumed.epochs_trained(), 3);
-        assert_eq!(straight.input_weights(), resumed.input_weights(), "{objective:?}");
+        assert_eq!(
+            straight.input_weights(),
+            resumed.input_weights(),
+            "{objective:?}"
+        );
         assert_eq!(straight.hs_node_vectors(), resumed.hs_node_vectors());
     }
 }
@@ -192,7 +260,10 @@ fn resuming_after_an_epoch_equals_an_uninterrupted_run() {
 #[test]
 fn more_threads_than_cores_stay_finite_and_learn() {
     let corpus = Corpus::from_text(two_topic_corpus(800));
-    let c = TrainConfig { threads: 8, ..cfg(Objective::NegativeSampling) };
+    let c = TrainConfig {
+        threads: 8,
+        ..cfg(Objective::NegativeSampling)
+    };
     let (model, _) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
     assert!(model.input_weights().iter().all(|x| x.is_finite()));
     assert!(model.output_weights().iter().all(|x| x.is_finite()));
@@ -202,7 +273,11 @@ fn more_threads_than_cores_stay_finite_and_learn() {
 #[test]
 fn divergence_is_an_error_and_leaves_the_model_untouched() {
     let corpus = Corpus::from_text(two_topic_corpus(200));
-    let trainer = Trainer::new(TrainConfig { alpha: 1e30, ..cfg(Objective::NegativeSampling) }).unwrap();
+    let trainer = Trainer::new(TrainConfig {
+        alpha: 1e30,
+        ..cfg(Objective::NegativeSampling)
+    })
+    .unwrap();
     let mut model = trainer.build_model(&corpus).unwrap();
     let before = model.clone();
     match trainer.train(&mut model, &corpus) {
@@ -216,11 +291,17 @@ fn divergence_is_an_error_and_leaves_the_model_untouched() {
 #[test]
 fn progress_reports_arrive_and_count_words() {
     let corpus = Corpus::from_text(real_text(100_000));
-    let trainer = Trainer::new(TrainConfig { epochs: 2, ..cfg(Objective::NegativeSampling) }).unwrap();
+    let trainer = Trainer::new(TrainConfig {
+        epochs: 2,
+        ..cfg(Objective::NegativeSampling)
+    })
+    .unwrap();
     let mut model = trainer.build_model(&corpus).unwrap();
     let total = model.vocab().total_count();
     let mut reports = Vec::new();
-    trainer.train_with_progress(&mut model, &corpus, 2, |p| reports.push(*p)).unwrap();
+    trainer
+        .train_with_progress(&mut model, &corpus, 2, |p| reports.push(*p))
+        .unwrap();
     let last = reports.last().unwrap();
     assert_eq!(last.total_words, 2 * total);
     assert_eq!(last.words, 2 * total);
@@ -231,19 +312,61 @@ fn progress_reports_arrive_and_count_words() {
 #[test]
 fn bad_configurations_are_rejected() {
     for bad in [
-        TrainConfig { dim: 0, ..Default::default() },
-        TrainConfig { window: 0, ..Default::default() },
-        TrainConfig { alpha: -1.0, ..Default::default() },
-        TrainConfig { sample: f64::NAN, ..Default::default() },
-        TrainConfig { threads: 0, ..Default::default() },
-        TrainConfig { negative: 0, ..Default::default() },
+        TrainConfig {
+            dim: 0,
+            ..Default::default()
+        },
+        TrainConfig {
+            window: 0,
+            ..Default::default()
+        },
+        TrainConfig {
+            alpha: -1.0,
+            ..Default::default()
+        },
+        TrainConfig {
+            sample: f64::NAN,
+            ..Default::default()
+        },
+        TrainConfig {
+            threads: 0,
+            ..Default::default()
+        },
+        TrainConfig {
+            negative: 0,
+            ..Default::default()
+        },
     ] {
-        assert!(matches!(Trainer::new(bad), Err(Error::InvalidConfig(_))), "{bad:?}");
+        assert!(
+            matches!(Trainer::new(bad), Err(Error::InvalidConfig(_))),
+            "{bad:?}"
+        );
     }
     let corpus = Corpus::from_text("a b c d");
-    let trainer = Trainer::new(TrainConfig { min_count: 2, ..Default::default() }).unwrap();
-    assert!(matches!(trainer.fit(&corpus), Err(Error::EmptyVocabulary { min_count: 2, types: 4 })));
-    assert!(matches!(trainer.fit(&Corpus::from_text("  \n ")), Err(Error::EmptyCorpus)));
-    let hs = Trainer::new(TrainConfig { min_count: 1, objective: Objective::HierarchicalSoftmax, ..Default::default() }).unwrap();
-    assert!(matches!(hs.fit(&Corpus::from_text("a a a")), Err(Error::InvalidConfig(_))));
+    let trainer = Trainer::new(TrainConfig {
+        min_count: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(matches!(
+        trainer.fit(&corpus),
+        Err(Error::EmptyVocabulary {
+            min_count: 2,
+            types: 4
+        })
+    ));
+    assert!(matches!(
+        trainer.fit(&Corpus::from_text("  \n ")),
+        Err(Error::EmptyCorpus)
+    ));
+    let hs = Trainer::new(TrainConfig {
+        min_count: 1,
+        objective: Objective::HierarchicalSoftmax,
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(matches!(
+        hs.fit(&Corpus::from_text("a a a")),
+        Err(Error::InvalidConfig(_))
+    ));
 }

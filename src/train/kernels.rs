@@ -351,11 +351,11 @@ mod avx2 {
         while k + 8 <= n {
             // SAFETY (loads and stores in this loop): row r·n + k + 8 ≤ m·n ≤ a.len() for
             // r < m, and likewise for B with o; `a` and `b` are exclusive borrows.
-            for i in 0..m {
-                ta[i] = unsafe { _mm256_loadu_ps(pa.add(i * n + k)) };
+            for (i, t) in ta[..m].iter_mut().enumerate() {
+                *t = unsafe { _mm256_loadu_ps(pa.add(i * n + k)) };
             }
-            for j in 0..o {
-                tb[j] = unsafe { _mm256_loadu_ps(pb.add(j * n + k)) };
+            for (j, t) in tb[..o].iter_mut().enumerate() {
+                *t = unsafe { _mm256_loadu_ps(pb.add(j * n + k)) };
             }
             for i in 0..m {
                 let mut acc = ta[i];

@@ -27,7 +27,9 @@ pub fn two_topic_corpus(sentences: usize) -> String {
     let vehicles = ["car", "bus", "truck", "train", "plane", "boat"];
     let mut state = 12345u64;
     let mut next = |n: usize| {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 33) as usize) % n
     };
     let mut out = String::new();

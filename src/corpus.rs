@@ -370,7 +370,9 @@ mod tests {
         let c = Corpus::from_text(text);
         let all: Vec<String> = text.split_whitespace().map(String::from).collect();
         for parts in 1..=12 {
-            let joined: Vec<String> = (0..parts).flat_map(|p| collect_part(&c, p, parts)).collect();
+            let joined: Vec<String> = (0..parts)
+                .flat_map(|p| collect_part(&c, p, parts))
+                .collect();
             assert_eq!(joined, all, "parts = {parts}");
         }
     }

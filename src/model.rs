@@ -307,7 +307,10 @@ mod tests {
         let m = SkipGramModel::new(vocab, 10, &mut rng).unwrap();
         assert_eq!(m.input_weights().dim(), (50, 10));
         assert_eq!(m.output_weights().dim(), (10, 50));
-        assert!(m.input_weights().iter().all(|&x| (-0.05..0.05).contains(&x)));
+        assert!(m
+            .input_weights()
+            .iter()
+            .all(|&x| (-0.05..0.05).contains(&x)));
         assert!(m.output_weights().iter().all(|&x| x == 0.0));
         // Not all equal: really random.
         let first = m.input_weights()[[0, 0]];
@@ -333,9 +336,8 @@ mod tests {
         p[[1, 1]] = f32::NAN;
         let bad = SkipGramModel::from_weights(vocab.clone(), p, Array2::zeros((3, 2)));
         assert!(matches!(bad, Err(Error::NonFinite { what: "p" })));
-        let m =
-            SkipGramModel::from_weights(vocab, Array2::zeros((2, 3)), Array2::zeros((3, 2)))
-                .unwrap();
+        let m = SkipGramModel::from_weights(vocab, Array2::zeros((2, 3)), Array2::zeros((3, 2)))
+            .unwrap();
         assert!(matches!(m.forward("zebra"), Err(Error::UnknownWords(w)) if w == ["zebra"]));
         assert!(matches!(m.embedding("zebra"), Err(Error::UnknownWords(_))));
         assert!(matches!(

@@ -9,6 +9,7 @@ use rustc_hash::FxHashSet;
 
 /// English stop words: NLTK's `stopwords.words('english')` list (179 words), the list the
 /// seeds' walkthrough drops.
+#[rustfmt::skip]
 pub const ENGLISH_STOP_WORDS: &[&str] = &[
     "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "you're", "you've",
     "you'll", "you'd", "your", "yours", "yourself", "yourselves", "he", "him", "his", "himself",

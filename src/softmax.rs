@@ -107,7 +107,11 @@ mod tests {
         // softmax([1, 2, 3]) = e^k / (e + e^2 + e^3).
         let p = Softmax::probabilities(array![1.0f32, 2.0, 3.0].view());
         let z = 1f32.exp() + 2f32.exp() + 3f32.exp();
-        assert_abs_diff_eq!(p, array![1f32.exp() / z, 2f32.exp() / z, 3f32.exp() / z], epsilon = 1e-6);
+        assert_abs_diff_eq!(
+            p,
+            array![1f32.exp() / z, 2f32.exp() / z, 3f32.exp() / z],
+            epsilon = 1e-6
+        );
         let lp = Softmax::log_probabilities(array![1.0f32, 2.0, 3.0].view());
         assert_abs_diff_eq!(lp, p.mapv(f32::ln), epsilon = 1e-6);
     }
@@ -120,7 +124,11 @@ mod tests {
         assert_abs_diff_eq!(p.sum(), 1.0, epsilon = 1e-6);
         let lp = Softmax::log_probabilities(s.view());
         assert!(lp.iter().all(|x| x.is_finite()));
-        assert_abs_diff_eq!(lp[1], -2000.0 - (1.0f32 + (-1.0f32).exp()).ln(), epsilon = 1e-3);
+        assert_abs_diff_eq!(
+            lp[1],
+            -2000.0 - (1.0f32 + (-1.0f32).exp()).ln(),
+            epsilon = 1e-3
+        );
         let ce = Softmax::cross_entropy(s.view(), 1).unwrap();
         assert!(ce.is_finite() && ce > 1999.0);
     }

@@ -255,8 +255,8 @@ mod avx2 {
     /// Huffman paths, full softmax) take the axpy loop.
     const MAX_BLOCK: usize = 24;
 
-    /// G = A·Bᵀ in 2×4 register blocks: each loaded chunk of A and B serves several dot
-    /// products (6 loads per 8 FMAs instead of 2 per FMA).
+    /// G = A·Bᵀ in 2×4 register blocks (2×1 for leftover columns): each loaded chunk of A
+    /// and B serves several dot products (6 loads per 8 FMAs instead of 2 per FMA).
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn scores(a: &[f32], b: &[f32], g: &mut [f32], m: usize, o: usize, n: usize) {
         let mut i = 0;
@@ -272,8 +272,10 @@ mod avx2 {
                     }
                     j += 4;
                 } else {
-                    for r in i..i + rows {
-                        g[r * o + j] = dot(&a[r * n..(r + 1) * n], &b[j * n..(j + 1) * n]);
+                    if rows == 2 {
+                        block::<2, 1>(a, b, g, i, j, o, n);
+                    } else {
+                        block::<1, 1>(a, b, g, i, j, o, n);
                     }
                     j += 1;
                 }

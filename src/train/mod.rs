@@ -474,7 +474,7 @@ impl Trainer {
         alpha: f32,
     ) -> Result<f64> {
         let v = model.vocab_size();
-        let n = model.dim();
+        let n = padded(model.dim());
         if let Some(&bad) = contexts.iter().chain([&center]).find(|&&i| i >= v) {
             return Err(Error::IndexOutOfRange { index: bad, len: v });
         }
@@ -556,7 +556,14 @@ struct Job<'a> {
 /// Words a worker processes between publishing its counters and refreshing α.
 const REFRESH_WORDS: u64 = 10_000;
 
-/// One worker's scratch buffers, allocated once per epoch.
+/// Row stride of the thread-local buffers: N rounded up to whole 8-float SIMD registers.
+/// The padding columns start at zero and stay zero (the updates add products of zeros), so
+/// the kernels run without scalar tails.
+fn padded(dim: usize) -> usize {
+    dim.next_multiple_of(8)
+}
+
+/// One worker's scratch buffers, allocated once per epoch; rows have stride [`padded`]`(N)`.
 struct Scratch {
     a: Vec<f32>,
     b: Vec<f32>,
@@ -640,7 +647,7 @@ impl Job<'_> {
     }
 
     fn scratch(&self) -> Scratch {
-        let n = self.cfg.dim;
+        let n = padded(self.cfg.dim);
         let m = 2 * self.cfg.window;
         let (a_rows, o) = match self.cfg.objective {
             Objective::Softmax => (1, self.vocab.len()),
@@ -852,7 +859,7 @@ impl Job<'_> {
 
     /// One batched update: context rows of p (A) against the output rows `sc.out` (B).
     fn binary_step(&self, alpha: f32, sc: &mut Scratch) -> Option<f64> {
-        let n = self.cfg.dim;
+        let n = padded(self.cfg.dim);
         let batch = &sc.cur;
         let (m, o) = (batch.ctx.len(), batch.out.len());
         for (i, &w) in batch.ctx.iter().enumerate() {

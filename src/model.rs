@@ -56,7 +56,7 @@ impl SkipGramModel {
     /// [−0.5/N, 0.5/N), p' all zeros (word2vec.c `InitNet`).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if `n` is 0.
+    /// [`Error::InvalidConfig`] if `n` is 0 or V×N floats cannot be addressed.
     pub fn new<R: Rng + ?Sized>(vocab: Vocabulary, n: usize, rng: &mut R) -> Result<Self> {
         if n == 0 {
             return Err(Error::InvalidConfig(
@@ -67,6 +67,14 @@ impl SkipGramModel {
         let dist = Uniform::new(-half, half)
             .map_err(|e| Error::InvalidConfig(format!("initialisation range: {e}")))?;
         let v = vocab.len();
+        if v.checked_mul(n)
+            .and_then(|e| e.checked_mul(4))
+            .is_none_or(|b| b > isize::MAX as usize)
+        {
+            return Err(Error::InvalidConfig(format!(
+                "a {v}×{n} weight matrix does not fit in memory"
+            )));
+        }
         let input = Array2::random_using((v, n), dist, rng);
         Ok(SkipGramModel {
             vocab,

@@ -336,6 +336,26 @@ fn bad_configurations_are_rejected() {
             negative: 0,
             ..Default::default()
         },
+        TrainConfig {
+            window: usize::MAX,
+            ..Default::default()
+        },
+        TrainConfig {
+            dim: 1 << 62,
+            ..Default::default()
+        },
+        TrainConfig {
+            negative: usize::MAX,
+            ..Default::default()
+        },
+        TrainConfig {
+            epochs: usize::MAX,
+            ..Default::default()
+        },
+        TrainConfig {
+            min_alpha_fraction: f32::NAN,
+            ..Default::default()
+        },
     ] {
         assert!(
             matches!(Trainer::new(bad), Err(Error::InvalidConfig(_))),

@@ -122,26 +122,35 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    /// Checks every field's range.
+    /// The largest accepted `dim`, `window`, `negative`, `threads` and `max_sentence_len`
+    /// (far beyond any useful setting; they keep buffer sizes from overflowing).
+    pub const MAX_SIZE: usize = 1 << 20;
+
+    /// Checks every field's range: `dim`, `window`, `epochs`, `threads` and
+    /// `max_sentence_len` in 1..=[`MAX_SIZE`](Self::MAX_SIZE), `negative` ≤ `MAX_SIZE` (and
+    /// ≥ 1 for negative sampling), `alpha` finite and > 0, `min_alpha_fraction` in [0, 1],
+    /// `sample` finite and ≥ 0, `ns_exponent` finite.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the first field out of range.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidConfig(m));
-        if self.dim == 0 {
-            return bad("dim must be at least 1".into());
+        for (name, value) in [
+            ("dim", self.dim),
+            ("window", self.window),
+            ("epochs", self.epochs),
+            ("threads", self.threads),
+            ("max_sentence_len", self.max_sentence_len),
+        ] {
+            if !(1..=Self::MAX_SIZE).contains(&value) {
+                return bad(format!(
+                    "{name} must be in 1..={}, got {value}",
+                    Self::MAX_SIZE
+                ));
+            }
         }
-        if self.window == 0 {
-            return bad("window must be at least 1".into());
-        }
-        if self.epochs == 0 {
-            return bad("epochs must be at least 1".into());
-        }
-        if self.threads == 0 {
-            return bad("threads must be at least 1".into());
-        }
-        if self.max_sentence_len == 0 {
-            return bad("max_sentence_len must be at least 1".into());
+        if self.negative > Self::MAX_SIZE {
+            return bad(format!("negative must be at most {}", Self::MAX_SIZE));
         }
         if self.objective == Objective::NegativeSampling && self.negative == 0 {
             return bad("negative sampling needs negative ≥ 1".into());
@@ -384,8 +393,10 @@ impl Trainer {
             stop: AtomicBool::new(false),
             stats: (0..cfg.threads).map(|_| WorkerStats::default()).collect(),
         };
-        job.words_done
-            .store(epoch_start as u64 * job.words_per_epoch, Relaxed);
+        job.words_done.store(
+            (epoch_start as u64).saturating_mul(job.words_per_epoch),
+            Relaxed,
+        );
         let mut report = TrainReport::default();
         let call_start = Instant::now();
         let words_at_start = job.words_done.load(Relaxed);
@@ -437,8 +448,10 @@ impl Trainer {
             });
             progress(&job.progress(epoch, epoch_end, call_start, words_at_start));
             // Later epochs count words from the schedule's position, as a resumed run would.
-            job.words_done
-                .store((epoch as u64 + 1) * job.words_per_epoch, Relaxed);
+            job.words_done.store(
+                (epoch as u64 + 1).saturating_mul(job.words_per_epoch),
+                Relaxed,
+            );
         }
         let new_input = job.input.to_array();
         let new_output = job.output.to_array();
@@ -616,7 +629,7 @@ fn merge_repeats(ids: &mut Vec<u32>, weights: &mut Vec<f32>, mut labels: Option<
 impl Job<'_> {
     fn alpha(&self) -> f32 {
         let cfg = self.cfg;
-        let total = (cfg.epochs as u64 * self.words_per_epoch) as f64 + 1.0;
+        let total = cfg.epochs as f64 * self.words_per_epoch as f64 + 1.0;
         let frac = 1.0 - self.words_done.load(Relaxed) as f64 / total;
         (cfg.alpha as f64 * frac.max(cfg.min_alpha_fraction as f64)) as f32
     }
@@ -638,7 +651,7 @@ impl Job<'_> {
             epoch,
             epochs,
             words,
-            total_words: self.cfg.epochs as u64 * self.words_per_epoch,
+            total_words: (self.cfg.epochs as u64).saturating_mul(self.words_per_epoch),
             alpha: self.alpha(),
             loss: self.loss().0,
             words_per_sec: (words - words0) as f64 / elapsed.as_secs_f64().max(1e-9),
@@ -648,7 +661,8 @@ impl Job<'_> {
 
     fn scratch(&self) -> Scratch {
         let n = padded(self.cfg.dim);
-        let m = 2 * self.cfg.window;
+        // At most 2·window context words, and never more than a sentence holds.
+        let m = (2 * self.cfg.window).min(self.cfg.max_sentence_len);
         let (a_rows, o) = match self.cfg.objective {
             Objective::Softmax => (1, self.vocab.len()),
             Objective::NegativeSampling => (m, self.cfg.negative + 1),

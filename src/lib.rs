@@ -102,3 +102,8 @@ pub use train::{
     TrainReport, Trainer,
 };
 pub use vocab::{Vocabulary, VocabularyBuilder};
+
+/// The README's code examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -359,19 +359,32 @@ mod avx2 {
             for (j, t) in tb[..o].iter_mut().enumerate() {
                 *t = unsafe { _mm256_loadu_ps(pb.add(j * n + k)) };
             }
-            for i in 0..m {
-                let mut acc = ta[i];
-                for j in 0..o {
-                    acc = _mm256_fmadd_ps(_mm256_set1_ps(c[i * o + j]), tb[j], acc);
+            // Four rows at a time: four independent FMA chains hide the FMA latency.
+            let mut i = 0;
+            while i + 4 <= m {
+                let acc = rows_times::<4>(&ta[i..i + 4], &tb[..o], |r, j| c[(i + r) * o + j]);
+                for (r, v) in acc.iter().enumerate() {
+                    unsafe { _mm256_storeu_ps(pa.add((i + r) * n + k), *v) };
                 }
-                unsafe { _mm256_storeu_ps(pa.add(i * n + k), acc) };
+                i += 4;
             }
-            for j in 0..o {
-                let mut acc = tb[j];
-                for i in 0..m {
-                    acc = _mm256_fmadd_ps(_mm256_set1_ps(c[i * o + j]), ta[i], acc);
+            while i < m {
+                let acc = rows_times::<1>(&ta[i..i + 1], &tb[..o], |_, j| c[i * o + j]);
+                unsafe { _mm256_storeu_ps(pa.add(i * n + k), acc[0]) };
+                i += 1;
+            }
+            let mut j = 0;
+            while j + 4 <= o {
+                let acc = rows_times::<4>(&tb[j..j + 4], &ta[..m], |r, i| c[i * o + j + r]);
+                for (r, v) in acc.iter().enumerate() {
+                    unsafe { _mm256_storeu_ps(pb.add((j + r) * n + k), *v) };
                 }
-                unsafe { _mm256_storeu_ps(pb.add(j * n + k), acc) };
+                j += 4;
+            }
+            while j < o {
+                let acc = rows_times::<1>(&tb[j..j + 1], &ta[..m], |_, i| c[i * o + j]);
+                unsafe { _mm256_storeu_ps(pb.add(j * n + k), acc[0]) };
+                j += 1;
             }
             k += 8;
         }
@@ -386,6 +399,24 @@ mod avx2 {
                 b[j * n + t] += (0..m).map(|i| c[i * o + j] * old_a[i]).sum::<f32>();
             }
         }
+    }
+
+    /// For R destination chunks `dst[r]`: dst[r] + Σₜ coef(r, t)·src[t], as R independent
+    /// FMA chains sharing each loaded `src[t]`.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn rows_times<const R: usize>(
+        dst: &[__m256],
+        src: &[__m256],
+        coef: impl Fn(usize, usize) -> f32,
+    ) -> [__m256; R] {
+        let mut acc: [__m256; R] = std::array::from_fn(|r| dst[r]);
+        for (t, &s) in src.iter().enumerate() {
+            for (r, a) in acc.iter_mut().enumerate() {
+                *a = _mm256_fmadd_ps(_mm256_set1_ps(coef(r, t)), s, *a);
+            }
+        }
+        acc
     }
 
     // The axpy-loop `update` for blocks too large for registers; `scores` serves the tests.

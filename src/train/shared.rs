@@ -15,8 +15,10 @@
 //!   another thread makes to the same row in the microsecond between that read and write
 //!   is lost, as Hogwild SGD tolerates (word2vec.c loses updates the same way, at a finer
 //!   grain); a value is never torn within an element pair and nothing is undefined.
-//! * No `unsafe` code is involved: `AtomicU64` is `Sync`, so `&SharedMatrix` is shared by
-//!   `std::thread::scope` threads through ordinary borrows.
+//! * The sharing involves no `unsafe` code: `AtomicU64` is `Sync`, so `&SharedMatrix` is
+//!   shared by `std::thread::scope` threads through ordinary borrows. (The only `unsafe`
+//!   here is two hints to the hardware and kernel, neither of which reads or writes
+//!   memory: a cache prefetch and an `madvise` for huge pages.)
 //!
 //! Relaxed ordering suffices because no thread draws conclusions about *other* memory from a
 //! weight it reads; the final weights are read after the scope joins all threads, which
@@ -51,6 +53,7 @@ impl SharedMatrix {
         let (rows, dim) = a.dim();
         let stride = dim.div_ceil(2);
         let mut data = Vec::with_capacity(rows * stride);
+        advise_huge_pages(&mut data);
         for row in a.rows() {
             let mut it = row.iter();
             for _ in 0..stride {
@@ -134,6 +137,33 @@ impl SharedMatrix {
             words[self.stride - 1].store(pack(*last, 0.0), Relaxed);
         }
     }
+}
+
+/// Asks Linux to back the (still untouched) capacity of `data` with 2 MiB transparent huge
+/// pages. Training reads rows at random from matrices of tens of megabytes; with 4 KiB pages
+/// nearly every row access misses the TLB. Measured on one epoch of 30 MB of the shared
+/// corpus, one thread: 651k–773k words/s with 4 KiB pages, 854k–878k with huge pages.
+/// Elsewhere, or if the kernel declines, nothing changes.
+fn advise_huge_pages(data: &mut Vec<AtomicU64>) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let spare = data.spare_capacity_mut();
+        let start = spare.as_mut_ptr() as usize;
+        let end = start + std::mem::size_of_val(spare);
+        let (lo, hi) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        if hi > lo {
+            // SAFETY: [lo, hi) lies inside the allocation `data` owns (its spare capacity,
+            // rounded inwards to whole huge pages), and MADV_HUGEPAGE only changes how the
+            // kernel backs those pages, never their contents or validity. The return value
+            // is ignored: the advice is optional.
+            unsafe {
+                libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = data;
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use skipgram::{Corpus, Objective, Preprocessor, TrainConfig, Trainer};
+use skipgram::{Corpus, NsDirection, Objective, Preprocessor, TrainConfig, Trainer};
 
 /// The default corpus: 4 MB of English Wikipedia (CC BY-SA 3.0; examples/data/README.md).
 const DEFAULT_CORPUS: &[u8] = include_bytes!("data/enwiki-2015-text8style-4M.txt");
@@ -44,6 +44,11 @@ struct Args {
     /// The loss: softmax (exact, small vocabularies only), ns, or hs. Overrides --hs.
     #[arg(long, value_parser = ["softmax", "ns", "hs"])]
     loss: Option<String>,
+    /// Negative-sampling pair direction: `context` (word2vec.c: the context word's row
+    /// predicts the center word) or `center` (the seeds: the center word's projection
+    /// predicts its contexts).
+    #[arg(long, value_parser = ["context", "center"], default_value = "context")]
+    ns_direction: String,
     /// Subsampling threshold t (0 disables).
     #[arg(long, default_value_t = 1e-3)]
     sample: f64,
@@ -100,7 +105,12 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         (Some("ns"), _) | (None, 0) => Objective::NegativeSampling,
         (l, hs) => return Err(format!("unsupported --loss {l:?} / --hs {hs}").into()),
     };
+    let ns_direction = match args.ns_direction.as_str() {
+        "center" => NsDirection::CenterPredictsContext,
+        _ => NsDirection::ContextPredictsCenter,
+    };
     let config = TrainConfig {
+        ns_direction,
         dim: args.size,
         window: args.window,
         objective,

@@ -98,8 +98,8 @@ pub use one_hot::OneHot;
 pub use preprocess::Preprocessor;
 pub use softmax::Softmax;
 pub use train::{
-    EpochReport, HuffmanTree, NegativeSampler, Objective, Progress, Subsampler, TrainConfig,
-    TrainReport, Trainer,
+    EpochReport, HuffmanTree, NegativeSampler, NsDirection, Objective, Progress, Subsampler,
+    TrainConfig, TrainReport, Trainer,
 };
 pub use vocab::{Vocabulary, VocabularyBuilder};
 

@@ -6,7 +6,7 @@ use common::{cosine, real_text, two_topic_corpus};
 use ndarray::Array2;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use skipgram::{
-    Corpus, Error, Objective, SkipGramModel, Softmax, TrainConfig, Trainer, Vocabulary,
+    Corpus, Error, NsDirection, Objective, SkipGramModel, Softmax, TrainConfig, Trainer, Vocabulary,
 };
 
 fn seeds_vocab() -> Vocabulary {
@@ -187,6 +187,25 @@ fn every_objective_puts_words_sharing_contexts_nearer() {
         let (first, last) = (report.epochs[0].loss, report.epochs.last().unwrap().loss);
         assert!(last < first, "{objective:?}: loss {first} -> {last}");
     }
+}
+
+#[test]
+fn the_seeds_direction_for_negative_sampling_also_learns() {
+    let corpus = Corpus::from_text(two_topic_corpus(400));
+    let c = TrainConfig {
+        ns_direction: NsDirection::CenterPredictsContext,
+        ..cfg(Objective::NegativeSampling)
+    };
+    let (model, report) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
+    let margin = topic_margin(&model);
+    assert!(margin > 0.3, "within − across cosine = {margin}");
+    assert!(report.epochs.last().unwrap().loss < report.epochs[0].loss);
+    // Same pairs counted as in word2vec.c's direction (same seed, so same windows).
+    let (_, default_report) = Trainer::new(cfg(Objective::NegativeSampling))
+        .unwrap()
+        .fit(&corpus)
+        .unwrap();
+    assert_eq!(report.epochs[0].pairs, default_report.epochs[0].pairs);
 }
 
 #[test]

@@ -9,7 +9,7 @@
 //! |---|---|
 //! | magic | the 14 bytes `SKIPGRAM-CKPT\0` |
 //! | format version | u32 = 1 |
-//! | `TrainConfig` | dim u64, window u64, objective u8 (0 softmax, 1 negative sampling, 2 hierarchical softmax), negative u64, ns_exponent f64, sample f64, min_count u64, max_vocab u8 flag + u64, epochs u64, alpha f32, min_alpha_fraction f32, threads u64, seed u64, max_sentence_len u64 |
+//! | `TrainConfig` | dim u64, window u64, objective u8 (0 softmax, 1 negative sampling, 2 hierarchical softmax), negative u64, ns_direction u8 (0 context predicts center, 1 center predicts context), ns_exponent f64, sample f64, min_count u64, max_vocab u8 flag + u64, epochs u64, alpha f32, min_alpha_fraction f32, threads u64, seed u64, max_sentence_len u64 |
 //! | epochs trained | u64 |
 //! | V, N | u64, u64 |
 //! | vocabulary | V × (byte length u32, UTF-8 bytes, count u64), in index order |
@@ -28,7 +28,7 @@ use super::{
 };
 use crate::error::{shape2, Error, Result};
 use crate::model::SkipGramModel;
-use crate::train::{Objective, TrainConfig};
+use crate::train::{NsDirection, Objective, TrainConfig};
 use crate::vocab::Vocabulary;
 
 const MAGIC: &[u8; 14] = b"SKIPGRAM-CKPT\0";
@@ -130,6 +130,10 @@ impl Checkpoint {
         };
         w.write_all(&[objective])?;
         w.write_all(&u64_of(c.negative).to_le_bytes())?;
+        w.write_all(&[match c.ns_direction {
+            NsDirection::ContextPredictsCenter => 0u8,
+            NsDirection::CenterPredictsContext => 1,
+        }])?;
         w.write_all(&c.ns_exponent.to_le_bytes())?;
         w.write_all(&c.sample.to_le_bytes())?;
         w.write_all(&c.min_count.to_le_bytes())?;
@@ -268,6 +272,15 @@ fn read<R: Read>(r: &mut Tracked<R>, file_len: Option<u64>) -> Result<Checkpoint
         b => return Err(format_err(format!("unknown objective code {b}"))),
     };
     let negative = read_usize(r, "negative")?;
+    let ns_direction = match bytes::<1>(r, "ns_direction")?[0] {
+        0 => NsDirection::ContextPredictsCenter,
+        1 => NsDirection::CenterPredictsContext,
+        b => {
+            return Err(format_err(format!(
+                "unknown negative-sampling direction code {b}"
+            )))
+        }
+    };
     let ns_exponent = f64::from_le_bytes(bytes(r, "ns_exponent")?);
     let sample = f64::from_le_bytes(bytes(r, "sample")?);
     let min_count = read_u64(r, "min_count")?;
@@ -278,6 +291,7 @@ fn read<R: Read>(r: &mut Tracked<R>, file_len: Option<u64>) -> Result<Checkpoint
         window,
         objective,
         negative,
+        ns_direction,
         ns_exponent,
         sample,
         min_count,
@@ -434,7 +448,7 @@ mod tests {
             } else {
                 0
             };
-            let header = 14 + 4 + 8 + 8 + 1 + 8 + 8 + 8 + 8 + 1 + 8 + 8 + 4 + 4 + 8 + 8 + 8;
+            let header = 14 + 4 + 8 + 8 + 1 + 8 + 1 + 8 + 8 + 8 + 1 + 8 + 8 + 4 + 4 + 8 + 8 + 8;
             assert_eq!(bytes.len(), header + 24 + 4 * 13 + 2 * 64 + 1 + hs);
         }
     }
@@ -465,8 +479,9 @@ mod tests {
         assert!(is_format(patched(14, &2u32.to_le_bytes())));
         assert!(is_format(patched(18, &0u64.to_le_bytes()))); // dim 0: invalid config
         assert!(is_format(patched(34, &[7]))); // objective code
-        assert!(is_format(patched(67, &[2]))); // max_vocab flag
-        let v_at = 14 + 4 + 8 + 8 + 1 + 8 + 8 + 8 + 8 + 1 + 8 + 8 + 4 + 4 + 8 + 8 + 8 + 8;
+        assert!(is_format(patched(43, &[9]))); // negative-sampling direction code
+        assert!(is_format(patched(68, &[2]))); // max_vocab flag
+        let v_at = 14 + 4 + 8 + 8 + 1 + 8 + 1 + 8 + 8 + 8 + 1 + 8 + 8 + 4 + 4 + 8 + 8 + 8 + 8;
         assert_eq!(&bytes[v_at..v_at + 8], &4u64.to_le_bytes());
         assert!(is_format(patched(v_at, &0u64.to_le_bytes())));
         assert!(is_format(patched(v_at + 8, &5u64.to_le_bytes()))); // N ≠ dim

@@ -50,6 +50,7 @@ use rand::{Rng, SeedableRng};
 pub use huffman::HuffmanTree;
 pub use kernels::Isa;
 pub use objective::Objective;
+
 pub use sampling::{NegativeSampler, Subsampler};
 
 use crate::corpus::Corpus;
@@ -78,6 +79,9 @@ pub struct TrainConfig {
     pub objective: Objective,
     /// Noise words per positive pair for negative sampling (`-negative`). Default 5.
     pub negative: usize,
+    /// Which row of p a negative-sampling pair trains. Default
+    /// [`NsDirection::ContextPredictsCenter`] (word2vec.c, gensim).
+    pub ns_direction: NsDirection,
     /// Exponent of the unigram noise distribution. Default 0.75.
     pub ns_exponent: f64,
     /// Subsampling threshold t (`-sample`); 0 disables. Default 1e-3.
@@ -107,6 +111,7 @@ impl Default for TrainConfig {
             window: 5,
             objective: Objective::NegativeSampling,
             negative: 5,
+            ns_direction: NsDirection::ContextPredictsCenter,
             ns_exponent: 0.75,
             sample: 1e-3,
             min_count: 5,
@@ -172,6 +177,26 @@ impl TrainConfig {
         }
         Ok(())
     }
+}
+
+/// The direction in which a negative-sampling pair (center w, context c) is trained.
+///
+/// Summed over a corpus both see the same pairs, since c is in w's window exactly when w is
+/// in c's. They differ in which embedding a pair moves and in how one center word's pairs
+/// batch. Measured on the shared 100 MB Wikipedia corpus (1 epoch, dim 100, window 5,
+/// negative 5, sample 1e-4, 2 threads; analogy accuracy on the 30,000 most frequent words,
+/// WordSim-353 Spearman ρ): `ContextPredictsCenter` 11.2 % and 0.488,
+/// `CenterPredictsContext` 6.2 % and 0.476 in 25 % less time, so the default is word2vec.c's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NsDirection {
+    /// word2vec.c's and gensim's loop: c's row of p against the output rows of w and of the
+    /// noise words, which all contexts of w share (an m×(k+1) block).
+    ContextPredictsCenter,
+    /// The seeds' net: w's row of p (its projection) against the output rows of its m
+    /// contexts and of k noise words shared by those m pairs, each noise term counted m
+    /// times (a 1×(m+k) block). Noise words that are one of the contexts are redrawn
+    /// no more than word2vec.c redraws a noise word equal to its target: they are skipped.
+    CenterPredictsContext,
 }
 
 /// A progress report, delivered to the callback of [`Trainer::train_with_progress`] about
@@ -595,6 +620,8 @@ struct Scratch {
 #[derive(Default)]
 struct Batch {
     center: u32,
+    /// (center, context) pairs this batch trains.
+    pairs: u64,
     ctx: Vec<u32>,
     ctx_weight: Vec<f32>,
     out: Vec<u32>,
@@ -665,7 +692,7 @@ impl Job<'_> {
         let m = (2 * self.cfg.window).min(self.cfg.max_sentence_len);
         let (a_rows, o) = match self.cfg.objective {
             Objective::Softmax => (1, self.vocab.len()),
-            Objective::NegativeSampling => (m, self.cfg.negative + 1),
+            Objective::NegativeSampling => (m, m.max(1) + self.cfg.negative),
             Objective::HierarchicalSoftmax => {
                 let h = self.huffman.as_ref().expect("tree built for HS");
                 (m, (0..h.len()).map(|w| h.code(w).len()).max().unwrap_or(1))
@@ -806,10 +833,7 @@ impl Job<'_> {
                 match l {
                     Some(l) => {
                         *loss += l;
-                        *pairs += match self.cfg.objective {
-                            Objective::Softmax => sc.cur.ctx.len() as u64,
-                            _ => sc.cur.ctx_weight.iter().sum::<f32>() as u64,
-                        };
+                        *pairs += sc.cur.pairs;
                     }
                     None => return false,
                 }
@@ -832,10 +856,27 @@ impl Job<'_> {
         batch.ctx.clear();
         batch.ctx.extend_from_slice(&s[lo..pos]);
         batch.ctx.extend_from_slice(&s[pos + 1..hi]);
+        batch.pairs = batch.ctx.len() as u64;
         batch.out.clear();
         batch.labels.clear();
         match self.cfg.objective {
             Objective::Softmax => return,
+            Objective::NegativeSampling
+                if self.cfg.ns_direction == NsDirection::CenterPredictsContext =>
+            {
+                let ns = self.negatives.as_ref().expect("sampler built for NS");
+                batch.out.extend_from_slice(&batch.ctx);
+                batch.labels.resize(batch.ctx.len(), 1.0);
+                for _ in 0..self.cfg.negative {
+                    let w = ns.sample(rng) as u32;
+                    if w != center && !batch.ctx.contains(&w) {
+                        batch.out.push(w);
+                        batch.labels.push(0.0);
+                    }
+                }
+                batch.ctx.clear();
+                batch.ctx.push(center);
+            }
             Objective::NegativeSampling => {
                 let ns = self.negatives.as_ref().expect("sampler built for NS");
                 batch.out.push(center);
@@ -863,6 +904,17 @@ impl Job<'_> {
             &mut batch.out_weight,
             Some(&mut batch.labels),
         );
+        if self.cfg.ns_direction == NsDirection::CenterPredictsContext
+            && self.cfg.objective == Objective::NegativeSampling
+        {
+            // Each shared noise word stands in for one noise draw of every pair.
+            let m = batch.pairs as f32;
+            for (w, &l) in batch.out_weight.iter_mut().zip(&batch.labels) {
+                if l == 0.0 {
+                    *w *= m;
+                }
+            }
+        }
         for &w in &batch.ctx {
             self.input.prefetch_row(w as usize);
         }

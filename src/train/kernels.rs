@@ -348,44 +348,18 @@ mod avx2 {
         assert!(a.len() >= m * n && b.len() >= o * n && c.len() >= m * o);
         let mut ta = [_mm256_setzero_ps(); MAX_BLOCK];
         let mut tb = [_mm256_setzero_ps(); MAX_BLOCK];
-        let (pa, pb) = (a.as_mut_ptr(), b.as_mut_ptr());
         let mut k = 0;
         while k + 8 <= n {
-            // SAFETY (loads and stores in this loop): row r·n + k + 8 ≤ m·n ≤ a.len() for
-            // r < m, and likewise for B with o; `a` and `b` are exclusive borrows.
+            // SAFETY (loads): row r·n + k + 8 ≤ m·n ≤ a.len() for r < m (asserted above),
+            // and likewise for B with o.
             for (i, t) in ta[..m].iter_mut().enumerate() {
-                *t = unsafe { _mm256_loadu_ps(pa.add(i * n + k)) };
+                *t = unsafe { _mm256_loadu_ps(a.as_ptr().add(i * n + k)) };
             }
             for (j, t) in tb[..o].iter_mut().enumerate() {
-                *t = unsafe { _mm256_loadu_ps(pb.add(j * n + k)) };
+                *t = unsafe { _mm256_loadu_ps(b.as_ptr().add(j * n + k)) };
             }
-            // Four rows at a time: four independent FMA chains hide the FMA latency.
-            let mut i = 0;
-            while i + 4 <= m {
-                let acc = rows_times::<4>(&ta[i..i + 4], &tb[..o], |r, j| c[(i + r) * o + j]);
-                for (r, v) in acc.iter().enumerate() {
-                    unsafe { _mm256_storeu_ps(pa.add((i + r) * n + k), *v) };
-                }
-                i += 4;
-            }
-            while i < m {
-                let acc = rows_times::<1>(&ta[i..i + 1], &tb[..o], |_, j| c[i * o + j]);
-                unsafe { _mm256_storeu_ps(pa.add(i * n + k), acc[0]) };
-                i += 1;
-            }
-            let mut j = 0;
-            while j + 4 <= o {
-                let acc = rows_times::<4>(&tb[j..j + 4], &ta[..m], |r, i| c[i * o + j + r]);
-                for (r, v) in acc.iter().enumerate() {
-                    unsafe { _mm256_storeu_ps(pb.add((j + r) * n + k), *v) };
-                }
-                j += 4;
-            }
-            while j < o {
-                let acc = rows_times::<1>(&tb[j..j + 1], &ta[..m], |_, i| c[i * o + j]);
-                unsafe { _mm256_storeu_ps(pb.add(j * n + k), acc[0]) };
-                j += 1;
-            }
+            update_chunk(&ta[..m], &tb[..o], |i, j| c[i * o + j], a, k, n);
+            update_chunk(&tb[..o], &ta[..m], |j, i| c[i * o + j], b, k, n);
             k += 8;
         }
         // The last n mod 8 columns, scalar.
@@ -398,6 +372,40 @@ mod avx2 {
             for j in 0..o {
                 b[j * n + t] += (0..m).map(|i| c[i * o + j] * old_a[i]).sum::<f32>();
             }
+        }
+    }
+
+    /// Stores chunk k (columns k..k+8) of the updated rows: row r of `dst` (stride n) gets
+    /// old[r] + Σₜ coef(r, t)·src[t], computed four rows at a time so that four independent
+    /// FMA chains hide the FMA latency.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn update_chunk(
+        old: &[__m256],
+        src: &[__m256],
+        coef: impl Fn(usize, usize) -> f32,
+        dst: &mut [f32],
+        k: usize,
+        n: usize,
+    ) {
+        let rows = old.len();
+        assert!(k + 8 <= n && rows * n <= dst.len());
+        let mut r = 0;
+        while r < rows {
+            let (stored, acc) = if r + 4 <= rows {
+                (
+                    4,
+                    rows_times::<4>(&old[r..r + 4], src, |q, t| coef(r + q, t)),
+                )
+            } else {
+                let one = rows_times::<1>(&old[r..r + 1], src, |_, t| coef(r, t));
+                (1, [one[0]; 4])
+            };
+            for (q, v) in acc[..stored].iter().enumerate() {
+                // SAFETY: (r + q)·n + k + 8 ≤ rows·n ≤ dst.len() (asserted above).
+                unsafe { _mm256_storeu_ps(dst.as_mut_ptr().add((r + q) * n + k), *v) };
+            }
+            r += stored;
         }
     }
 

@@ -612,6 +612,17 @@ struct Scratch {
     next: Batch,
 }
 
+/// One worker thread's state within an epoch.
+struct WorkerState {
+    rng: SmallRng,
+    scratch: Scratch,
+    /// Kept word ids of the sentence being gathered.
+    sentence: Vec<u32>,
+    /// Loss summed over this epoch's pairs so far (nats) and the number of pairs.
+    loss: f64,
+    pairs: u64,
+}
+
 /// One center word's update: its context words (rows of p) and output rows with labels.
 ///
 /// For the binary objectives a row that occurs twice in a batch (a context word repeated
@@ -710,35 +721,27 @@ impl Job<'_> {
 
     fn worker(&self, thread: usize, epoch: usize) -> Result<()> {
         let cfg = self.cfg;
-        // One independent stream per (seed, thread, epoch): resumable and reproducible.
-        let mut rng = SmallRng::seed_from_u64(
-            cfg.seed
-                ^ (thread as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                ^ (epoch as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
-        );
-        let mut scratch = self.scratch();
-        let mut sentence: Vec<u32> = Vec::with_capacity(cfg.max_sentence_len);
+        let mut w = WorkerState {
+            // One independent stream per (seed, thread, epoch): resumable and reproducible.
+            rng: SmallRng::seed_from_u64(
+                cfg.seed
+                    ^ (thread as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    ^ (epoch as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
+            ),
+            scratch: self.scratch(),
+            sentence: Vec::with_capacity(cfg.max_sentence_len),
+            loss: 0.0,
+            pairs: 0,
+        };
         let mut pending_words = 0u64;
         let mut alpha = self.alpha();
-        let (mut loss, mut pairs) = (0.0f64, 0u64);
         let mut diverged = false;
         let stats = &self.stats[thread];
         self.corpus
             .scan_part(thread, cfg.threads, |token, line_start| {
-                if line_start && !sentence.is_empty() {
-                    let ok = self.train_sentence(
-                        &sentence,
-                        &mut rng,
-                        alpha,
-                        &mut scratch,
-                        &mut loss,
-                        &mut pairs,
-                    );
-                    sentence.clear();
-                    if !ok {
-                        diverged = true;
-                        return ControlFlow::Break(());
-                    }
+                if line_start && !self.flush(&mut w, alpha) {
+                    diverged = true;
+                    return ControlFlow::Break(());
                 }
                 let Some(id) = self.vocab.index_bytes(token.as_bytes()) else {
                     return ControlFlow::Continue(());
@@ -748,52 +751,46 @@ impl Job<'_> {
                     self.words_done.fetch_add(pending_words, Relaxed);
                     pending_words = 0;
                     alpha = self.alpha();
-                    stats.loss_bits.store(loss.to_bits(), Relaxed);
-                    stats.pairs.store(pairs, Relaxed);
+                    stats.loss_bits.store(w.loss.to_bits(), Relaxed);
+                    stats.pairs.store(w.pairs, Relaxed);
                     if self.stop.load(Relaxed) {
                         return ControlFlow::Break(());
                     }
                 }
-                if self.subsampler.keep(id as usize, &mut rng) {
-                    sentence.push(id);
-                    if sentence.len() >= cfg.max_sentence_len {
-                        let ok = self.train_sentence(
-                            &sentence,
-                            &mut rng,
-                            alpha,
-                            &mut scratch,
-                            &mut loss,
-                            &mut pairs,
-                        );
-                        sentence.clear();
-                        if !ok {
-                            diverged = true;
-                            return ControlFlow::Break(());
-                        }
+                if self.subsampler.keep(id as usize, &mut w.rng) {
+                    w.sentence.push(id);
+                    if w.sentence.len() >= cfg.max_sentence_len && !self.flush(&mut w, alpha) {
+                        diverged = true;
+                        return ControlFlow::Break(());
                     }
                 }
                 ControlFlow::Continue(())
             })?;
-        if !diverged
-            && !sentence.is_empty()
-            && !self.train_sentence(
-                &sentence,
-                &mut rng,
-                alpha,
-                &mut scratch,
-                &mut loss,
-                &mut pairs,
-            )
-        {
+        if !diverged && !self.flush(&mut w, alpha) {
             diverged = true;
         }
         self.words_done.fetch_add(pending_words, Relaxed);
-        stats.loss_bits.store(loss.to_bits(), Relaxed);
-        stats.pairs.store(pairs, Relaxed);
+        stats.loss_bits.store(w.loss.to_bits(), Relaxed);
+        stats.pairs.store(w.pairs, Relaxed);
         if diverged {
             self.stop.store(true, Relaxed);
         }
         Ok(())
+    }
+
+    /// Trains on the sentence gathered so far (if any) and starts a new one; `false` if the
+    /// loss became non-finite.
+    fn flush(&self, w: &mut WorkerState, alpha: f32) -> bool {
+        let WorkerState {
+            rng,
+            scratch,
+            sentence,
+            loss,
+            pairs,
+        } = w;
+        let ok = self.train_sentence(sentence, rng, alpha, scratch, loss, pairs);
+        sentence.clear();
+        ok
     }
 
     /// Trains on one sentence of word ids; `false` if the loss became non-finite.

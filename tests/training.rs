@@ -5,6 +5,7 @@ mod common;
 use common::{cosine, real_text, two_topic_corpus};
 use ndarray::Array2;
 use rand::{rngs::StdRng, Rng, SeedableRng};
+use skipgram::train::kernels::Isa;
 use skipgram::{
     Corpus, Error, NsDirection, Objective, SkipGramModel, Softmax, TrainConfig, Trainer, Vocabulary,
 };
@@ -187,6 +188,29 @@ fn every_objective_puts_words_sharing_contexts_nearer() {
         let (first, last) = (report.epochs[0].loss, report.epochs.last().unwrap().loss);
         assert!(last < first, "{objective:?}: loss {first} -> {last}");
     }
+}
+
+#[test]
+fn portable_kernels_train_like_the_simd_ones() {
+    let corpus = Corpus::from_text(two_topic_corpus(400));
+    let c = cfg(Objective::NegativeSampling);
+    let (simd, simd_report) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
+    let portable_trainer = Trainer::new(c).unwrap().with_isa(Isa::portable());
+    let (portable, portable_report) = portable_trainer.fit(&corpus).unwrap();
+    assert!(topic_margin(&portable) > 0.3);
+    // Same random streams, arithmetic differing only in rounding (FMA vs mul + add).
+    let (a, b) = (simd_report.epochs[9].loss, portable_report.epochs[9].loss);
+    assert!(
+        (a - b).abs() < 0.02 * a,
+        "final loss {a} (SIMD) vs {b} (portable)"
+    );
+    let max_diff = simd
+        .input_weights()
+        .iter()
+        .zip(portable.input_weights())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(max_diff < 1e-2, "largest weight difference {max_diff}");
 }
 
 #[test]

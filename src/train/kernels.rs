@@ -15,48 +15,74 @@
 //! Every function dispatches once on [`Isa`], so the inner loops are compiled with AVX2 and
 //! FMA inside `#[target_feature]` functions and inline there.
 
-/// The instruction set the kernels run on, detected once at run time.
+/// The instruction set the kernels run on.
+///
+/// A value can only be made by [`Isa::detect`] (the best set this CPU supports) or
+/// [`Isa::portable`], so safe code can never select instructions the CPU lacks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Isa(Kind);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Isa {
+enum Kind {
     /// Portable Rust, auto-vectorised for the compile target's baseline (SSE2 on x86-64).
     Portable,
-    /// x86-64 AVX2 with fused multiply-add.
+    /// x86-64 AVX2 with fused multiply-add; only made after the CPU reported both.
     #[cfg(target_arch = "x86_64")]
     Avx2Fma,
 }
 
+impl std::fmt::Debug for Isa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl Isa {
-    /// The best instruction set this CPU supports.
+    /// The best instruction set this CPU supports (AVX2 + FMA on x86-64 where present).
     pub fn detect() -> Isa {
         #[cfg(target_arch = "x86_64")]
         {
             if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                return Isa::Avx2Fma;
+                return Isa(Kind::Avx2Fma);
             }
         }
-        Isa::Portable
+        Isa(Kind::Portable)
+    }
+
+    /// Portable code only, on any CPU (to compare kernels, or to rule SIMD out).
+    pub fn portable() -> Isa {
+        Isa(Kind::Portable)
+    }
+
+    /// `"Avx2Fma"` or `"Portable"`.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            Kind::Portable => "Portable",
+            #[cfg(target_arch = "x86_64")]
+            Kind::Avx2Fma => "Avx2Fma",
+        }
     }
 
     /// Σᵢ aᵢ·bᵢ over the shorter of the two slices.
     #[inline]
     pub fn dot(self, a: &[f32], b: &[f32]) -> f32 {
-        match self {
-            Isa::Portable => portable::dot(a, b),
-            // SAFETY: `Avx2Fma` is only constructed by `detect` after the CPU reported both
-            // features (or by a caller asserting the same); the function is otherwise safe.
+        match self.0 {
+            Kind::Portable => portable::dot(a, b),
+            // SAFETY: `Kind::Avx2Fma` is private and only made by `detect` after the CPU
+            // reported both features; the function is otherwise safe.
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => unsafe { avx2::dot(a, b) },
+            Kind::Avx2Fma => unsafe { avx2::dot(a, b) },
         }
     }
 
     /// y ← y + α·x over the shorter of the two slices.
     #[inline]
     pub fn axpy(self, alpha: f32, x: &[f32], y: &mut [f32]) {
-        match self {
-            Isa::Portable => portable::axpy(alpha, x, y),
+        match self.0 {
+            Kind::Portable => portable::axpy(alpha, x, y),
             // SAFETY: as in `dot`: the CPU supports AVX2 and FMA.
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => unsafe { avx2::axpy(alpha, x, y) },
+            Kind::Avx2Fma => unsafe { avx2::axpy(alpha, x, y) },
         }
     }
 
@@ -68,11 +94,11 @@ impl Isa {
     #[inline]
     pub fn scores(self, a: &[f32], b: &[f32], g: &mut [f32], m: usize, o: usize, n: usize) {
         assert!(a.len() >= m * n && b.len() >= o * n && g.len() >= m * o);
-        match self {
-            Isa::Portable => portable::scores(a, b, g, m, o, n),
+        match self.0 {
+            Kind::Portable => portable::scores(a, b, g, m, o, n),
             // SAFETY: CPU support as in `dot`; lengths checked above.
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => unsafe { avx2::scores(a, b, g, m, o, n) },
+            Kind::Avx2Fma => unsafe { avx2::scores(a, b, g, m, o, n) },
         }
     }
 
@@ -94,11 +120,11 @@ impl Isa {
         n: usize,
     ) {
         assert!(a.len() >= m * n && b.len() >= o * n && c.len() >= m * o && db.len() >= o * n);
-        match self {
-            Isa::Portable => portable::update(c, a, b, db, m, o, n),
+        match self.0 {
+            Kind::Portable => portable::update(c, a, b, db, m, o, n),
             // SAFETY: CPU support as in `dot`; lengths checked above.
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2Fma => unsafe { avx2::update(c, a, b, db, m, o, n) },
+            Kind::Avx2Fma => unsafe { avx2::update(c, a, b, db, m, o, n) },
         }
     }
 }
@@ -450,7 +476,7 @@ mod tests {
 
     #[test]
     fn every_isa_matches_a_plain_loop() {
-        for isa in [Isa::Portable, Isa::detect()] {
+        for isa in [Isa::portable(), Isa::detect()] {
             for n in [0, 1, 7, 8, 9, 31, 32, 33, 100, 300] {
                 let (a, b) = (data(n, 1), data(n, 2));
                 let want: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
@@ -485,7 +511,7 @@ mod tests {
 
     fn check_shape(m: usize, o: usize, n: usize) {
         let (a, b, c) = (data(m * n, 3), data(o * n, 4), data(m * o, 5));
-        for isa in [Isa::Portable, Isa::detect()] {
+        for isa in [Isa::portable(), Isa::detect()] {
             let mut g = vec![0.0; m * o];
             isa.scores(&a, &b, &mut g, m, o, n);
             let (mut a2, mut b2, mut scratch) = (a.clone(), b.clone(), vec![9.0; o * n]);

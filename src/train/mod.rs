@@ -293,7 +293,8 @@ impl Trainer {
         })
     }
 
-    /// Forces an instruction set (e.g. [`Isa::Portable`] to compare kernels).
+    /// Uses the given instruction set, e.g. [`Isa::portable`] to compare kernels (only
+    /// sets this CPU supports can be had).
     pub fn with_isa(mut self, isa: Isa) -> Self {
         self.isa = isa;
         self
@@ -719,7 +720,8 @@ impl Job<'_> {
         }
     }
 
-    fn worker(&self, thread: usize, epoch: usize) -> Result<()> {
+    /// One thread's pass over its byte range of the corpus in one epoch.
+    fn worker_epoch(&self, thread: usize, epoch: usize) -> Result<()> {
         let cfg = self.cfg;
         let mut w = WorkerState {
             // One independent stream per (seed, thread, epoch): resumable and reproducible.
@@ -776,6 +778,15 @@ impl Job<'_> {
             self.stop.store(true, Relaxed);
         }
         Ok(())
+    }
+
+    /// [`worker_epoch`](Self::worker_epoch), telling the other workers to stop if it fails.
+    fn worker(&self, thread: usize, epoch: usize) -> Result<()> {
+        let r = self.worker_epoch(thread, epoch);
+        if r.is_err() {
+            self.stop.store(true, Relaxed);
+        }
+        r
     }
 
     /// Trains on the sentence gathered so far (if any) and starts a new one; `false` if the

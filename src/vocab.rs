@@ -46,7 +46,9 @@ impl Vocabulary {
     /// checkpoint or a word2vec vocabulary file).
     ///
     /// # Errors
-    /// [`Error::EmptyVocabulary`] for an empty list, [`Error::DuplicateWord`] if a word repeats.
+    /// [`Error::EmptyVocabulary`] for an empty list, [`Error::DuplicateWord`] if a word repeats,
+    /// [`Error::InvalidConfig`] if the counts add up to more than 2⁶⁴ − 1 (so that
+    /// [`total_count`](Self::total_count) and every sum over counts fit in a `u64`).
     pub fn from_counts<I, S>(entries: I) -> Result<Self>
     where
         I: IntoIterator<Item = (S, u64)>,
@@ -55,11 +57,18 @@ impl Vocabulary {
         let mut words = Vec::new();
         let mut counts = Vec::new();
         let mut index = FxHashMap::default();
+        let mut total = 0u64;
         for (w, c) in entries {
             let w: String = w.into();
             if index.insert(w.clone(), words.len() as u32).is_some() {
                 return Err(Error::DuplicateWord(w));
             }
+            total = total.checked_add(c).ok_or_else(|| {
+                Error::InvalidConfig(format!(
+                    "the word counts add up to more than 2^64 - 1 (at word {})",
+                    words.len()
+                ))
+            })?;
             words.push(w);
             counts.push(c);
         }
@@ -302,6 +311,19 @@ mod tests {
         let v = Vocabulary::from_words(["a"]).unwrap();
         let e = v.try_index("zebra").unwrap_err();
         assert_eq!(e.to_string(), "unknown word: zebra");
+    }
+
+    #[test]
+    fn counts_whose_sum_overflows_are_rejected() {
+        let big = [("a", u64::MAX - 1), ("b", 1)];
+        assert_eq!(
+            Vocabulary::from_counts(big).unwrap().total_count(),
+            u64::MAX
+        );
+        assert!(matches!(
+            Vocabulary::from_counts([("a", u64::MAX), ("b", 1)]),
+            Err(Error::InvalidConfig(_))
+        ));
     }
 
     #[test]

@@ -181,7 +181,8 @@ impl Checkpoint {
     ///
     /// # Errors
     /// [`Error::Format`] for a wrong magic, an unknown version, an invalid configuration,
-    /// flag or objective byte, V = 0, N ≠ `config.dim`, or sizes beyond addressable memory;
+    /// flag or objective byte, V = 0, N ≠ `config.dim`, sizes beyond addressable memory, or
+    /// word counts that add up to more than 2⁶⁴ − 1;
     /// [`Error::Truncated`] if the data ends early; [`Error::NonFinite`] for a NaN or
     /// infinite weight; [`Error::InvalidUtf8`] and [`Error::DuplicateWord`] for a bad
     /// vocabulary; [`Error::Io`].
@@ -366,7 +367,10 @@ fn read<R: Read>(r: &mut Tracked<R>, file_len: Option<u64>) -> Result<Checkpoint
         let count = read_u64(r, "a word count")?;
         entries.push((w, count));
     }
-    let vocab = Vocabulary::from_counts(entries)?;
+    let vocab = Vocabulary::from_counts(entries).map_err(|e| match e {
+        Error::InvalidConfig(m) => format_err(m),
+        e => e,
+    })?;
 
     let p = read_matrix(r, v, n, "p", trusted)?;
     let p_prime = read_matrix(r, v, n, "p' (stored V×N)", trusted)?;

@@ -48,13 +48,15 @@ const DEFAULT_CAPACITY: usize = 1 << 16;
 /// ```
 pub trait ReadWord2Vec: Sized {
     /// Reads the text format: header `V N`, then V lines of a word and N numbers separated
-    /// by ASCII whitespace (a trailing space, as word2vec.c writes, is fine).
+    /// by ASCII whitespace (a trailing space, as word2vec.c writes, is fine). Each of the V
+    /// lines must end with `\n`, as every writer ends them: a last line without it may have
+    /// been cut inside a number, which would still parse.
     ///
     /// # Errors
     /// [`Error::Format`] with the line number for a bad header (not two integers, V or N
     /// zero, V above 2³² − 1, V×N beyond addressable memory), a line without exactly N
     /// numbers, an unparsable number, or a word over [`MAX_WORD_BYTES`];
-    /// [`Error::Truncated`] if the input ends before V complete lines;
+    /// [`Error::Truncated`] if the input ends before the `\n` of the V-th line;
     /// [`Error::NonFinite`] for NaN or infinity; [`Error::InvalidUtf8`] for a word that is
     /// not UTF-8; [`Error::DuplicateWord`]; [`Error::Io`].
     fn read_word2vec_text(reader: &mut impl BufRead) -> Result<Self>;
@@ -261,7 +263,9 @@ fn read_line(
     line: u64,
 ) -> Result<Line> {
     buf.clear();
-    let got = r.by_ref().take(limit as u64 + 1).read_until(b'\n', buf)?;
+    // `limit` may be usize::MAX (a huge N in the header): the cap saturates.
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let got = r.by_ref().take(cap).read_until(b'\n', buf)?;
     if got == 0 {
         Ok(Line::Eof)
     } else if buf.last() == Some(&b'\n') {
@@ -366,11 +370,25 @@ fn read_text<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Resu
         let line_no = i as u64 + 2;
         let line_start = r.pos();
         let end = read_line(&mut r, &mut buf, limit, TEXT, line_no)?;
-        if end == Line::Eof {
-            return Err(Error::Truncated {
-                format: TEXT,
-                message: format!("the header announces {v} words but the data holds {i}"),
-            });
+        match end {
+            Line::Eof => {
+                return Err(Error::Truncated {
+                    format: TEXT,
+                    message: format!("the header announces {v} words but the data holds {i}"),
+                })
+            }
+            // Every writer ends each line with `\n`; without it the last value may have been
+            // cut short ("0.1234" → "0.12" still parses), so the line cannot be trusted.
+            Line::Unterminated => {
+                return Err(Error::Truncated {
+                    format: TEXT,
+                    message: format!(
+                        "the data ends inside line {line_no} (word {} of {v}), before its newline",
+                        i + 1
+                    ),
+                })
+            }
+            Line::Complete => {}
         }
         let bad = |message: String| Error::Format {
             format: TEXT,
@@ -406,18 +424,9 @@ fn read_text<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Resu
             count += 1;
         }
         if count < n {
-            return Err(if end == Line::Unterminated {
-                Error::Truncated {
-                    format: TEXT,
-                    message: format!(
-                        "the data ends inside line {line_no} (word {word:?}, {count} of {n} values)"
-                    ),
-                }
-            } else {
-                bad(format!(
-                    "expected {n} values after the word {word:?}, found {count}"
-                ))
-            });
+            return Err(bad(format!(
+                "expected {n} values after the word {word:?}, found {count}"
+            )));
         }
         words.push((word, 1));
     }
@@ -598,6 +607,13 @@ mod tests {
             text_err("2 2\na 1 2\nb 1"),
             Error::Truncated { .. }
         ));
+        // Cut inside the last number: "2.5" → "2." still parses, so a last line without its
+        // newline is truncated even when it holds N values.
+        assert!(matches!(
+            text_err("2 2\na 1 2\nb 1 2."),
+            Error::Truncated { .. }
+        ));
+        assert!(matches!(text_err("1 2\na 1 -"), Error::Truncated { .. }));
         match text_err("2 2\na 1 2\nb 1\n") {
             Error::Format {
                 line: Some(3),
@@ -710,6 +726,16 @@ mod tests {
         assert!(matches!(
             text_err("4000000000 1000\nw"),
             Error::Truncated { .. }
+        ));
+        // N so large that the line-length limit saturates (a fuzzer find: the limit + 1
+        // overflowed).
+        assert!(matches!(
+            text_err("02 999999999999999999"),
+            Error::Truncated { .. }
+        ));
+        assert!(matches!(
+            text_err("2 999999999999999999\nw 1\n"),
+            Error::Format { line: Some(2), .. }
         ));
     }
 

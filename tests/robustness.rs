@@ -468,7 +468,6 @@ fn checkpoint_word_counts_that_overflow_are_a_format_error() {
 /// builds, a wrong word count in release). Reachable through `Vocabulary::from_counts` or a
 /// checkpoint whose counts add up to nearly 2^64. Reported to the lead (src/train/mod.rs).
 #[test]
-#[ignore = "bug in src/train/mod.rs: words_done overflows with huge word counts"]
 fn training_with_huge_word_counts_is_not_a_panic() {
     let vocab = Vocabulary::from_counts([("a", u64::MAX - 10), ("b", 10)]).unwrap();
     let mut model =
@@ -498,7 +497,6 @@ fn training_with_huge_word_counts_is_not_a_panic() {
 /// loss is ~1e27). Any objective; one thread; deterministic. Reported to the lead
 /// (src/train/mod.rs): expected `Diverged` with the model unchanged, or finite weights.
 #[test]
-#[ignore = "bug in src/train/mod.rs: Ok with non-finite weights after the last update"]
 fn training_that_ends_with_infinite_weights_is_not_ok() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/fuzz/corpus/ok-with-infinite-weights");

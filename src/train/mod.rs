@@ -40,7 +40,7 @@ mod sampling;
 mod shared;
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use ndarray::Array2;
@@ -271,9 +271,10 @@ impl TrainReport {
 ///
 /// **Soundness of multi-threaded training.** The weights are copied into arrays of
 /// `AtomicU64` (two f32 each) that threads access only with relaxed atomic loads and stores;
-/// all arithmetic happens in per-thread buffers. There is no data race on non-atomic memory
-/// and no `unsafe` in the shared-memory code; lost updates can happen, as in word2vec.c's
-/// Hogwild SGD, but no undefined behaviour.
+/// all arithmetic happens in per-thread buffers. There is no data race on non-atomic memory,
+/// and sharing the weights needs no `unsafe` (the module's only `unsafe` are a cache
+/// prefetch and an `madvise` hint, which read and write nothing); lost updates can happen,
+/// as in word2vec.c's Hogwild SGD, but no undefined behaviour.
 #[derive(Clone, Debug)]
 pub struct Trainer {
     config: TrainConfig,
@@ -432,20 +433,24 @@ impl Trainer {
             for s in &job.stats {
                 s.reset();
             }
+            let finished = AtomicUsize::new(0);
             let results: Vec<Result<()>> = std::thread::scope(|scope| {
                 let caller = std::thread::current();
                 let handles: Vec<_> = (0..cfg.threads)
                     .map(|t| {
-                        let job = &job;
+                        let (job, finished) = (&job, &finished);
                         let caller = caller.clone();
                         scope.spawn(move || {
                             let r = job.worker(t, epoch);
+                            // Count before waking the caller, so it never parks again for a
+                            // worker that is done.
+                            finished.fetch_add(1, Relaxed);
                             caller.unpark();
                             r
                         })
                     })
                     .collect();
-                while !handles.iter().all(|h| h.is_finished()) {
+                while finished.load(Relaxed) < cfg.threads {
                     std::thread::park_timeout(Duration::from_millis(100));
                     progress(&job.progress(epoch, epoch_end, call_start, words_at_start));
                 }
@@ -458,8 +463,14 @@ impl Trainer {
                 r?;
             }
             let (loss, pairs) = job.loss();
-            let words = job.words_done.load(Relaxed) - words_before;
-            if job.stop.load(Relaxed) || !loss.is_finite() {
+            let words = job.words_done.load(Relaxed).saturating_sub(words_before);
+            // Scores are checked before every update, but the last updates of a run can still
+            // overflow rows that are never read again: check the weights themselves.
+            if job.stop.load(Relaxed)
+                || !loss.is_finite()
+                || !job.input.all_finite()
+                || !job.output.all_finite()
+            {
                 return Err(Error::Diverged {
                     epoch,
                     words: job.words_done.load(Relaxed),
@@ -666,6 +677,14 @@ fn merge_repeats(ids: &mut Vec<u32>, weights: &mut Vec<f32>, mut labels: Option<
 }
 
 impl Job<'_> {
+    /// Counts words processed, saturating: a vocabulary's counts may add up to nearly 2⁶⁴.
+    fn add_words(&self, n: u64) {
+        // `fetch_update` retries only under contention; the closure always returns `Some`.
+        let _ = self
+            .words_done
+            .fetch_update(Relaxed, Relaxed, |w| Some(w.saturating_add(n)));
+    }
+
     fn alpha(&self) -> f32 {
         let cfg = self.cfg;
         let total = cfg.epochs as f64 * self.words_per_epoch as f64 + 1.0;
@@ -750,7 +769,7 @@ impl Job<'_> {
                 };
                 pending_words += 1;
                 if pending_words == REFRESH_WORDS {
-                    self.words_done.fetch_add(pending_words, Relaxed);
+                    self.add_words(pending_words);
                     pending_words = 0;
                     alpha = self.alpha();
                     stats.loss_bits.store(w.loss.to_bits(), Relaxed);
@@ -771,7 +790,7 @@ impl Job<'_> {
         if !diverged && !self.flush(&mut w, alpha) {
             diverged = true;
         }
-        self.words_done.fetch_add(pending_words, Relaxed);
+        self.add_words(pending_words);
         stats.loss_bits.store(w.loss.to_bits(), Relaxed);
         stats.pairs.store(w.pairs, Relaxed);
         if diverged {

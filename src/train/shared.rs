@@ -7,14 +7,16 @@
 //!
 //! * The shared matrices are arrays of [`AtomicU64`], each holding **two f32** bit patterns.
 //!   Threads only ever access them with `Relaxed` atomic loads and stores, which are plain
-//!   `mov` instructions on x86-64 and ARM64, so the Hogwild semantics cost nothing extra
-//!   while every access is data-race free by definition.
+//!   `mov` instructions on x86-64 and ARM64, so every access is data-race free by definition
+//!   at the price of copying 8 bytes per instruction (atomics are not vectorised).
 //! * The arithmetic happens in each thread's own buffers (`Vec<f32>`): a thread copies the
 //!   rows it needs in ([`SharedMatrix::read_row`]), updates its private copy with SIMD, and
 //!   stores it back ([`SharedMatrix::write_row`]), element pair by element pair. An update
 //!   another thread makes to the same row in the microsecond between that read and write
 //!   is lost, as Hogwild SGD tolerates (word2vec.c loses updates the same way, at a finer
-//!   grain); a value is never torn within an element pair and nothing is undefined.
+//!   grain); a value is never torn within an element pair and nothing is undefined. A row
+//!   read while another thread writes it may mix element pairs from before and after that
+//!   write, which Hogwild tolerates as well.
 //! * The sharing involves no `unsafe` code: `AtomicU64` is `Sync`, so `&SharedMatrix` is
 //!   shared by `std::thread::scope` threads through ordinary borrows. (The only `unsafe`
 //!   here is two hints to the hardware and kernel, neither of which reads or writes
@@ -122,6 +124,14 @@ impl SharedMatrix {
         if let [last] = pairs.into_remainder() {
             *last = unpack(words[self.stride - 1].load(Relaxed)).0;
         }
+    }
+
+    /// Whether every element is finite (after the threads have joined).
+    pub(crate) fn all_finite(&self) -> bool {
+        self.data.iter().all(|w| {
+            let (lo, hi) = unpack(w.load(Relaxed));
+            lo.is_finite() && hi.is_finite()
+        })
     }
 
     /// Overwrites row `row` with `src[..dim]` (relaxed stores).

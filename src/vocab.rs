@@ -137,11 +137,10 @@ impl Vocabulary {
             .ok_or_else(|| Error::UnknownWords(vec![word.to_string()]))
     }
 
-    /// Looks up a token given as raw bytes (the corpus reader's hot path).
-    pub(crate) fn index_bytes(&self, token: &[u8]) -> Option<u32> {
-        // Tokens that are not UTF-8 cannot be vocabulary words (words are `String`s).
-        let s = std::str::from_utf8(token).ok()?;
-        self.index.get(s).copied()
+    /// The index of `word` as the `u32` the trainer's hot loop keeps.
+    #[inline]
+    pub(crate) fn index_u32(&self, word: &str) -> Option<u32> {
+        self.index.get(word).copied()
     }
 
     /// The word at `index`, if `index < len()`.
@@ -334,7 +333,7 @@ mod tests {
             assert_eq!(v.word(i), Some(*w));
         }
         assert_eq!(v.word(3), None);
-        assert_eq!(v.index_bytes(b"a"), Some(1));
-        assert_eq!(v.index_bytes(&[0xff]), None);
+        assert_eq!(v.index_u32("a"), Some(1));
+        assert_eq!(v.index_u32("b"), None);
     }
 }

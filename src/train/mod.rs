@@ -764,7 +764,7 @@ impl Job<'_> {
                     diverged = true;
                     return ControlFlow::Break(());
                 }
-                let Some(id) = self.vocab.index_bytes(token.as_bytes()) else {
+                let Some(id) = self.vocab.index_u32(token) else {
                     return ControlFlow::Continue(());
                 };
                 pending_words += 1;

@@ -1,8 +1,11 @@
 //! A 100 MB input on one line is streamed with bounded memory (its own test binary, so that
 //! no other test's allocations show up in the process's peak memory).
 
+mod common;
+
 use std::io::Write;
 
+use common::TempDir;
 use skipgram::Corpus;
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`), if the OS reports it.
@@ -14,9 +17,8 @@ fn peak_rss_kib() -> Option<u64> {
 
 #[test]
 fn a_100_mb_single_line_streams_with_bounded_memory() {
-    let dir = std::env::temp_dir().join(format!("skipgram-stream-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("one-line.txt");
+    let dir = TempDir::new("stream");
+    let path = dir.path("one-line.txt");
     // 100,000,000 bytes: "w0 w1 … w9 " repeated, no newline anywhere.
     let unit: String = (0..10).map(|i| format!("w{i} ")).collect(); // 30 bytes
     let total = 100_000_000usize;
@@ -47,7 +49,6 @@ fn a_100_mb_single_line_streams_with_bounded_memory() {
         );
     }
     let after = peak_rss_kib();
-    std::fs::remove_dir_all(&dir).unwrap();
     if let (Some(b), Some(a)) = (before, after) {
         // The reader holds one 1 MiB buffer; the whole file would be ~95 MiB.
         assert!(

@@ -383,15 +383,15 @@ impl Trainer {
             return Ok(TrainReport::default());
         }
         let (vocab, input, output, hs_output) = model.parts_mut();
-        let huffman = match cfg.objective {
-            Objective::HierarchicalSoftmax => Some(HuffmanTree::new(vocab.counts())?),
-            _ => None,
-        };
-        let negatives = match cfg.objective {
-            Objective::NegativeSampling => {
-                Some(NegativeSampler::new(vocab.counts(), cfg.ns_exponent)?)
+        let outputs = match cfg.objective {
+            Objective::Softmax => Outputs::Softmax,
+            Objective::NegativeSampling => Outputs::Negative(
+                NegativeSampler::new(vocab.counts(), cfg.ns_exponent)?,
+                cfg.ns_direction,
+            ),
+            Objective::HierarchicalSoftmax => {
+                Outputs::Hierarchical(HuffmanTree::new(vocab.counts())?)
             }
-            _ => None,
         };
         let hs_init;
         let out_array: &Array2<f32> = match cfg.objective {
@@ -411,8 +411,7 @@ impl Trainer {
             vocab,
             input: SharedMatrix::from_array(input),
             output: SharedMatrix::from_array(out_array),
-            huffman,
-            negatives,
+            outputs,
             subsampler: Subsampler::new(vocab.counts(), cfg.sample)?,
             sigmoid: SigmoidTable::new(),
             words_per_epoch: vocab.total_count(),
@@ -568,6 +567,16 @@ impl Trainer {
     }
 }
 
+/// The objective's output side, with what it draws output rows from.
+enum Outputs {
+    /// Full softmax: every word's output row.
+    Softmax,
+    /// Negative sampling: the positive word and noise words, in the given direction.
+    Negative(NegativeSampler, NsDirection),
+    /// Hierarchical softmax: the inner nodes on the positive word's Huffman path.
+    Hierarchical(HuffmanTree),
+}
+
 /// Per-thread counters, published every 10,000 words for progress reports.
 #[derive(Default)]
 struct WorkerStats {
@@ -591,8 +600,7 @@ struct Job<'a> {
     input: SharedMatrix,
     /// Word output vectors (p'ᵀ), or Huffman inner-node vectors for hierarchical softmax.
     output: SharedMatrix,
-    huffman: Option<HuffmanTree>,
-    negatives: Option<NegativeSampler>,
+    outputs: Outputs,
     subsampler: Subsampler,
     sigmoid: SigmoidTable,
     words_per_epoch: u64,
@@ -721,11 +729,10 @@ impl Job<'_> {
         let n = padded(self.cfg.dim);
         // At most 2·window context words, and never more than a sentence holds.
         let m = (2 * self.cfg.window).min(self.cfg.max_sentence_len);
-        let (a_rows, o) = match self.cfg.objective {
-            Objective::Softmax => (1, self.vocab.len()),
-            Objective::NegativeSampling => (m, m.max(1) + self.cfg.negative),
-            Objective::HierarchicalSoftmax => {
-                let h = self.huffman.as_ref().expect("tree built for HS");
+        let (a_rows, o) = match &self.outputs {
+            Outputs::Softmax => (1, self.vocab.len()),
+            Outputs::Negative(..) => (m, m.max(1) + self.cfg.negative),
+            Outputs::Hierarchical(h) => {
                 (m, (0..h.len()).map(|w| h.code(w).len()).max().unwrap_or(1))
             }
         };
@@ -846,8 +853,8 @@ impl Job<'_> {
                 self.prepare(s, pos + 1, rng, &mut sc.next);
             }
             if !sc.cur.ctx.is_empty() {
-                let l = match self.cfg.objective {
-                    Objective::Softmax => softmax_update(
+                let l = match self.outputs {
+                    Outputs::Softmax => softmax_update(
                         self.isa,
                         &self.input,
                         &self.output,
@@ -886,12 +893,11 @@ impl Job<'_> {
         batch.pairs = batch.ctx.len() as u64;
         batch.out.clear();
         batch.labels.clear();
-        match self.cfg.objective {
-            Objective::Softmax => return,
-            Objective::NegativeSampling
-                if self.cfg.ns_direction == NsDirection::CenterPredictsContext =>
-            {
-                let ns = self.negatives.as_ref().expect("sampler built for NS");
+        let mut shared_negatives = false;
+        match &self.outputs {
+            Outputs::Softmax => return,
+            Outputs::Negative(ns, NsDirection::CenterPredictsContext) => {
+                shared_negatives = true;
                 batch.out.extend_from_slice(&batch.ctx);
                 batch.labels.resize(batch.ctx.len(), 1.0);
                 for _ in 0..self.cfg.negative {
@@ -904,8 +910,7 @@ impl Job<'_> {
                 batch.ctx.clear();
                 batch.ctx.push(center);
             }
-            Objective::NegativeSampling => {
-                let ns = self.negatives.as_ref().expect("sampler built for NS");
+            Outputs::Negative(ns, NsDirection::ContextPredictsCenter) => {
                 batch.out.push(center);
                 batch.labels.push(1.0);
                 for _ in 0..self.cfg.negative {
@@ -917,8 +922,7 @@ impl Job<'_> {
                     }
                 }
             }
-            Objective::HierarchicalSoftmax => {
-                let h = self.huffman.as_ref().expect("tree built for HS");
+            Outputs::Hierarchical(h) => {
                 batch.out.extend_from_slice(h.points(center as usize));
                 batch
                     .labels
@@ -931,9 +935,7 @@ impl Job<'_> {
             &mut batch.out_weight,
             Some(&mut batch.labels),
         );
-        if self.cfg.ns_direction == NsDirection::CenterPredictsContext
-            && self.cfg.objective == Objective::NegativeSampling
-        {
+        if shared_negatives {
             // Each shared noise word stands in for one noise draw of every pair.
             let m = batch.pairs as f32;
             for (w, &l) in batch.out_weight.iter_mut().zip(&batch.labels) {

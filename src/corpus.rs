@@ -189,12 +189,12 @@ impl Corpus {
     /// [`Error::Io`] if the file cannot be opened or is not a regular file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let meta = std::fs::metadata(&path)?;
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io_at(&path, e))?;
         if !meta.is_file() {
-            return Err(Error::Io(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("{} is not a regular file", path.display()),
-            )));
+            return Err(Error::io_at(
+                &path,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
+            ));
         }
         Ok(Corpus {
             source: Source::File {
@@ -286,7 +286,7 @@ impl Corpus {
         let end = (len as u128 * (part as u128 + 1) / parts as u128) as u64;
         match &self.source {
             Source::File { path, .. } => {
-                let mut file = File::open(path)?;
+                let mut file = File::open(path).map_err(|e| Error::io_at(path, e))?;
                 let mid_token = if start > 0 {
                     file.seek(SeekFrom::Start(start - 1))?;
                     let mut b = [0u8];

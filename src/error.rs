@@ -105,9 +105,43 @@ pub enum Error {
         message: String,
     },
 
-    /// An I/O error from the operating system.
-    #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
+    /// An I/O error from the operating system, with the file it concerned where known.
+    #[error("I/O error{}: {source}", source_name(.path))]
+    Io {
+        /// The file or directory being read or written, where known.
+        path: Option<PathBuf>,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl From<std::io::Error> for Error {
+    fn from(source: std::io::Error) -> Self {
+        Error::Io { path: None, source }
+    }
+}
+
+impl Error {
+    /// An [`Error::Io`] that names `path`.
+    pub(crate) fn io_at(path: &std::path::Path, source: std::io::Error) -> Self {
+        Error::Io {
+            path: Some(path.to_path_buf()),
+            source,
+        }
+    }
+
+    /// Adds `path` to an error that can name a file and has none yet.
+    pub(crate) fn at_path(self, path: &std::path::Path) -> Self {
+        match self {
+            Error::InvalidUtf8 { offset, path: None } => Error::InvalidUtf8 {
+                offset,
+                path: Some(path.to_path_buf()),
+            },
+            Error::Io { path: None, source } => Error::io_at(path, source),
+            e => e,
+        }
+    }
 }
 
 fn source_name(path: &Option<PathBuf>) -> String {

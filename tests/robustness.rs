@@ -99,7 +99,7 @@ fn empty_and_all_rare_corpus_files_are_errors() {
         ["a", "b"]
     );
     // A directory is not a corpus.
-    assert!(matches!(Corpus::from_path(&dir.0), Err(Error::Io(_))));
+    assert!(matches!(Corpus::from_path(&dir.0), Err(Error::Io { .. })));
 }
 
 #[test]
@@ -819,7 +819,7 @@ fn failed_saves_leave_the_previous_file_and_no_temp_file() {
     // A directory that does not exist: an I/O error, nothing created anywhere.
     assert!(matches!(
         good.save_word2vec_text(dir.path("missing/v.txt")),
-        Err(Error::Io(_))
+        Err(Error::Io { .. })
     ));
     unchanged("missing directory");
 

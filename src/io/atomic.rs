@@ -166,10 +166,10 @@ mod tests {
         let dir = temp_dir("missing");
         let path = dir.join("no/such/dir/file");
         let r = write_atomically(&path, |w| Ok(w.write_all(b"x")?));
-        assert!(matches!(r, Err(Error::Io(_))));
+        assert!(matches!(r, Err(Error::Io { .. })));
         assert!(matches!(
             write_atomically(Path::new("/"), |_| Ok(())),
-            Err(Error::Io(_))
+            Err(Error::Io { .. })
         ));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -87,8 +87,8 @@ impl Checkpoint {
     /// [`Error::Format`] for data after the end; [`Error::Io`] if the file cannot be read.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let file = File::open(path)?;
-        let len = file.metadata()?.len();
+        let file = File::open(path).map_err(|e| Error::io_at(path, e))?;
+        let len = file.metadata().map_err(|e| Error::io_at(path, e))?.len();
         let mut r = Tracked::new(BufReader::with_capacity(1 << 20, file));
         let ckpt = read(&mut r, Some(len)).map_err(|e| with_path(e, path))?;
         if r.read(&mut [0u8; 1])? != 0 {
@@ -614,7 +614,7 @@ mod tests {
         ));
         assert!(matches!(
             Checkpoint::load(dir.0.join("missing")),
-            Err(Error::Io(_))
+            Err(Error::Io { .. })
         ));
     }
 

@@ -72,7 +72,7 @@ pub(crate) fn read_exact_or_truncated(
                 message: format!("the data ends inside {}", what()),
             }
         } else {
-            Error::Io(e)
+            Error::from(e)
         }
     })
 }
@@ -122,13 +122,7 @@ pub(crate) fn decode_word(bytes: &[u8], lossy: bool, offset: u64) -> Result<Stri
     }
 }
 
-/// Adds `path` to an [`Error::InvalidUtf8`] that has none.
+/// Adds `path` to an error that has none ([`Error::InvalidUtf8`], [`Error::Io`]).
 pub(crate) fn with_path(e: Error, path: &std::path::Path) -> Error {
-    match e {
-        Error::InvalidUtf8 { offset, path: None } => Error::InvalidUtf8 {
-            offset,
-            path: Some(path.to_path_buf()),
-        },
-        e => e,
-    }
+    e.at_path(path)
 }

@@ -217,10 +217,13 @@ fn load(
     path: &Path,
     read: fn(&mut BufReader<File>, bool, Option<u64>) -> Result<Embeddings>,
 ) -> Result<Embeddings> {
-    let file = File::open(path)?;
-    let len = file.metadata()?.len();
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    read(&mut reader, false, Some(len)).map_err(|e| with_path(e, path))
+    let open = || -> Result<_> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        read(&mut reader, false, Some(len))
+    };
+    open().map_err(|e| with_path(e, path))
 }
 
 fn check_writable(vocab: &Vocabulary, format: &'static str) -> Result<()> {

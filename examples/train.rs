@@ -117,7 +117,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         negative: args.negative,
         sample: args.sample,
         min_count: args.min_count,
-        max_vocab: args.max_vocab,
+        max_final_vocab: args.max_vocab,
         epochs: args.iter,
         alpha: args.alpha,
         threads: args.threads.unwrap_or(TrainConfig::default().threads),
@@ -133,7 +133,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     if args.preprocess {
-        corpus = corpus.with_preprocessor(Preprocessor::seeds());
+        corpus = corpus.with_preprocessor(Preprocessor::tutorial());
     }
     corpus = corpus.lossy_utf8(args.lossy);
 
@@ -167,11 +167,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         bar.set_position(p.words);
         bar.set_message(format!(
             "{}/{}  loss {:.4}  alpha {:.6}  {:.0} words/s",
-            p.epoch + 1,
-            p.epochs,
-            p.loss,
-            p.alpha,
-            p.words_per_sec
+            p.epoch, p.last_epoch, p.loss, p.alpha, p.words_per_sec
         ));
     })?;
     bar.finish_and_clear();
@@ -179,10 +175,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     for e in &report.epochs {
         eprintln!(
             "epoch {}: loss {:.4} over {} pairs, {:.2} s",
-            e.epoch + 1,
-            e.loss,
-            e.pairs,
-            e.seconds
+            e.epoch, e.loss, e.pairs, e.seconds
         );
     }
     eprintln!(

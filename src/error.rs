@@ -62,6 +62,30 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
 
+    /// A setting or file asks for more memory than can be allocated: the allocation was
+    /// tried with `try_reserve` and refused, or its size overflows.
+    #[error("{what} needs {bytes} bytes, which cannot be allocated")]
+    OutOfMemory {
+        /// What was being allocated, e.g. `"p (1432×1000000)"`.
+        what: String,
+        /// The bytes asked for (saturated at `u64::MAX`).
+        bytes: u64,
+    },
+
+    /// [`Trainer::train`](crate::Trainer::train) on a model that has already trained every
+    /// planned epoch: nothing would happen. Use
+    /// [`Trainer::train_more`](crate::Trainer::train_more) to train further epochs.
+    #[error(
+        "the model has already trained {epochs_trained} of the {epochs} planned epochs; \
+         use Trainer::train_more to train more"
+    )]
+    AlreadyTrained {
+        /// Epochs the model has trained.
+        epochs_trained: usize,
+        /// Epochs the configuration plans.
+        epochs: usize,
+    },
+
     /// Training produced a non-finite loss: the learning rate is too high for this data.
     /// The model is left with the weights it had before the failed call.
     #[error(
@@ -69,7 +93,7 @@ pub enum Error {
          lower the learning rate (alpha)"
     )]
     Diverged {
-        /// Epoch (0-based) in which divergence was detected.
+        /// Epoch (1-based) in which divergence was detected.
         epoch: usize,
         /// Words processed in total when it was detected.
         words: u64,
@@ -156,6 +180,25 @@ fn line_info(line: Option<u64>) -> String {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A vector of `len` copies of `value`, allocated with `try_reserve_exact` so that a size
+/// that cannot be had is an [`Error::OutOfMemory`] naming `what`, not an abort.
+pub(crate) fn try_vec<T: Clone>(
+    len: usize,
+    value: T,
+    what: impl FnOnce() -> String,
+) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    let bytes = (len as u128 * std::mem::size_of::<T>() as u128).min(u64::MAX as u128) as u64;
+    if bytes > isize::MAX as u64 || v.try_reserve_exact(len).is_err() {
+        return Err(Error::OutOfMemory {
+            what: what(),
+            bytes,
+        });
+    }
+    v.resize(len, value);
+    Ok(v)
+}
 
 /// Formats a shape as `"a×b"` for error messages.
 pub(crate) fn shape2(rows: usize, cols: usize) -> String {

@@ -5,11 +5,14 @@
 //! the input weight matrix **p** (V×N), whose rows become the embeddings; the output weight
 //! matrix **p'** (N×V) giving a score for every vocabulary word at each of the 2c context
 //! positions; [`Softmax`] turning scores into probabilities; and a [`Trainer`] that fits p
-//! and p' by back-propagation with SGD — exact full softmax as in the seeds, or negative
-//! sampling and hierarchical softmax for real corpora, multi-threaded.
+//! and p' by back-propagation with SGD — the exact full softmax of the tutorial's net, or
+//! negative sampling and hierarchical softmax for real corpora (Mikolov et al. 2013,
+//! word2vec.c), multi-threaded.
 //!
-//! ## The seeds' walkthrough
+//! ## The forward-propagation walkthrough
 //!
+//! This follows L. Lorenz, "Forward Propagation: Building a Skip-Gram Net From the Ground
+//! Up" (District Data Labs), whose preprocessing [`Preprocessor::tutorial`] reproduces.
 //! The vocabulary `duct tape work anywher magic worship`, context c = 2, projection size
 //! n = 3, with p and p' as printed in the walkthrough; feeding "tape" forward:
 //!
@@ -64,17 +67,23 @@
 //! | one-hot input | [`OneHot`] |
 //! | p (V×N), p' (N×V), forward pass | [`SkipGramModel`], [`Forward`] |
 //! | softmax, cross-entropy | [`Softmax`] |
-//! | the seeds' preprocessing | [`Preprocessor`] |
+//! | the tutorial's preprocessing | [`Preprocessor`] |
 //! | streaming corpus input | [`Corpus`], [`TokenReader`] |
 //! | SGD training, objectives, threads | [`Trainer`], [`TrainConfig`], [`Objective`] |
-//! | subsampling, negative sampling, Huffman tree | [`Subsampler`], [`NegativeSampler`], [`HuffmanTree`] |
+//! | progress and timing of each phase | [`Progress`], [`TrainReport`], [`Phases`] |
 //! | embeddings in use: neighbours, analogies | [`Embeddings`], [`AnalogyMethod`] |
 //! | word2vec text and binary files | [`ReadWord2Vec`], [`WriteWord2Vec`] |
 //! | checkpoints to resume training | [`Checkpoint`] |
 //! | analogy and word-similarity evaluation | [`eval`] |
 //! | errors | [`Error`] |
+//! | everything above in one import | [`prelude`] |
+//!
+//! The crate re-exports the versions of [`ndarray`] and [`rand`] its API uses, so that
+//! `skipgram::rand::SeedableRng` and `skipgram::ndarray::Array2` always match it.
 
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod corpus;
 mod embeddings;
@@ -83,10 +92,14 @@ pub mod eval;
 pub mod io;
 mod model;
 mod one_hot;
+pub mod prelude;
 pub mod preprocess;
 mod softmax;
-pub mod train;
+mod train;
 mod vocab;
+
+pub use ndarray;
+pub use rand;
 
 pub use corpus::{Corpus, RawToken, TokenReader};
 pub use embeddings::{AnalogyMethod, Embeddings};
@@ -98,8 +111,7 @@ pub use one_hot::OneHot;
 pub use preprocess::Preprocessor;
 pub use softmax::Softmax;
 pub use train::{
-    EpochReport, HuffmanTree, NegativeSampler, NsDirection, Objective, Progress, Subsampler,
-    TrainConfig, TrainReport, Trainer,
+    EpochReport, NsDirection, Objective, Phases, Progress, TrainConfig, TrainReport, Trainer,
 };
 pub use vocab::{Vocabulary, VocabularyBuilder};
 

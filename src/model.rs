@@ -1,11 +1,11 @@
 //! The skip-gram network: vocabulary, input weights p (V×N) and output weights p' (N×V).
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
-use ndarray_rand::RandomExt;
-use rand::Rng;
-use rand_distr::Uniform;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Uniform};
 
-use crate::error::{shape2, Error, Result};
+use crate::error::{shape2, try_vec, Error, Result};
 use crate::softmax::Softmax;
 use crate::vocab::Vocabulary;
 use crate::OneHot;
@@ -63,23 +63,18 @@ impl SkipGramModel {
                 "the projection size N must be at least 1".into(),
             ));
         }
-        let half = 0.5 / n as f32;
-        let dist = Uniform::new(-half, half)
-            .map_err(|e| Error::InvalidConfig(format!("initialisation range: {e}")))?;
         let v = vocab.len();
-        if v.checked_mul(n)
-            .and_then(|e| e.checked_mul(4))
-            .is_none_or(|b| b > isize::MAX as usize)
-        {
-            return Err(Error::InvalidConfig(format!(
-                "a {v}×{n} weight matrix does not fit in memory"
-            )));
-        }
-        let input = Array2::random_using((v, n), dist, rng);
+        let len = v.checked_mul(n).ok_or_else(|| Error::OutOfMemory {
+            what: format!("p ({v}×{n})"),
+            bytes: u64::MAX,
+        })?;
+        let mut input = try_vec(len, 0.0f32, || format!("p ({v}×{n})"))?;
+        let output = try_vec(len, 0.0f32, || format!("p' ({n}×{v})"))?;
+        init_uniform(&mut input, n, rng.random());
         Ok(SkipGramModel {
             vocab,
-            input,
-            output: Array2::zeros((v, n)),
+            input: Array2::from_shape_vec((v, n), input).expect("the length is V·N"),
+            output: Array2::from_shape_vec((v, n), output).expect("the length is V·N"),
             hs_output: None,
             epochs_trained: 0,
         })
@@ -147,13 +142,15 @@ impl SkipGramModel {
         self.output.t()
     }
 
-    /// The output vectors as stored: V×N, row j = column j of p' (word2vec.c's `syn1neg`).
-    pub fn output_vectors(&self) -> ArrayView2<'_, f32> {
+    /// p' transposed, as stored: V×N, row j = column j of p' = word j's output vector
+    /// (word2vec.c's `syn1neg`). A view; no copy.
+    pub fn output_weights_transposed(&self) -> ArrayView2<'_, f32> {
         self.output.view()
     }
 
     /// Hierarchical softmax inner-node vectors, (V−1)×N (word2vec.c's `syn1`), if the model
-    /// was trained with that objective.
+    /// was trained with that objective. With them, [`forward`](Self::forward) scores words
+    /// by their Huffman paths instead of by p'.
     pub fn hs_node_vectors(&self) -> Option<ArrayView2<'_, f32>> {
         self.hs_output.as_ref().map(|a| a.view())
     }
@@ -182,6 +179,12 @@ impl SkipGramModel {
     /// Feeds `word` forward: projection h = one-hot · p (length N), scores u = h · p'
     /// (length V). Probabilities are [`Forward::probabilities`].
     ///
+    /// For a model trained with hierarchical softmax (it has
+    /// [`hs_node_vectors`](Self::hs_node_vectors)), p' is not trained; the scores are then
+    /// the log-probabilities ln p(w | h) = Σ ln σ(±h·v'ₙ) along each word's Huffman path
+    /// (Mikolov et al. 2013, eq. 3), so that their softmax is exactly those probabilities,
+    /// and [`Forward::hierarchical`] is `true`.
+    ///
     /// # Errors
     /// [`Error::UnknownWords`] if the word is not in the vocabulary.
     pub fn forward(&self, word: &str) -> Result<Forward> {
@@ -200,29 +203,56 @@ impl SkipGramModel {
             });
         }
         let projection = self.input.row(index).to_owned();
+        if let Some(nodes) = &self.hs_output {
+            let scores = hs_log_probabilities(&self.vocab, nodes, &projection)?;
+            return Ok(Forward {
+                index,
+                projection,
+                scores,
+                hierarchical: true,
+            });
+        }
         // u = h · p' = (p')ᵀ h, one contiguous dot product per vocabulary word.
         let scores = self.output.dot(&projection);
         Ok(Forward {
             index,
             projection,
             scores,
+            hierarchical: false,
         })
     }
 
-    pub(crate) fn parts_mut(
-        &mut self,
-    ) -> (
-        &Vocabulary,
-        &mut Array2<f32>,
-        &mut Array2<f32>,
-        &mut Option<Array2<f32>>,
-    ) {
-        (
-            &self.vocab,
-            &mut self.input,
-            &mut self.output,
-            &mut self.hs_output,
-        )
+    /// p, V×N, for the trainer.
+    pub(crate) fn input_array(&self) -> &Array2<f32> {
+        &self.input
+    }
+
+    /// p' transposed, V×N, for the trainer.
+    pub(crate) fn output_array(&self) -> &Array2<f32> {
+        &self.output
+    }
+
+    /// The hierarchical softmax node vectors, (V−1)×N, for the trainer.
+    pub(crate) fn hs_node_array(&self) -> Option<&Array2<f32>> {
+        self.hs_output.as_ref()
+    }
+
+    /// Replaces p with trained weights of the same shape.
+    pub(crate) fn replace_input(&mut self, p: Array2<f32>) {
+        debug_assert_eq!(p.dim(), self.input.dim());
+        self.input = p;
+    }
+
+    /// Replaces p' (stored V×N) with trained weights of the same shape.
+    pub(crate) fn replace_output(&mut self, p_prime_t: Array2<f32>) {
+        debug_assert_eq!(p_prime_t.dim(), self.output.dim());
+        self.output = p_prime_t;
+    }
+
+    /// Sets the hierarchical softmax node vectors, (V−1)×N.
+    pub(crate) fn replace_hs_nodes(&mut self, nodes: Array2<f32>) {
+        debug_assert_eq!(nodes.dim(), (self.vocab.len() - 1, self.dim()));
+        self.hs_output = Some(nodes);
     }
 
     pub(crate) fn set_epochs_trained(&mut self, epochs: usize) {
@@ -268,6 +298,68 @@ impl SkipGramModel {
     }
 }
 
+/// ln p(w | h) for every word w: the sum of ln σ(±h·v'ₙ) over the inner nodes n on w's
+/// Huffman path, + for a 0 bit and − for a 1 bit (the labels training uses).
+fn hs_log_probabilities(
+    vocab: &Vocabulary,
+    nodes: &Array2<f32>,
+    h: &Array1<f32>,
+) -> Result<Array1<f32>> {
+    let tree = crate::train::huffman::HuffmanTree::new(vocab.counts())?;
+    let node_scores = nodes.dot(h);
+    // ln σ(x) = −ln(1 + e^(−x)), computed stably in f64 for large |x|.
+    let ln_sigmoid = |x: f64| -> f64 {
+        if x >= 0.0 {
+            -(-x).exp().ln_1p()
+        } else {
+            x - x.exp().ln_1p()
+        }
+    };
+    Ok(Array1::from_shape_fn(vocab.len(), |w| {
+        tree.points(w)
+            .iter()
+            .zip(tree.code(w))
+            .map(|(&n, &bit)| {
+                let x = node_scores[n as usize] as f64;
+                ln_sigmoid(if bit == 0 { x } else { -x })
+            })
+            .sum::<f64>() as f32
+    }))
+}
+
+/// Fills `p` (rows of `n`) uniformly from [−0.5/n, 0.5/n), in parallel: blocks of rows get
+/// their own random streams derived from `seed`, so the result does not depend on the
+/// number of threads.
+fn init_uniform(p: &mut [f32], n: usize, seed: u64) {
+    const BLOCK_ROWS: usize = 4096;
+    let half = 0.5 / n as f32;
+    let dist = Uniform::new(-half, half).expect("0 < half is finite");
+    let block = BLOCK_ROWS * n;
+    let blocks: Vec<(usize, &mut [f32])> = p.chunks_mut(block).enumerate().collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(blocks.len())
+        .max(1);
+    let per_thread = blocks.len().div_ceil(threads);
+    let fill = |work: Vec<(usize, &mut [f32])>| {
+        for (b, rows) in work {
+            let mut rng =
+                SmallRng::seed_from_u64(seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            for x in rows.iter_mut() {
+                *x = dist.sample(&mut rng);
+            }
+        }
+    };
+    let mut blocks = blocks.into_iter();
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            let work: Vec<_> = blocks.by_ref().take(per_thread).collect();
+            scope.spawn(|| fill(work));
+        }
+        fill(blocks.collect());
+    });
+}
+
 fn check_finite(a: &Array2<f32>, what: &'static str) -> Result<()> {
     if a.iter().all(|x| x.is_finite()) {
         Ok(())
@@ -283,8 +375,12 @@ pub struct Forward {
     pub index: usize,
     /// h = one-hot · p: row `index` of p, length N.
     pub projection: Array1<f32>,
-    /// u = h · p': one score per vocabulary word, length V.
+    /// u = h · p': one score per vocabulary word, length V. For a model trained with
+    /// hierarchical softmax, the log-probabilities ln p(w | h) of the Huffman paths instead
+    /// (see [`SkipGramModel::forward`]).
     pub scores: Array1<f32>,
+    /// `true` when `scores` are hierarchical-softmax log-probabilities rather than h · p'.
+    pub hierarchical: bool,
 }
 
 impl Forward {
@@ -294,7 +390,7 @@ impl Forward {
         Softmax::probabilities(self.scores.view())
     }
 
-    /// The seeds' picture of 2c output vectors w(t−c) … w(t+c), shape 2c×V. They are
+    /// The tutorial's picture of 2c output vectors w(t−c) … w(t+c), shape 2c×V. They are
     /// identical because every position shares p'; this is a zero-copy broadcast.
     pub fn scores_per_position(&self, c: usize) -> ArrayView2<'_, f32> {
         self.scores

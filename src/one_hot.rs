@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 /// It is stored sparsely (index and length). Multiplying it into p (V×N) selects row `index`
 /// of p, which is why the skip-gram net's first layer is called a *projection*: no arithmetic
 /// happens, a row is looked up. [`OneHot::project`] does that lookup; [`OneHot::to_dense`]
-/// gives the dense vector the seeds print, for the explicit product.
+/// gives the dense vector the tutorial prints, for the explicit product.
 ///
 /// ```
 /// use ndarray::array;

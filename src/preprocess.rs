@@ -1,14 +1,15 @@
-//! The seeds' text normalisation: lowercase, strip punctuation, drop stop words, stem.
+//! The text normalisation of L. Lorenz's tutorial ("Forward Propagation: Building a Skip-Gram
+//! Net From the Ground Up", District Data Labs): lowercase, strip punctuation, drop stop words, stem.
 //!
-//! The seeds turn "Duct tape works anywhere. Duct tape is magic and should be worshiped."
-//! into `duct tape work anywher duct tape magic worship`; [`Preprocessor::seeds`] does exactly
+//! The tutorial turns "Duct tape works anywhere. Duct tape is magic and should be worshiped."
+//! into `duct tape work anywher duct tape magic worship`; [`Preprocessor::tutorial`] does exactly
 //! that. Stemming uses the Snowball (Porter2) English stemmer from the `rust-stemmers` crate,
 //! behind the default Cargo feature `stemming`.
 
 use rustc_hash::FxHashSet;
 
 /// English stop words: NLTK's `stopwords.words('english')` list (179 words), the list the
-/// seeds' walkthrough drops.
+/// tutorial's walkthrough drops.
 #[rustfmt::skip]
 pub const ENGLISH_STOP_WORDS: &[&str] = &[
     "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "you're", "you've",
@@ -38,7 +39,7 @@ pub const ENGLISH_STOP_WORDS: &[&str] = &[
 ///
 /// ```
 /// use skipgram::Preprocessor;
-/// let p = Preprocessor::seeds();
+/// let p = Preprocessor::tutorial();
 /// let out = p.process("Duct tape works anywhere. Duct tape is magic and should be worshiped.");
 /// # #[cfg(feature = "stemming")]
 /// assert_eq!(out.join(" "), "duct tape work anywher duct tape magic worship");
@@ -66,14 +67,14 @@ impl std::fmt::Debug for Preprocessor {
 
 impl Default for Preprocessor {
     fn default() -> Self {
-        Self::seeds()
+        Self::tutorial()
     }
 }
 
 impl Preprocessor {
-    /// All of the seeds' steps: lowercase, strip punctuation, drop [`ENGLISH_STOP_WORDS`],
+    /// All of the tutorial's steps: lowercase, strip punctuation, drop [`ENGLISH_STOP_WORDS`],
     /// and stem with Snowball English (when the `stemming` feature is on).
-    pub fn seeds() -> Self {
+    pub fn tutorial() -> Self {
         Preprocessor {
             lowercase: true,
             strip_punctuation: true,
@@ -167,8 +168,8 @@ mod tests {
 
     #[cfg(feature = "stemming")]
     #[test]
-    fn seeds_sentence() {
-        let out = Preprocessor::seeds()
+    fn tutorial_sentence() {
+        let out = Preprocessor::tutorial()
             .process("Duct tape works anywhere. Duct tape is magic and should be worshiped.");
         assert_eq!(
             out,
@@ -184,6 +185,6 @@ mod tests {
         assert_eq!(p.process("The Cat, sat. ..."), ["the", "cat", "sat"]);
         let p = p.stop_words(["the"]);
         assert_eq!(p.process("The Cat, sat."), ["cat", "sat"]);
-        assert_eq!(Preprocessor::seeds().process_token("Don't"), None);
+        assert_eq!(Preprocessor::tutorial().process_token("Don't"), None);
     }
 }

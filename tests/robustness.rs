@@ -510,7 +510,10 @@ fn training_that_ends_with_infinite_weights_is_not_ok() {
         match trainer.train(&mut model, &corpus) {
             Ok(_) => {
                 let finite = model.input_weights().iter().all(|x| x.is_finite())
-                    && model.output_vectors().iter().all(|x| x.is_finite())
+                    && model
+                        .output_weights_transposed()
+                        .iter()
+                        .all(|x| x.is_finite())
                     && model
                         .hs_node_vectors()
                         .is_none_or(|h| h.iter().all(|x| x.is_finite()));
@@ -856,7 +859,7 @@ fn sixteen_threads_on_real_text_train_as_well_as_one() {
     let (many, many_report) = Trainer::new(config(16)).unwrap().fit(&corpus).unwrap();
     for m in [&one, &many] {
         assert!(m.input_weights().iter().all(|x| x.is_finite()));
-        assert!(m.output_vectors().iter().all(|x| x.is_finite()));
+        assert!(m.output_weights_transposed().iter().all(|x| x.is_finite()));
     }
     // Every word is read once per epoch however the corpus is split.
     let total = one.vocab().total_count();

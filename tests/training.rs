@@ -5,12 +5,11 @@ mod common;
 use common::{cosine, real_text, two_topic_corpus};
 use ndarray::Array2;
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use skipgram::train::kernels::Isa;
 use skipgram::{
     Corpus, Error, NsDirection, Objective, SkipGramModel, Softmax, TrainConfig, Trainer, Vocabulary,
 };
 
-fn seeds_vocab() -> Vocabulary {
+fn tutorial_vocab() -> Vocabulary {
     Vocabulary::from_words(["duct", "tape", "work", "anywher", "magic", "worship"]).unwrap()
 }
 
@@ -18,7 +17,7 @@ fn random_model(seed: u64) -> SkipGramModel {
     let mut rng = StdRng::seed_from_u64(seed);
     let p = Array2::from_shape_fn((6, 3), |_| rng.random_range(-1.0f32..1.0));
     let pp = Array2::from_shape_fn((3, 6), |_| rng.random_range(-1.0f32..1.0));
-    SkipGramModel::from_weights(seeds_vocab(), p, pp).unwrap()
+    SkipGramModel::from_weights(tutorial_vocab(), p, pp).unwrap()
 }
 
 /// E = Σ_ctx −log softmax(forward(center))_ctx, computed through the public forward pass.
@@ -55,7 +54,7 @@ fn softmax_step_follows_finite_difference_gradient() {
             let mut p = model.input_weights().to_owned();
             let mut pp = model.output_weights().to_owned();
             perturb(&mut p, &mut pp, d);
-            let m = SkipGramModel::from_weights(seeds_vocab(), p, pp).unwrap();
+            let m = SkipGramModel::from_weights(tutorial_vocab(), p, pp).unwrap();
             window_loss(&m, center, &contexts)
         };
         (eval(h) - eval(-h)) / (2.0 * h as f64)
@@ -191,30 +190,7 @@ fn every_objective_puts_words_sharing_contexts_nearer() {
 }
 
 #[test]
-fn portable_kernels_train_like_the_simd_ones() {
-    let corpus = Corpus::from_text(two_topic_corpus(400));
-    let c = cfg(Objective::NegativeSampling);
-    let (simd, simd_report) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
-    let portable_trainer = Trainer::new(c).unwrap().with_isa(Isa::portable());
-    let (portable, portable_report) = portable_trainer.fit(&corpus).unwrap();
-    assert!(topic_margin(&portable) > 0.3);
-    // Same random streams, arithmetic differing only in rounding (FMA vs mul + add).
-    let (a, b) = (simd_report.epochs[9].loss, portable_report.epochs[9].loss);
-    assert!(
-        (a - b).abs() < 0.02 * a,
-        "final loss {a} (SIMD) vs {b} (portable)"
-    );
-    let max_diff = simd
-        .input_weights()
-        .iter()
-        .zip(portable.input_weights())
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0f32, f32::max);
-    assert!(max_diff < 1e-2, "largest weight difference {max_diff}");
-}
-
-#[test]
-fn the_seeds_direction_for_negative_sampling_also_learns() {
+fn the_tutorials_direction_for_negative_sampling_also_learns() {
     let corpus = Corpus::from_text(two_topic_corpus(400));
     let c = TrainConfig {
         ns_direction: NsDirection::CenterPredictsContext,

@@ -25,7 +25,7 @@ impl Read for Counting<'_> {
 fn weight_bits(c: &Checkpoint) -> Vec<u32> {
     let m = &c.model;
     let mut v: Vec<u32> = m.input_weights().iter().map(|x| x.to_bits()).collect();
-    v.extend(m.output_vectors().iter().map(|x| x.to_bits()));
+    v.extend(m.output_weights_transposed().iter().map(|x| x.to_bits()));
     if let Some(h) = m.hs_node_vectors() {
         v.extend(h.iter().map(|x| x.to_bits()));
     }
@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
         .expect("a loaded configuration is valid");
     assert_eq!(m.dim(), ckpt.config.dim);
     assert_eq!(m.input_weights().dim(), (m.vocab_size(), m.dim()));
-    assert_eq!(m.output_vectors().dim(), (m.vocab_size(), m.dim()));
+    assert_eq!(m.output_weights_transposed().dim(), (m.vocab_size(), m.dim()));
     if let Some(h) = m.hs_node_vectors() {
         assert_eq!(h.dim(), (m.vocab_size() - 1, m.dim()));
     }

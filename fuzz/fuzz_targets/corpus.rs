@@ -143,7 +143,7 @@ fuzz_target!(|input: &[u8]| {
         window: 1 + (a as usize >> 3) % 3,
         negative: 1 + (a as usize) % 3,
         min_count,
-        max_vocab: max_size,
+        max_final_vocab: max_size,
         sample: if a & 4 == 4 { 1e-3 } else { 0.0 },
         max_sentence_len: 1 + (a as usize >> 5),
         alpha,
@@ -165,7 +165,7 @@ fuzz_target!(|input: &[u8]| {
             assert!(report.epochs[0].loss.is_finite());
             assert_eq!(model.epochs_trained(), 1);
             let finite = model.input_weights().iter().all(|x| x.is_finite())
-                && model.output_vectors().iter().all(|x| x.is_finite())
+                && model.output_weights_transposed().iter().all(|x| x.is_finite())
                 && model
                     .hs_node_vectors()
                     .is_none_or(|h| h.iter().all(|x| x.is_finite()));

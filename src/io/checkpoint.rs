@@ -137,8 +137,8 @@ impl Checkpoint {
         w.write_all(&c.ns_exponent.to_le_bytes())?;
         w.write_all(&c.sample.to_le_bytes())?;
         w.write_all(&c.min_count.to_le_bytes())?;
-        w.write_all(&[u8::from(c.max_vocab.is_some())])?;
-        w.write_all(&u64_of(c.max_vocab.unwrap_or(0)).to_le_bytes())?;
+        w.write_all(&[u8::from(c.max_final_vocab.is_some())])?;
+        w.write_all(&u64_of(c.max_final_vocab.unwrap_or(0)).to_le_bytes())?;
         w.write_all(&u64_of(c.epochs).to_le_bytes())?;
         w.write_all(&c.alpha.to_le_bytes())?;
         w.write_all(&c.min_alpha_fraction.to_le_bytes())?;
@@ -162,7 +162,7 @@ impl Checkpoint {
             w.write_all(&count.to_le_bytes())?;
         }
         write_matrix(w, m.input_weights())?;
-        write_matrix(w, m.output_vectors())?;
+        write_matrix(w, m.output_weights_transposed())?;
         match m.hs_node_vectors() {
             Some(h) => {
                 w.write_all(&[1])?;
@@ -296,7 +296,8 @@ fn read<R: Read>(r: &mut Tracked<R>, file_len: Option<u64>) -> Result<Checkpoint
         ns_exponent,
         sample,
         min_count,
-        max_vocab: has_max_vocab.then_some(max_vocab),
+        max_final_vocab: has_max_vocab.then_some(max_vocab),
+        max_vocab_size: None,
         epochs: read_usize(r, "epochs")?,
         alpha: f32::from_le_bytes(bytes(r, "alpha")?),
         min_alpha_fraction: f32::from_le_bytes(bytes(r, "min_alpha_fraction")?),
@@ -403,7 +404,7 @@ mod tests {
             epochs: 2,
             threads: 1,
             objective,
-            max_vocab: Some(100),
+            max_final_vocab: Some(100),
             ..Default::default()
         };
         let trainer = Trainer::new(config).unwrap();
@@ -420,7 +421,7 @@ mod tests {
 
     fn weights(m: &SkipGramModel) -> Vec<u32> {
         let mut v: Vec<u32> = m.input_weights().iter().map(|x| x.to_bits()).collect();
-        v.extend(m.output_vectors().iter().map(|x| x.to_bits()));
+        v.extend(m.output_weights_transposed().iter().map(|x| x.to_bits()));
         if let Some(h) = m.hs_node_vectors() {
             v.extend(h.iter().map(|x| x.to_bits()));
         }
@@ -574,7 +575,7 @@ mod tests {
                 .train(&mut loaded.model, &corpus)
                 .unwrap();
             assert_eq!(report.epochs.len(), 1);
-            assert_eq!(report.epochs[0].epoch, 2);
+            assert_eq!(report.epochs[0].epoch, 3);
             assert_eq!(loaded.model.epochs_trained(), 3);
             assert_ne!(weights(&loaded.model), after_two);
             assert_eq!(weights(&loaded.model), weights(&straight), "{objective:?}");

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 /// For every word: its code (the bits from the root down: 0 = left, 1 = right) and its
 /// points (the inner nodes on the path, root first), in flat arrays.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HuffmanTree {
+pub(crate) struct HuffmanTree {
     codes: Vec<u8>,
     points: Vec<u32>,
     offsets: Vec<usize>,
@@ -23,7 +23,7 @@ impl HuffmanTree {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] if there are fewer than 2 words (no inner node exists).
-    pub fn new(counts: &[u64]) -> Result<Self> {
+    pub(crate) fn new(counts: &[u64]) -> Result<Self> {
         let v = counts.len();
         if v < 2 {
             return Err(Error::InvalidConfig(
@@ -54,7 +54,8 @@ impl HuffmanTree {
             let a = pick(&weight, &mut li, &mut ni);
             let b = pick(&weight, &mut li, &mut ni);
             let node = weight.len();
-            weight.push(weight[a] + weight[b]);
+            // Saturating: counts may add up to more than u64 holds; the order stays valid.
+            weight.push(weight[a].saturating_add(weight[b]));
             parent[a] = node;
             parent[b] = node;
             bit[b] = 1;
@@ -87,22 +88,17 @@ impl HuffmanTree {
     }
 
     /// Number of words (leaves).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.offsets.len() - 1
     }
 
-    /// Always `false`: a tree has at least two leaves.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The code of word `w`, root first (each 0 or 1).
-    pub fn code(&self, w: usize) -> &[u8] {
+    pub(crate) fn code(&self, w: usize) -> &[u8] {
         &self.codes[self.offsets[w]..self.offsets[w + 1]]
     }
 
     /// The inner nodes on word `w`'s path, root first, numbered 0..V−1 (root = V − 2).
-    pub fn points(&self, w: usize) -> &[u32] {
+    pub(crate) fn points(&self, w: usize) -> &[u32] {
         &self.points[self.offsets[w]..self.offsets[w + 1]]
     }
 }

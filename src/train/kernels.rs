@@ -20,7 +20,7 @@
 /// A value can only be made by [`Isa::detect`] (the best set this CPU supports) or
 /// [`Isa::portable`], so safe code can never select instructions the CPU lacks.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Isa(Kind);
+pub(crate) struct Isa(Kind);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -39,7 +39,7 @@ impl std::fmt::Debug for Isa {
 
 impl Isa {
     /// The best instruction set this CPU supports (AVX2 + FMA on x86-64 where present).
-    pub fn detect() -> Isa {
+    pub(crate) fn detect() -> Isa {
         #[cfg(target_arch = "x86_64")]
         {
             if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
@@ -50,12 +50,14 @@ impl Isa {
     }
 
     /// Portable code only, on any CPU (to compare kernels, or to rule SIMD out).
-    pub fn portable() -> Isa {
+    #[allow(dead_code)] // used by tests and the kernel benchmark
+    pub(crate) fn portable() -> Isa {
         Isa(Kind::Portable)
     }
 
     /// `"Avx2Fma"` or `"Portable"`.
-    pub fn name(self) -> &'static str {
+    #[allow(dead_code)] // used by Debug, tests and the kernel benchmark
+    pub(crate) fn name(self) -> &'static str {
         match self.0 {
             Kind::Portable => "Portable",
             #[cfg(target_arch = "x86_64")]
@@ -65,7 +67,8 @@ impl Isa {
 
     /// Σᵢ aᵢ·bᵢ over the shorter of the two slices.
     #[inline]
-    pub fn dot(self, a: &[f32], b: &[f32]) -> f32 {
+    #[allow(dead_code)] // used by tests and the kernel benchmark
+    pub(crate) fn dot(self, a: &[f32], b: &[f32]) -> f32 {
         match self.0 {
             Kind::Portable => portable::dot(a, b),
             // SAFETY: `Kind::Avx2Fma` is private and only made by `detect` after the CPU
@@ -77,7 +80,8 @@ impl Isa {
 
     /// y ← y + α·x over the shorter of the two slices.
     #[inline]
-    pub fn axpy(self, alpha: f32, x: &[f32], y: &mut [f32]) {
+    #[allow(dead_code)] // used by tests and the kernel benchmark
+    pub(crate) fn axpy(self, alpha: f32, x: &[f32], y: &mut [f32]) {
         match self.0 {
             Kind::Portable => portable::axpy(alpha, x, y),
             // SAFETY: as in `dot`: the CPU supports AVX2 and FMA.
@@ -90,10 +94,12 @@ impl Isa {
     /// rows of length `n`).
     ///
     /// # Panics
-    /// If a slice is shorter than its shape says (an internal invariant of the trainer).
+    /// If a slice is shorter than its shape says, or a shape product overflows (an internal
+    /// invariant of the trainer; the products are checked, so no shape reaches memory
+    /// outside the slices).
     #[inline]
-    pub fn scores(self, a: &[f32], b: &[f32], g: &mut [f32], m: usize, o: usize, n: usize) {
-        assert!(a.len() >= m * n && b.len() >= o * n && g.len() >= m * o);
+    pub(crate) fn scores(self, a: &[f32], b: &[f32], g: &mut [f32], m: usize, o: usize, n: usize) {
+        assert!(fits(a.len(), m, n) && fits(b.len(), o, n) && fits(g.len(), m, o));
         match self.0 {
             Kind::Portable => portable::scores(a, b, g, m, o, n),
             // SAFETY: CPU support as in `dot`; lengths checked above.
@@ -106,10 +112,10 @@ impl Isa {
     /// for C of M×O; `db` (≥ O×N) is scratch space.
     ///
     /// # Panics
-    /// If a slice is shorter than its shape says.
+    /// If a slice is shorter than its shape says, or a shape product overflows.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn update(
+    pub(crate) fn update(
         self,
         c: &[f32],
         a: &mut [f32],
@@ -119,7 +125,12 @@ impl Isa {
         o: usize,
         n: usize,
     ) {
-        assert!(a.len() >= m * n && b.len() >= o * n && c.len() >= m * o && db.len() >= o * n);
+        assert!(
+            fits(a.len(), m, n)
+                && fits(b.len(), o, n)
+                && fits(c.len(), m, o)
+                && fits(db.len(), o, n)
+        );
         match self.0 {
             Kind::Portable => portable::update(c, a, b, db, m, o, n),
             // SAFETY: CPU support as in `dot`; lengths checked above.
@@ -127,6 +138,13 @@ impl Isa {
             Kind::Avx2Fma => unsafe { avx2::update(c, a, b, db, m, o, n) },
         }
     }
+}
+
+/// Whether a slice of `len` elements holds `rows × cols` of them; `false` when the product
+/// overflows, so a wrapped product can never pass as small.
+#[inline]
+fn fits(len: usize, rows: usize, cols: usize) -> bool {
+    rows.checked_mul(cols).is_some_and(|need| need <= len)
 }
 
 /// The block products written once over a module's `dot` and `axpy`.
@@ -228,19 +246,22 @@ mod avx2 {
         let (pa, pb) = (a.as_ptr(), b.as_ptr());
         let mut acc = [_mm256_setzero_ps(); 4];
         let mut i = 0;
-        // SAFETY (all loads below): every load reads 8 floats starting at index i (or i+8k)
-        // with i + 8(k+1) ≤ n ≤ both slice lengths, so it stays inside both slices;
-        // `loadu` has no alignment requirement.
+        // Every load reads 8 floats starting at index i (or i+8k) with i + 8(k+1) ≤ n ≤ both
+        // slice lengths, so it stays inside both slices; `loadu` has no alignment requirement.
         while i + 32 <= n {
             for (k, acc) in acc.iter_mut().enumerate() {
+                // SAFETY: i + 8k + 8 ≤ i + 32 ≤ n ≤ a.len() (see above).
                 let x = unsafe { _mm256_loadu_ps(pa.add(i + 8 * k)) };
+                // SAFETY: likewise for b.
                 let y = unsafe { _mm256_loadu_ps(pb.add(i + 8 * k)) };
                 *acc = _mm256_fmadd_ps(x, y, *acc);
             }
             i += 32;
         }
         while i + 8 <= n {
+            // SAFETY: i + 8 ≤ n ≤ a.len().
             let x = unsafe { _mm256_loadu_ps(pa.add(i)) };
+            // SAFETY: i + 8 ≤ n ≤ b.len().
             let y = unsafe { _mm256_loadu_ps(pb.add(i)) };
             acc[0] = _mm256_fmadd_ps(x, y, acc[0]);
             i += 8;
@@ -325,7 +346,7 @@ mod avx2 {
     ) {
         // Bounds: rows i..i+R of A and j..j+C of B, each n long, lie inside the slices
         // (the caller checked a.len() ≥ m·n, b.len() ≥ o·n, i + R ≤ m, j + C ≤ o).
-        assert!((i + R) * n <= a.len() && (j + C) * n <= b.len());
+        assert!(super::fits(a.len(), i + R, n) && super::fits(b.len(), j + C, n));
         let mut acc = [[_mm256_setzero_ps(); C]; R];
         let mut k = 0;
         while k + 8 <= n {
@@ -371,17 +392,20 @@ mod avx2 {
         if m > MAX_BLOCK || o > MAX_BLOCK {
             return update_axpy(c, a, b, db, m, o, n);
         }
-        assert!(a.len() >= m * n && b.len() >= o * n && c.len() >= m * o);
+        assert!(
+            super::fits(a.len(), m, n) && super::fits(b.len(), o, n) && super::fits(c.len(), m, o)
+        );
         let mut ta = [_mm256_setzero_ps(); MAX_BLOCK];
         let mut tb = [_mm256_setzero_ps(); MAX_BLOCK];
         let mut k = 0;
         while k + 8 <= n {
-            // SAFETY (loads): row r·n + k + 8 ≤ m·n ≤ a.len() for r < m (asserted above),
-            // and likewise for B with o.
             for (i, t) in ta[..m].iter_mut().enumerate() {
+                // SAFETY: i·n + k + 8 ≤ m·n ≤ a.len() for i < m and k + 8 ≤ n (asserted
+                // above with checked products).
                 *t = unsafe { _mm256_loadu_ps(a.as_ptr().add(i * n + k)) };
             }
             for (j, t) in tb[..o].iter_mut().enumerate() {
+                // SAFETY: j·n + k + 8 ≤ o·n ≤ b.len() likewise.
                 *t = unsafe { _mm256_loadu_ps(b.as_ptr().add(j * n + k)) };
             }
             update_chunk(&ta[..m], &tb[..o], |i, j| c[i * o + j], a, k, n);
@@ -415,7 +439,7 @@ mod avx2 {
         n: usize,
     ) {
         let rows = old.len();
-        assert!(k + 8 <= n && rows * n <= dst.len());
+        assert!(k + 8 <= n && super::fits(dst.len(), rows, n));
         let mut r = 0;
         while r < rows {
             let (stored, acc) = if r + 4 <= rows {

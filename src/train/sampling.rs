@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 /// min(1, √(t/f) + t/f), where t is the `sample` threshold (word2vec.c `-sample`; 1e-3 there
 /// by default, 1e-4 to 1e-5 for large corpora). `sample = 0` keeps every token.
 #[derive(Clone, Debug)]
-pub struct Subsampler {
+pub(crate) struct Subsampler {
     keep: Vec<f32>,
 }
 
@@ -21,20 +21,21 @@ impl Subsampler {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] if `sample` is negative or not finite.
-    pub fn new(counts: &[u64], sample: f64) -> Result<Self> {
+    pub(crate) fn new(counts: &[u64], sample: f64) -> Result<Self> {
         if !(sample >= 0.0 && sample.is_finite()) {
             return Err(Error::InvalidConfig(format!(
                 "sample must be a finite number ≥ 0, got {sample}"
             )));
         }
-        let total: u64 = counts.iter().sum();
+        // In f64: counts may add up to more than u64 holds.
+        let total: f64 = counts.iter().map(|&c| c as f64).sum();
         let keep = counts
             .iter()
             .map(|&c| {
                 if sample == 0.0 || c == 0 {
                     return 1.0;
                 }
-                let ratio = sample * total as f64 / c as f64; // t/f
+                let ratio = sample * total / c as f64; // t/f
                 (ratio.sqrt() + ratio).min(1.0) as f32
             })
             .collect();
@@ -42,13 +43,14 @@ impl Subsampler {
     }
 
     /// The probability that a token of word `w` is kept.
-    pub fn keep_probability(&self, w: usize) -> f32 {
+    #[cfg(test)]
+    pub(crate) fn keep_probability(&self, w: usize) -> f32 {
         self.keep[w]
     }
 
     /// Draws whether to keep one token of word `w`.
     #[inline]
-    pub fn keep<R: Rng + ?Sized>(&self, w: usize, rng: &mut R) -> bool {
+    pub(crate) fn keep<R: Rng + ?Sized>(&self, w: usize, rng: &mut R) -> bool {
         let p = self.keep[w];
         p >= 1.0 || rng.random::<f32>() < p
     }
@@ -58,8 +60,9 @@ impl Subsampler {
 /// (Mikolov et al. 2013, section 2.2: P(w) ∝ count(w)^0.75), in O(1) per draw with Walker's
 /// alias method (`rand_distr`'s `WeightedAliasIndex`) instead of word2vec.c's 10⁸-entry table.
 #[derive(Clone, Debug)]
-pub struct NegativeSampler {
+pub(crate) struct NegativeSampler {
     alias: WeightedAliasIndex<f64>,
+    #[cfg(test)]
     probs: Vec<f64>,
 }
 
@@ -68,7 +71,7 @@ impl NegativeSampler {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] if the counts are all zero, or the exponent is not finite.
-    pub fn new(counts: &[u64], exponent: f64) -> Result<Self> {
+    pub(crate) fn new(counts: &[u64], exponent: f64) -> Result<Self> {
         if !exponent.is_finite() {
             return Err(Error::InvalidConfig(format!(
                 "the negative-sampling exponent must be finite, got {exponent}"
@@ -90,20 +93,26 @@ impl NegativeSampler {
                 "negative sampling needs at least one word with a positive count".into(),
             ));
         }
+        #[cfg(test)]
         let probs = weights.iter().map(|w| w / sum).collect();
         let alias = WeightedAliasIndex::new(weights)
             .map_err(|e| Error::InvalidConfig(format!("negative-sampling weights: {e}")))?;
-        Ok(NegativeSampler { alias, probs })
+        Ok(NegativeSampler {
+            alias,
+            #[cfg(test)]
+            probs,
+        })
     }
 
     /// The probability of drawing word `w`.
-    pub fn probability(&self, w: usize) -> f64 {
+    #[cfg(test)]
+    pub(crate) fn probability(&self, w: usize) -> f64 {
         self.probs[w]
     }
 
     /// Draws one word index.
     #[inline]
-    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
+    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
         self.alias.sample(rng)
     }
 }

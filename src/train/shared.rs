@@ -30,6 +30,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use ndarray::Array2;
 
+use crate::error::{try_vec, Error, Result};
+
 #[inline]
 fn pack(lo: f32, hi: f32) -> u64 {
     lo.to_bits() as u64 | ((hi.to_bits() as u64) << 32)
@@ -51,10 +53,20 @@ pub(crate) struct SharedMatrix {
 
 impl SharedMatrix {
     /// Copies an ndarray matrix in.
-    pub(crate) fn from_array(a: &Array2<f32>) -> Self {
+    ///
+    /// # Errors
+    /// [`Error::OutOfMemory`] naming `what` if the copy cannot be allocated.
+    pub(crate) fn try_from_array(a: &Array2<f32>, what: &str) -> Result<Self> {
         let (rows, dim) = a.dim();
         let stride = dim.div_ceil(2);
-        let mut data = Vec::with_capacity(rows * stride);
+        let words = rows.saturating_mul(stride);
+        let mut data = Vec::new();
+        if data.try_reserve_exact(words).is_err() {
+            return Err(Error::OutOfMemory {
+                what: format!("shared copy of {what} ({rows}×{dim})"),
+                bytes: (words as u64).saturating_mul(8),
+            });
+        }
         advise_huge_pages(&mut data);
         for row in a.rows() {
             let mut it = row.iter();
@@ -64,23 +76,29 @@ impl SharedMatrix {
                 data.push(AtomicU64::new(pack(lo, hi)));
             }
         }
-        SharedMatrix {
+        Ok(SharedMatrix {
             data: data.into_boxed_slice(),
             rows,
             dim,
             stride,
-        }
+        })
     }
 
     /// Copies the matrix back out (after all threads have joined).
-    pub(crate) fn to_array(&self) -> Array2<f32> {
-        let mut out = Array2::zeros((self.rows, self.dim));
-        let mut buf = vec![0.0; self.dim];
-        for (r, mut row) in out.rows_mut().into_iter().enumerate() {
-            self.read_row(r, &mut buf);
-            row.assign(&ndarray::ArrayView1::from(&buf[..]));
+    ///
+    /// # Errors
+    /// [`Error::OutOfMemory`] naming `what` if the copy cannot be allocated.
+    pub(crate) fn try_to_array(&self, what: &str) -> Result<Array2<f32>> {
+        let len = self.rows * self.dim; // ≤ the words already allocated × 2
+        let mut out = try_vec(len, 0.0f32, || {
+            format!("{what} ({}×{})", self.rows, self.dim)
+        })?;
+        if self.dim > 0 {
+            for (r, row) in out.chunks_exact_mut(self.dim).enumerate() {
+                self.read_row(r, row);
+            }
         }
-        out
+        Ok(Array2::from_shape_vec((self.rows, self.dim), out).expect("the length is rows·dim"))
     }
 
     #[inline]
@@ -184,14 +202,14 @@ mod tests {
     fn round_trip_and_write_odd_and_even_dims() {
         for dim in [1, 2, 3, 8, 101] {
             let a = Array2::from_shape_fn((4, dim), |(i, j)| i as f32 * 100.0 + j as f32 - 7.5);
-            let s = SharedMatrix::from_array(&a);
-            assert_eq!(s.to_array(), a);
+            let s = SharedMatrix::try_from_array(&a, "a").unwrap();
+            assert_eq!(s.try_to_array("a").unwrap(), a);
             let new: Vec<f32> = (0..dim).map(|j| j as f32 * 0.25).collect();
             s.write_row(2, &new);
             let mut back = vec![0.0; dim];
             s.read_row(2, &mut back);
             assert_eq!(back, new);
-            let b = s.to_array();
+            let b = s.try_to_array("a").unwrap();
             for j in 0..dim {
                 assert_eq!(b[[2, j]], new[j]);
                 assert_eq!(b[[1, j]], a[[1, j]]);

@@ -1,0 +1,18 @@
+//! What a user imports in one line: `use skipgram::prelude::*;`.
+//!
+//! The concepts of the skip-gram net ([`Vocabulary`], [`OneHot`], [`SkipGramModel`] with
+//! p and p', [`Softmax`]), training ([`Corpus`], [`Trainer`], [`TrainConfig`],
+//! [`Objective`]), the trained [`Embeddings`] with the word2vec format traits, checkpoints,
+//! and the error type.
+//!
+//! ```
+//! use skipgram::prelude::*;
+//! let vocab = Vocabulary::from_words(["duct", "tape"])?;
+//! assert_eq!(vocab.index("tape"), Some(1));
+//! # Ok::<(), skipgram::Error>(())
+//! ```
+
+pub use crate::{
+    AnalogyMethod, Checkpoint, Corpus, Embeddings, Error, Forward, Objective, OneHot, ReadWord2Vec,
+    Result, SkipGramModel, Softmax, TrainConfig, Trainer, Vocabulary, WriteWord2Vec,
+};

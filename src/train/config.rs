@@ -1,0 +1,308 @@
+//! [`TrainConfig`]: the training settings, and their validation (one check per rule, reused
+//! by every entry point that takes a setting).
+
+use crate::error::{Error, Result};
+
+use super::objective::{NsDirection, Objective, MAX_BLOCK_ROWS};
+
+/// Training settings. Defaults follow word2vec.c's skip-gram defaults except where noted.
+///
+/// A plain `Copy` struct: build it with struct update syntax.
+///
+/// ```
+/// use skipgram::{Objective, TrainConfig};
+/// let cfg = TrainConfig { dim: 50, epochs: 3, objective: Objective::HierarchicalSoftmax, ..Default::default() };
+/// assert_eq!(cfg.window, 5);
+/// assert!(cfg.validate().is_ok());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// Embedding dimension N, the number of columns of p (word2vec.c `-size`). Default 100.
+    pub dim: usize,
+    /// Maximum context window c: up to c words each side (`-window`). Default 5.
+    pub window: usize,
+    /// The loss. Default [`Objective::NegativeSampling`].
+    pub objective: Objective,
+    /// Noise words per positive pair for negative sampling (`-negative`). Default 5.
+    pub negative: usize,
+    /// Which row of p a negative-sampling pair trains. Default
+    /// [`NsDirection::ContextPredictsCenter`] (word2vec.c, gensim).
+    pub ns_direction: NsDirection,
+    /// Exponent of the unigram noise distribution (Mikolov et al. 2013). Default 0.75.
+    pub ns_exponent: f64,
+    /// Subsampling threshold t (`-sample`); 0 disables. Default 1e-3.
+    pub sample: f64,
+    /// Discard word types seen fewer times (`-min-count`). Default 5.
+    pub min_count: u64,
+    /// Keep at most this many of the most frequent types in the final vocabulary (gensim's
+    /// `max_final_vocab`). Default: no limit.
+    pub max_final_vocab: Option<usize>,
+    /// Bound on the types held in memory *while counting* (gensim's `max_vocab_size`,
+    /// word2vec.c's `ReduceVocab`): when exceeded, the rarest are pruned. Default: no bound.
+    pub max_vocab_size: Option<usize>,
+    /// Planned passes over the corpus (`-iter`). Default 5. A model counts the epochs it
+    /// has done in [`SkipGramModel::epochs_trained`](crate::SkipGramModel::epochs_trained).
+    pub epochs: usize,
+    /// Starting learning rate α (`-alpha`). Default 0.025.
+    pub alpha: f32,
+    /// The learning rate's floor as a fraction of `alpha`. Default 1e-4 (word2vec.c).
+    pub min_alpha_fraction: f32,
+    /// Worker threads (`-threads`), at most [`MAX_THREADS`](Self::MAX_THREADS). Default:
+    /// available parallelism.
+    pub threads: usize,
+    /// Seed of every random stream (initialisation, subsampling, windows, negatives).
+    pub seed: u64,
+    /// Kept tokens after which a sentence is cut (word2vec.c `MAX_SENTENCE_LENGTH`). 1000.
+    pub max_sentence_len: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            dim: 100,
+            window: 5,
+            objective: Objective::NegativeSampling,
+            negative: 5,
+            ns_direction: NsDirection::ContextPredictsCenter,
+            ns_exponent: 0.75,
+            sample: 1e-3,
+            min_count: 5,
+            max_final_vocab: None,
+            max_vocab_size: None,
+            epochs: 5,
+            alpha: 0.025,
+            min_alpha_fraction: 1e-4,
+            threads: std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(Self::MAX_THREADS),
+            seed: 1,
+            max_sentence_len: 1000,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The largest accepted `dim`, `window`, `negative`, `epochs` and `max_sentence_len` (far beyond
+    /// any useful setting; they keep buffer sizes from overflowing).
+    pub const MAX_SIZE: usize = 1 << 20;
+
+    /// The largest accepted `threads`.
+    pub const MAX_THREADS: usize = 1024;
+
+    /// The largest per-thread scratch space, in bytes (256 MiB): the rows of one batch,
+    /// which grow with `window`, `negative`, `max_sentence_len` and `dim` together.
+    pub const MAX_SCRATCH_BYTES: u64 = 256 << 20;
+
+    /// Checks every setting: `dim`, `window` and `max_sentence_len` in
+    /// 1..=[`MAX_SIZE`](Self::MAX_SIZE), `negative` ≤ `MAX_SIZE` (and ≥ 1 for negative
+    /// sampling), `epochs` in 1..=`MAX_SIZE`, `threads` in 1..=[`MAX_THREADS`](Self::MAX_THREADS),
+    /// `alpha` finite and > 0, `min_alpha_fraction` in [0, 1], `sample` finite and ≥ 0,
+    /// `ns_exponent` finite, `max_final_vocab` and `max_vocab_size` ≥ 1 when set, and a
+    /// batch's scratch space (which multiplies window, negative and dim) within
+    /// [`MAX_SCRATCH_BYTES`](Self::MAX_SCRATCH_BYTES).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the first setting out of range.
+    pub fn validate(&self) -> Result<()> {
+        in_range("dim", self.dim, 1, Self::MAX_SIZE)?;
+        in_range("window", self.window, 1, Self::MAX_SIZE)?;
+        in_range("max_sentence_len", self.max_sentence_len, 1, Self::MAX_SIZE)?;
+        in_range("negative", self.negative, 0, Self::MAX_SIZE)?;
+        in_range("epochs", self.epochs, 1, Self::MAX_SIZE)?;
+        in_range("threads", self.threads, 1, Self::MAX_THREADS)?;
+        if self.objective == Objective::NegativeSampling && self.negative == 0 {
+            return Err(invalid("negative sampling needs negative ≥ 1".into()));
+        }
+        check_alpha(self.alpha)?;
+        if !(0.0..=1.0).contains(&self.min_alpha_fraction) {
+            return Err(invalid(format!(
+                "min_alpha_fraction must be in [0, 1], got {}",
+                self.min_alpha_fraction
+            )));
+        }
+        check_sample(self.sample)?;
+        check_ns_exponent(self.ns_exponent)?;
+        if self.max_final_vocab == Some(0) {
+            return Err(invalid(
+                "max_final_vocab is 0: the vocabulary would be empty (use None for no limit)"
+                    .into(),
+            ));
+        }
+        if self.max_vocab_size == Some(0) {
+            return Err(invalid(
+                "max_vocab_size is 0: no type could be counted (use None for no bound)".into(),
+            ));
+        }
+        // Softmax needs V output rows, known only once the vocabulary is built; the engine
+        // checks that case again with V.
+        let bytes = self.scratch_bytes(0);
+        if bytes > Self::MAX_SCRATCH_BYTES {
+            return Err(invalid(format!(
+                "window {}, negative {}, max_sentence_len {} and dim {} need {bytes} bytes of \
+                 scratch space per thread, more than the {} allowed",
+                self.window,
+                self.negative,
+                self.max_sentence_len,
+                self.dim,
+                Self::MAX_SCRATCH_BYTES
+            )));
+        }
+        Ok(())
+    }
+
+    /// Bytes of one worker's scratch buffers for a vocabulary of `v` words (0 if unknown),
+    /// computed in u128 so no product overflows, saturated to u64.
+    pub(crate) fn scratch_bytes(&self, v: usize) -> u64 {
+        let n = self.dim.next_multiple_of(8) as u128;
+        let m = (2 * self.window as u128).min(self.max_sentence_len as u128);
+        let rows = m.min(MAX_BLOCK_ROWS as u128).max(1);
+        let (rows, o) = match self.objective {
+            Objective::Softmax => (1, v as u128),
+            Objective::NegativeSampling => (rows, m.max(1) + self.negative as u128),
+            // Huffman paths of real vocabularies are far shorter than 64 nodes.
+            Objective::HierarchicalSoftmax => (rows, 64),
+        };
+        let floats = rows * n + 2 * o * n + rows * o;
+        u64::try_from(floats * 4).unwrap_or(u64::MAX)
+    }
+
+    /// The learning rate's floor α·`min_alpha_fraction`.
+    pub fn min_alpha(&self) -> f32 {
+        self.alpha * self.min_alpha_fraction
+    }
+}
+
+fn invalid(message: String) -> Error {
+    Error::InvalidConfig(message)
+}
+
+fn in_range(name: &str, value: usize, lo: usize, hi: usize) -> Result<()> {
+    if (lo..=hi).contains(&value) {
+        Ok(())
+    } else if hi == usize::MAX {
+        Err(invalid(format!(
+            "{name} must be at least {lo}, got {value}"
+        )))
+    } else {
+        Err(invalid(format!(
+            "{name} must be in {lo}..={hi}, got {value}"
+        )))
+    }
+}
+
+/// A learning rate: finite and > 0.
+pub(crate) fn check_alpha(alpha: f32) -> Result<()> {
+    if alpha > 0.0 && alpha.is_finite() {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "alpha must be finite and > 0, got {alpha}"
+        )))
+    }
+}
+
+/// A subsampling threshold: finite and ≥ 0.
+pub(crate) fn check_sample(sample: f64) -> Result<()> {
+    if sample >= 0.0 && sample.is_finite() {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "sample must be finite and ≥ 0, got {sample}"
+        )))
+    }
+}
+
+/// A noise-distribution exponent: finite.
+pub(crate) fn check_ns_exponent(e: f64) -> Result<()> {
+    if e.is_finite() {
+        Ok(())
+    } else {
+        Err(invalid(format!("ns_exponent must be finite, got {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_setting_out_of_range_is_named() {
+        let ok = TrainConfig::default();
+        assert!(ok.validate().is_ok());
+        let cases: Vec<(TrainConfig, &str)> = vec![
+            (TrainConfig { dim: 0, ..ok }, "dim"),
+            (TrainConfig { window: 0, ..ok }, "window"),
+            (TrainConfig { threads: 0, ..ok }, "threads"),
+            (
+                TrainConfig {
+                    threads: 1 << 20,
+                    ..ok
+                },
+                "threads",
+            ),
+            (TrainConfig { epochs: 0, ..ok }, "epochs"),
+            (TrainConfig { negative: 0, ..ok }, "negative"),
+            (
+                TrainConfig {
+                    alpha: f32::NAN,
+                    ..ok
+                },
+                "alpha",
+            ),
+            (TrainConfig { sample: -1.0, ..ok }, "sample"),
+            (
+                TrainConfig {
+                    ns_exponent: f64::INFINITY,
+                    ..ok
+                },
+                "ns_exponent",
+            ),
+            (
+                TrainConfig {
+                    min_alpha_fraction: 2.0,
+                    ..ok
+                },
+                "min_alpha_fraction",
+            ),
+            (
+                TrainConfig {
+                    max_final_vocab: Some(0),
+                    ..ok
+                },
+                "max_final_vocab is 0",
+            ),
+            (
+                TrainConfig {
+                    max_vocab_size: Some(0),
+                    ..ok
+                },
+                "max_vocab_size is 0",
+            ),
+        ];
+        for (cfg, name) in cases {
+            let msg = cfg.validate().unwrap_err().to_string();
+            assert!(msg.contains(name), "{msg:?} should name {name}");
+        }
+    }
+
+    #[test]
+    fn products_of_allowed_sizes_are_bounded() {
+        // Each within MAX_SIZE, but together 8 TiB of scratch space.
+        let cfg = TrainConfig {
+            window: 1 << 20,
+            negative: 1 << 20,
+            max_sentence_len: 1 << 20,
+            ..Default::default()
+        };
+        let msg = cfg.validate().unwrap_err().to_string();
+        assert!(msg.contains("scratch space"), "{msg}");
+        // The defaults need a few kilobytes.
+        assert!(TrainConfig::default().scratch_bytes(0) < 1 << 16);
+        // Softmax with a huge vocabulary counts V output rows.
+        let sm = TrainConfig {
+            objective: Objective::Softmax,
+            ..Default::default()
+        };
+        assert!(sm.scratch_bytes(usize::MAX) > TrainConfig::MAX_SCRATCH_BYTES);
+    }
+}

@@ -12,6 +12,7 @@
 //! exhaust memory.
 
 mod atomic;
+mod counts;
 pub mod checkpoint;
 mod word2vec;
 

@@ -342,7 +342,7 @@ pub fn evaluate_word_pairs(
     let known = Known::new(emb, opts.restrict_vocab, opts.case_insensitive);
     let (mut gold, mut model) = (Vec::new(), Vec::new());
     let mut oov = 0;
-    let normalized = emb.normalized();
+    let vectors = emb.vectors();
     for_each_line(pairs, |line_no, line| {
         if line.starts_with('#') || line.trim().is_empty() {
             return Ok(());
@@ -372,7 +372,7 @@ pub fn evaluate_word_pairs(
         match (known.get(a), known.get(b)) {
             (Some(i), Some(j)) => {
                 gold.push(score);
-                model.push(f64::from(normalized.row(i).dot(&normalized.row(j))));
+                model.push(crate::embeddings::cos64(vectors.row(i), vectors.row(j)));
             }
             _ => oov += 1,
         }

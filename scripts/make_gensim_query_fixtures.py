@@ -12,6 +12,15 @@ make_gensim_fixtures.py) and writes:
                        numpy's default_rng(20251129) rounded to 4 decimals
   tiny.queries.tsv     gensim's answers to queries on tiny.txt
   query.queries.tsv    gensim's answers to queries on query.txt
+  eval.txt             vectors for the bundled evaluation sets: the WordSim-353
+                       words (every 7th left out) and the words of the sections
+                       capital-common-countries and family, then a few
+                       lower-cased duplicates; dim 10, default_rng(20251130)
+  pairs.tsv            a small word-pair file with a header line, a comment,
+                       a malformed line and an unknown word
+  eval.expected.tsv    gensim's evaluate_word_pairs and evaluate_word_analogies
+                       on eval.txt with the bundled data/eval files (identical
+                       to gensim's own test data) and pairs.tsv
 
 Each .queries.tsv line is
 
@@ -226,5 +235,94 @@ def main():
     )
 
 
+def write_eval_fixture():
+    data = os.path.join(REPO, "data", "eval")
+    wordsim = os.path.join(data, "wordsim353.tsv")
+    questions = os.path.join(data, "questions-words.txt")
+    words = []
+    with open(wordsim, encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("#"):
+                for w in line.split("\t")[:2]:
+                    if w not in words:
+                        words.append(w)
+    words = [w for i, w in enumerate(words) if i % 7 != 3]
+    section = None
+    with open(questions, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(": "):
+                section = line[2:].strip()
+            elif section in ("capital-common-countries", "family"):
+                for w in line.split():
+                    if w not in words:
+                        words.append(w)
+    # Lower-cased duplicates: with case_insensitive the first (upper-case) form stands for
+    # both; case-sensitively they are separate words.
+    for w in ["athens", "greece", "Tiger", "KING"]:
+        if w not in words:
+            words.append(w)
+    dim = 10
+    vecs = np.round(np.random.default_rng(20251130).standard_normal((len(words), dim)), 4)
+    kv = KeyedVectors(dim, dtype=np.float32)
+    kv.add_vectors(words, vecs.astype(np.float32))
+    for i, w in enumerate(words):
+        kv.set_vecattr(w, "count", 100000 - i)
+    path = os.path.join(OUTDIR, "eval.txt")
+    kv.save_word2vec_format(path, binary=False)
+    kv = KeyedVectors.load_word2vec_format(path, binary=False)
+    assert kv.index_to_key == words
+
+    pairs = os.path.join(OUTDIR, "pairs.tsv")
+    with open(pairs, "w", encoding="utf-8", newline="\n") as f:
+        f.write(
+            "# a word-pair file like WordSim-353, with an uncommented header\n"
+            "Word 1\tWord 2\tHuman (mean)\n"
+            "tiger\tcat\t7.35\n"
+            "money\tcash\t9.15\n"
+            "king\tqueen\t8.58\n"
+            "this line\tis\tnot a pair\n"
+            "professor\tcucumber\t0.31\n"
+            "zzzunknown\tcat\t5.0\n"
+            "smart\tstudent\t4.62\n"
+            "computer\tkeyboard\t7.62\n"
+            "Tiger\tKING\t1.0\n"
+        )
+
+    out = []
+    for path, name in ((wordsim, "wordsim353"), (pairs, "pairs.tsv")):
+        for restrict, ci in ((300000, True), (100, True), (300000, False)):
+            (pearson, _), spearman, oov = kv.evaluate_word_pairs(
+                path, restrict_vocab=restrict, case_insensitive=ci
+            )
+            out.append(
+                "\t".join(
+                    ["pairs", name, str(restrict), str(int(ci)), repr(float(pearson)),
+                     repr(float(spearman.statistic)), repr(float(oov))]
+                ) + "\n"
+            )
+    for restrict, ci in ((300000, True), (420, True), (300000, False)):
+        _, sections = kv.evaluate_word_analogies(
+            questions, restrict_vocab=restrict, case_insensitive=ci
+        )
+        for sec in sections:
+            out.append(
+                "\t".join(
+                    ["analogies", "google", str(restrict), str(int(ci)), sec["section"],
+                     str(len(sec["correct"])), str(len(sec["incorrect"]))]
+                ) + "\n"
+            )
+    path = os.path.join(OUTDIR, "eval.expected.tsv")
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(
+            f"# gensim {gensim.__version__} evaluations of eval.txt; "
+            "made by scripts/make_gensim_query_fixtures.py\n"
+            "# pairs\tfile\trestrict_vocab\tcase_insensitive\tpearson\tspearman\toov_ratio\n"
+            "# analogies\tgoogle\trestrict_vocab\tcase_insensitive\tsection\tcorrect\tincorrect\n"
+        )
+        f.writelines(out)
+    print(f"wrote {path}: {len(out)} lines, eval.txt has {len(words)} words")
+
+
 if __name__ == "__main__":
     main()
+    write_eval_fixture()

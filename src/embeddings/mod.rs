@@ -27,8 +27,10 @@ pub use similarity::SimilarityOptions;
 ///
 /// Row i belongs to word i of the vocabulary (for trained or word2vec-loaded embeddings, the
 /// words by descending count, which is what `restrict_vocab` relies on). Memory is one V×N
-/// `f32` matrix plus V norms; cosines are computed on the fly (see the [module
-/// docs](self)). A zero row has cosine 0 with everything, never NaN.
+/// `f32` matrix plus V norms — no normalised copy. Cosines are computed on the fly,
+/// cos(v, q) = (v·q)/(‖v‖‖q‖): a query is made a unit vector q̂, one matrix-vector product
+/// (V×N)·N gives every v·q̂, and each is divided by ‖v‖; a batch of B queries is one
+/// (B×N)·(N×V) matrix product. A zero row has cosine 0 with everything, never NaN.
 ///
 /// The queries follow gensim 4.4's `KeyedVectors`:
 ///

@@ -28,10 +28,7 @@ pub fn check_loaded(e: &Embeddings) {
         e.vectors().iter().all(|x| x.is_finite()),
         "non-finite value loaded"
     );
-    assert!(
-        e.norms().iter().all(|x| !x.is_nan()),
-        "NaN norm"
-    );
+    assert!(e.norms().iter().all(|x| !x.is_nan()), "NaN norm");
     assert!(e.vocab().counts().iter().all(|&c| c == 1));
     for (i, w) in e.vocab().words().iter().enumerate() {
         assert_eq!(e.vocab().index(w), Some(i), "index of {w:?}");

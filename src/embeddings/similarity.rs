@@ -78,9 +78,9 @@ impl SimilarityOptions {
     }
 }
 
-/// 3CosMul's score: Π over positive words of cos′ / (Π over negative words of cos′ + ε),
-/// cos′ = (cos + 1)/2 (Levy & Goldberg 2014, eq. 4 and footnote 7; gensim's
-/// `most_similar_cosmul`). An empty product is 1.
+/// cos′ = (cos + 1)/2, a cosine shifted to [0, 1] for 3CosMul (Levy & Goldberg 2014,
+/// footnote 7; gensim's `most_similar_cosmul`). The 3CosMul score is
+/// Π₊ cos′ / (Π₋ cos′ + ε), an empty product being 1.
 #[inline]
 pub(super) fn shift(cos: f32) -> f32 {
     (cos + 1.0) * 0.5

@@ -38,7 +38,7 @@ fn query(emb: &Embeddings, words: &[&str], top: usize) {
     let result = match words {
         [w] => {
             println!("{w}:");
-            emb.most_similar(w, top)
+            emb.most_similar_word(w, top)
         }
         [a, b, c] => {
             println!("{a} : {b} :: {c} : ?");

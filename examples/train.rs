@@ -183,9 +183,9 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         report.words_per_sec()
     );
 
-    let emb = model.embeddings();
+    let emb = model.into_embeddings();
     for word in &args.probe {
-        match emb.most_similar(word, 8) {
+        match emb.most_similar_word(word, 8) {
             Ok(nn) => {
                 let list: Vec<String> = nn.iter().map(|(w, s)| format!("{w} {s:.3}")).collect();
                 println!("{word}: {}", list.join(", "));

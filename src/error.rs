@@ -31,6 +31,14 @@ pub enum Error {
     #[error("unknown word{}: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
     UnknownWords(Vec<String>),
 
+    /// A query that needs words was given none (e.g. `most_similar` with no positive and no
+    /// negative word, `doesnt_match` with an empty list).
+    #[error("{what}: no query words given")]
+    EmptyQuery {
+        /// Which query, e.g. `"most_similar"`.
+        what: &'static str,
+    },
+
     /// An index was not below the vocabulary size `len`.
     #[error("index {index} is out of range for a vocabulary of {len} words")]
     IndexOutOfRange {

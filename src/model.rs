@@ -160,6 +160,13 @@ impl SkipGramModel {
         self.epochs_trained
     }
 
+    /// Takes the model apart into its vocabulary and p (V×N), moving both without copying;
+    /// p' and the hierarchical-softmax nodes are dropped. Used by
+    /// [`into_embeddings`](Self::into_embeddings).
+    pub(crate) fn into_vocab_and_input(self) -> (Vocabulary, Array2<f32>) {
+        (self.vocab, self.input)
+    }
+
     /// The embedding of `word`: row of p, length N, as a view.
     ///
     /// # Errors

@@ -201,7 +201,7 @@ fn most_similar_and_analogies_match_brute_force() {
 
     for (q, k) in [("w0", 5), ("w17", 10), ("w39", 60)] {
         let want = brute_force(&e, &[q], |x| cos(x, idx(q)));
-        assert_same_ranking(&e.most_similar(q, k).unwrap(), &want, k, 1e-5);
+        assert_same_ranking(&e.most_similar_word(q, k).unwrap(), &want, k, 1e-5);
     }
     let batch = e.most_similar_batch(&["w0", "w17", "w39"], 7).unwrap();
     for (q, got) in ["w0", "w17", "w39"].iter().zip(&batch) {
@@ -288,11 +288,11 @@ fn zero_vectors_never_give_nan() {
         [0.0, 0.0, 0.0]
     ];
     let e = Embeddings::new(vocab, v).unwrap();
-    assert!(e.normalized().iter().all(|x| x.is_finite()));
-    assert_eq!(e.normalized().row(0).sum(), 0.0);
-    let near = e.most_similar("zero", 3).unwrap();
+    assert!(e.to_normalized().iter().all(|x| x.is_finite()));
+    assert_eq!(e.to_normalized().row(0).sum(), 0.0);
+    let near = e.most_similar_word("zero", 3).unwrap();
     assert!(near.iter().all(|(_, s)| *s == 0.0));
-    let near = e.most_similar("one", 3).unwrap();
+    let near = e.most_similar_word("one", 3).unwrap();
     assert!(near.iter().all(|(_, s)| s.is_finite()));
     let by_vec = e
         .most_similar_by_vector(Array1::zeros(3).view(), 4, &[])

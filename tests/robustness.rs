@@ -162,10 +162,10 @@ fn unknown_words_are_errors_in_every_lookup() {
     unknown(model.forward("A").map(|_| ()), &["A"]);
     unknown(model.embedding("a ").map(|_| ()), &["a "]);
 
-    let e = model.embeddings();
+    let e = model.to_embeddings();
     unknown(e.embedding("zebra").map(|_| ()), &["zebra"]);
     unknown(e.normalized_embedding("zebra").map(|_| ()), &["zebra"]);
-    unknown(e.most_similar("zebra", 2).map(|_| ()), &["zebra"]);
+    unknown(e.most_similar_word("zebra", 2).map(|_| ()), &["zebra"]);
     unknown(
         e.most_similar_batch(&["a", "zebra", "yak", "zebra"], 2)
             .map(|_| ()),
@@ -192,7 +192,7 @@ fn unknown_words_are_errors_in_every_lookup() {
         &["emu"],
     );
     assert_eq!(
-        e.most_similar("zebra", 1).unwrap_err().to_string(),
+        e.most_similar_word("zebra", 1).unwrap_err().to_string(),
         "unknown word: zebra"
     );
 }
@@ -882,9 +882,9 @@ fn sixteen_threads_on_real_text_train_as_well_as_one() {
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
     ];
     for (threads, model) in [(1, &one), (16, &many)] {
-        let e = model.embeddings();
+        let e = model.to_embeddings();
         for w in ["one", "three", "seven"] {
-            let near = e.most_similar(w, 10).unwrap();
+            let near = e.most_similar_word(w, 10).unwrap();
             let hits = near
                 .iter()
                 .filter(|(n, _)| numbers.contains(&n.as_str()))

@@ -79,7 +79,7 @@ fuzz_target!(|data: &[u8]| {
     let first = m.vocab().words()[0].clone();
     let f = m.forward(&first).expect("a known word");
     assert_eq!(f.scores.len(), m.vocab_size());
-    let emb = m.embeddings();
-    let near = emb.most_similar(&first, 2).expect("a known word");
+    let emb = m.to_embeddings();
+    let near = emb.most_similar_word(&first, 2).expect("a known word");
     assert!(near.iter().all(|(_, s)| s.is_finite()));
 });

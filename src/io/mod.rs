@@ -122,6 +122,18 @@ pub(crate) fn decode_word(bytes: &[u8], lossy: bool, offset: u64) -> Result<Stri
     }
 }
 
+/// `bytes` quoted for an error message: at most 40 bytes (then `…`), invalid UTF-8 replaced
+/// by U+FFFD and control characters escaped, so raw binary data never reaches a message.
+pub(crate) fn quote(bytes: &[u8]) -> String {
+    const MAX: usize = 40;
+    let shown = &bytes[..bytes.len().min(MAX)];
+    let mut q = format!("{:?}", String::from_utf8_lossy(shown));
+    if bytes.len() > MAX {
+        q.push('…');
+    }
+    q
+}
+
 /// Adds `path` to an error that has none ([`Error::InvalidUtf8`], [`Error::Io`]).
 pub(crate) fn with_path(e: Error, path: &std::path::Path) -> Error {
     e.at_path(path)

@@ -10,27 +10,7 @@
 //! Neither format stores word counts: loaded words get count 1 and keep the file's order
 //! (which, for files written by word2vec.c or gensim, is descending frequency).
 //!
-//! # Telling the formats apart
-//!
-//! Both formats start with the same header, so the readers look at the bytes after it (up to
-//! 64 KiB + 32·N of them, kept and then read again, so nothing is lost on a stream):
-//!
-//! 1. **Text** if the first line after the header ends in `\n` and, after its first field
-//!    (the word), holds only ASCII number tokens (digits, signs, `.`, `e`, `inf`, `nan`) —
-//!    exactly the N numbers of a good text file, or a wrong count that the text reader then
-//!    reports with its line number.
-//! 2. **Binary** otherwise, if the 4N bytes after the first word's space hold a control byte
-//!    (below 0x20 other than tab, CR and LF, or 0x7F) anywhere, or a non-ASCII byte before the
-//!    first `\n`: text never holds those among the numbers, while the f32 of real vectors
-//!    almost always do (0.0 is four 0x00 bytes; every negative value has a byte ≥ 0x80).
-//! 3. **Ambiguous** if both could be true: the word is followed by one space and exactly 4N
-//!    bytes of ASCII number tokens and then `\n` (possible for N = 1, e.g. the f32 whose bytes
-//!    are `1234`), or if nothing above decides.
-//!
-//! [`ReadWord2Vec::read_word2vec`] reads case 1 and the ambiguous cases as text and case 2 as
-//! binary. The forced readers refuse the other format's clear cases with an
-//! [`Error::Format`] that says which format the data looks like (the binary reader used to
-//! read a text file as garbage floats without complaint); ambiguous data is read as asked.
+//! How the readers tell the formats apart is described in the [`io`](crate::io) module docs.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};

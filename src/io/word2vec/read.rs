@@ -127,21 +127,26 @@ pub(super) fn read_header(
         line: Some(1),
         message,
     };
-    let text = String::from_utf8_lossy(buf);
-    let fields: Vec<&str> = text.split_ascii_whitespace().collect();
+    let fields: Vec<&[u8]> = buf
+        .split(u8::is_ascii_whitespace)
+        .filter(|f| !f.is_empty())
+        .collect();
     let [v, n] = fields[..] else {
         return Err(bad(format!(
             "the header must be two integers \"V N\", found {}",
-            quote(text.trim_end().as_bytes())
+            quote(buf.trim_ascii_end())
         )));
     };
-    let parse = |s: &str, what: &str| {
-        s.parse::<u64>().map_err(|_| {
-            bad(format!(
-                "{what} in the header is not an integer: {}",
-                quote(s.as_bytes())
-            ))
-        })
+    let parse = |s: &[u8], what: &str| {
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or_else(|| {
+                bad(format!(
+                    "{what} in the header is not an integer: {}",
+                    quote(s)
+                ))
+            })
     };
     let (v, n) = (parse(v, "the word count V")?, parse(n, "the dimension N")?);
     if v == 0 || n == 0 {

@@ -25,16 +25,20 @@
 //! 64 KiB + 32·N of them, kept and then read again, so nothing is lost on a stream):
 //!
 //! 1. **Text** if the first line after the header ends in `\n` and, after its first field
-//!    (the word), holds only ASCII number tokens (digits, signs, `.`, `e`, `inf`, `nan`) —
-//!    exactly the N numbers of a good text file, or a wrong count that the text reader then
-//!    reports with its line number.
+//!    (the word), holds only ASCII number tokens (digits, signs, `.`, `e`, `inf`, `nan`):
+//!    exactly N that parse, or a wrong count (which the text reader then reports with its
+//!    line number) if the line is longer than a binary record's word, space and 4N bytes
+//!    (a `\n` byte inside the first binary vector can end a short "line" early).
 //! 2. **Binary** otherwise, if the 4N bytes after the first word's space hold a control byte
 //!    (below 0x20 other than tab, CR and LF, or 0x7F) anywhere, or a non-ASCII byte before the
 //!    first `\n`: text never holds those among the numbers, while the f32 of real vectors
 //!    almost always do (0.0 is four 0x00 bytes; every negative value has a byte ≥ 0x80).
 //! 3. **Ambiguous** if both could be true: the word is followed by one space and exactly 4N
 //!    bytes of ASCII number tokens and then `\n` (possible for N = 1, e.g. the f32 whose bytes
-//!    are `1234`), or if nothing above decides.
+//!    are `1234`), or if nothing above decides. For N = 1 the formats can be truly
+//!    indistinguishable (a binary vector whose bytes are `7\n` and two more reads as the
+//!    text line `w 7`); for N ≥ 2 a real file of either kind is practically never
+//!    misjudged.
 //!
 //! [`ReadWord2Vec::read_word2vec`] reads case 1 and the ambiguous cases as text and case 2 as
 //! binary. The forced readers refuse the other format's clear cases with an

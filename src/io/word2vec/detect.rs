@@ -78,6 +78,12 @@ pub(super) fn guess(data: &[u8], n: usize) -> Guess {
                         .and_then(|s| s.parse::<f32>().ok())
                         .is_some()
                 });
+            // A '\n' byte among the first vector's f32 can end a short "line" of number-like
+            // bytes early; only N parsed numbers are evidence enough there.
+            let inside_vector = spaced && nl < word_end + 1 + 4 * n;
+            if inside_vector && !parsed {
+                return binary_evidence(data, word_end, n);
+            }
             return Guess::Text(if parsed {
                 format!("line 2 is a word and {n} numbers in ASCII, ending in a newline")
             } else {
@@ -90,26 +96,32 @@ pub(super) fn guess(data: &[u8], n: usize) -> Guess {
         }
     }
 
-    // Binary: the 4N bytes after the word's space hold what text never holds there.
     if spaced {
-        let after = &data[word_end + 1..];
-        let vector = &after[..after.len().min(n.saturating_mul(4))];
-        let first_newline = vector
-            .iter()
-            .position(|&b| b == b'\n')
-            .unwrap_or(vector.len());
-        let odd = vector.iter().enumerate().find(|&(k, &b)| {
-            (b.is_ascii_control() && !matches!(b, b'\t' | b'\r' | b'\n'))
-                || (b >= 0x80 && k < first_newline)
-        });
-        if let Some((k, &b)) = odd {
-            return Guess::Binary(format!(
-                "byte {k} after the first word and its space is 0x{b:02x}, which text never \
-                 holds among the numbers"
-            ));
-        }
+        return binary_evidence(data, word_end, n);
     }
     Guess::Unknown
+}
+
+/// Binary if the 4N bytes after the word's space (at `word_end`) hold what text never holds
+/// among its numbers, else unknown.
+fn binary_evidence(data: &[u8], word_end: usize, n: usize) -> Guess {
+    let after = &data[word_end + 1..];
+    let vector = &after[..after.len().min(n.saturating_mul(4))];
+    let first_newline = vector
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(vector.len());
+    let odd = vector.iter().enumerate().find(|&(k, &b)| {
+        (b.is_ascii_control() && !matches!(b, b'\t' | b'\r' | b'\n'))
+            || (b >= 0x80 && k < first_newline)
+    });
+    match odd {
+        Some((k, &b)) => Guess::Binary(format!(
+            "byte {k} after the first word and its space is 0x{b:02x}, which text never \
+             holds among the numbers"
+        )),
+        None => Guess::Unknown,
+    }
 }
 
 #[cfg(test)]
@@ -145,10 +157,17 @@ mod tests {
         assert!(is_text(&guess(b"w inf NaN -Infinity\n", 3)));
         // A non-ASCII word is fine; a wrong count is still text (the text reader says so).
         assert!(is_text(&guess("日本 1 2\n".as_bytes(), 2)));
-        match guess(b"w 1 2\n", 3) {
+        let long_line = b"w 0.25 -1.5\n";
+        match guess(long_line, 2) {
+            Guess::Text(why) => assert!(why.contains("2 numbers"), "{why}"),
+            g => panic!("{g:?}"),
+        }
+        match guess(long_line, 1) {
             Guess::Text(why) => assert!(why.contains("2 ASCII number tokens"), "{why}"),
             g => panic!("{g:?}"),
         }
+        // Too few numbers in fewer than 4N bytes: a binary vector could hold that "line".
+        assert_eq!(guess(b"w 1 2\n", 3), Guess::Unknown);
         // Cut before the newline, or a non-number: undecided (the text reader reports it).
         assert_eq!(guess(b"w 1 2", 2), Guess::Unknown);
         assert_eq!(guess(b"w 1 x\n", 2), Guess::Unknown);
@@ -171,6 +190,14 @@ mod tests {
             Guess::Binary(why) => assert!(why.contains("0x"), "{why}"),
             g => panic!("{g:?}"),
         }
+        // A '\n' byte early in the first f32 ends a "line" holding one number-like byte:
+        // binary if the rest shows it, else undecided, never text.
+        let x = f32::from_le_bytes([b'1', b'\n', 0x00, 0x3f]);
+        let r = binary_record("w", &[x, -1.0], true);
+        assert!(is_binary(&guess(&r, 2)));
+        let y = f32::from_le_bytes([b'1', b'\n', b'A', 0x3f]);
+        let r = binary_record("w", &[y, f32::from_le_bytes(*b"AAA?")], true);
+        assert_eq!(guess(&r, 2), Guess::Unknown);
         // Cut short: what there is decides.
         let r = binary_record("w", &[-1.0, 2.0], false);
         assert!(is_binary(&guess(&r[..4], 2)));

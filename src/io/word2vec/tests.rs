@@ -263,3 +263,70 @@ fn unwritable_words_are_rejected_before_writing() {
         assert!(out.is_empty());
     }
 }
+
+#[test]
+fn forced_readers_refuse_the_other_format_only_when_it_is_clear() {
+    let text = b"2 3\nthe 0.125 -2.5 1e-3\ncat 1 2 3\n";
+    match Embeddings::read_word2vec_binary(&mut &text[..]) {
+        Err(Error::Format {
+            format, message, ..
+        }) => {
+            assert_eq!(format, "word2vec binary");
+            assert!(
+                message.contains("looks like the word2vec text format"),
+                "{message}"
+            );
+            assert!(
+                message.contains("line 2 is a word and 3 numbers"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let bin = binary(
+        &[(b"the", &[0.5, -1.0, 0.0]), (b"cat", &[1.0, 2.0, 3.0])],
+        true,
+    );
+    match Embeddings::read_word2vec_text(&mut &bin[..]) {
+        Err(Error::Format {
+            format,
+            line: Some(2),
+            message,
+        }) => {
+            assert_eq!(format, "word2vec text");
+            assert!(
+                message.contains("looks like the word2vec binary format"),
+                "{message}"
+            );
+            assert!(message.contains("0x"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Auto-detection reads both; the bytes of a stream are not lost to the detection.
+    assert_eq!(Embeddings::read_word2vec(&mut &text[..]).unwrap().len(), 2);
+    let e = Embeddings::read_word2vec(&mut &bin[..]).unwrap();
+    assert_eq!(e.embedding("cat").unwrap(), array![1.0f32, 2.0, 3.0]);
+    // A '\n' byte early in the first binary vector: still binary for both readers.
+    for second in [b"AAA?", &(-1.0f32).to_le_bytes()] {
+        let x = f32::from_le_bytes([b'1', b'\n', b'A', 0x3f]);
+        let data = binary(&[(b"w", &[x, f32::from_le_bytes(*second)])], true);
+        let e = Embeddings::read_word2vec_binary(&mut &data[..]).unwrap();
+        assert_eq!(e.vectors()[[0, 0]].to_bits(), x.to_bits());
+    }
+    let x = f32::from_le_bytes([b'1', b'\n', 0, 0x3f]);
+    let data = binary(&[(b"w", &[x, -1.0])], true);
+    let e = Embeddings::read_word2vec(&mut &data[..]).unwrap();
+    assert_eq!(e.vectors()[[0, 0]].to_bits(), x.to_bits());
+    // Text whose numbers are too short to tell (fewer than 4N bytes, wrong count): each
+    // forced reader reads it as asked; text reports the count.
+    match Embeddings::read_word2vec_text(&mut &b"1 3\nw 1 2\n"[..]) {
+        Err(Error::Format {
+            line: Some(2),
+            message,
+            ..
+        }) => {
+            assert!(message.contains("found 2"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -195,7 +195,8 @@ fn fields_behind_a_valid_checksum_are_still_checked() {
     let (model, config) = trained(Objective::NegativeSampling);
     let bytes = to_bytes(&model, &config);
     let h = PREAMBLE + 4;
-    let hl = 132;
+    let hl = u32::from_le_bytes(bytes[18..22].try_into().unwrap()) as usize;
+    // Offsets inside the configuration: see config.rs.
     let patched = |at: usize, val: &[u8]| {
         let mut b = bytes.clone();
         b[at..at + val.len()].copy_from_slice(val);

@@ -837,50 +837,6 @@ fn failed_saves_leave_the_previous_file_and_no_temp_file() {
     assert_eq!(dir.entries(), names);
 }
 
-/// A `kill -9` during a save leaves `.NAME.skipgram-tmp-PID-XXXXXX` behind; the next save
-/// into the directory removes it once its process is gone, and keeps a live process's.
-#[cfg(target_os = "linux")]
-#[test]
-fn saves_remove_stale_temp_files_of_dead_processes() {
-    let dir = TempDir::new("stale");
-    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
-    let make = |name: &str| {
-        let p = dir.path(name);
-        std::fs::write(&p, vec![0u8; 10_000]).unwrap();
-        std::fs::File::options()
-            .write(true)
-            .open(&p)
-            .unwrap()
-            .set_modified(two_hours_ago)
-            .unwrap();
-        p
-    };
-    // A process that has exited (and been reaped): its PID is free.
-    let mut child = std::process::Command::new("true").spawn().unwrap();
-    let dead_pid = child.id();
-    child.wait().unwrap();
-    let dead = make(&format!(".v.bin.skipgram-tmp-{dead_pid}-aB3dE6"));
-    let dead_ckpt = make(".m.ckpt.skipgram-tmp-999999999-xyzXYZ");
-    let mine = make(&format!(
-        ".v.bin.skipgram-tmp-{}-live01",
-        std::process::id()
-    ));
-
-    small_embeddings()
-        .save_word2vec_binary(dir.path("v.bin"))
-        .unwrap();
-    assert!(!dead.exists() || Path::new(&format!("/proc/{dead_pid}")).exists());
-    assert!(!dead_ckpt.exists());
-    assert!(
-        mine.exists(),
-        "a temporary file of a live process was removed"
-    );
-    let c = small_checkpoint();
-    Checkpoint::save(&c.model, &c.config, dir.path("m.ckpt")).unwrap();
-    let mine_name = mine.file_name().unwrap().to_string_lossy().into_owned();
-    assert_eq!(dir.entries(), [mine_name.as_str(), "m.ckpt", "v.bin"]);
-}
-
 // ---------------------------------------------------------------------------------------
 // Many threads
 

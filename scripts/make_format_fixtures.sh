@@ -30,8 +30,9 @@ for binary in 0 1; do
 done
 
 # fastText: skip-gram with its default character n-grams (3-6; without them, fastText 0.10.4
-# stops with "Encountered NaN" on so little data), dimension 8, written as fastText writes .vec files
-# (FastText::saveVectors): "V N", then "word v1 … vN " per line, 5 significant digits.
+# stops with "Encountered NaN" on so little data), dimension 8, written as fastText writes
+# .vec files (FastText::saveVectors): "V N", then "word v1 … vN " per line, 5 significant
+# digits.
 "$VENV/bin/python" - "$TMP/small.txt" "$OUT/fasttext.vec" <<'PYEOF'
 import sys
 

@@ -15,9 +15,9 @@
 //! directory removes it once it is stale: on Linux when process PID no longer exists and the
 //! file has not changed for a minute, elsewhere when it has not changed for an hour (the
 //! temporary files of a running process are never removed on Linux). Every error from
-//! opening, reading, writing or renaming a file names the file. Every reader validates its input and
-//! allocates only as the data actually arrives, so a header claiming 10¹² words cannot
-//! exhaust memory.
+//! opening, reading, writing or renaming a file names the file. Every reader validates its
+//! input and allocates only as the data actually arrives, so a header claiming 10¹² words
+//! cannot exhaust memory.
 //!
 //! # Telling the formats apart
 //!

@@ -186,13 +186,21 @@ fn huge_checkpoint_headers_allocate_only_what_the_data_justifies() {
     )
     .unwrap();
     let mut bytes = Vec::new();
-    Checkpoint { model, config }.write_to(&mut bytes).unwrap();
-    // V is followed by N (8 bytes), "a" (4 + 1 + 8 bytes), p and p' (16 bytes each) and the
-    // node-vector flag (1 byte): see the format table in src/io/checkpoint.rs.
-    let v_at = bytes.len() - (8 + 8 + 13 + 2 * 16 + 1);
+    Checkpoint::write_to(&model, &config, &mut bytes).unwrap();
+    // The header (after the 26-byte preamble, its length at bytes 18..22) ends with V, N,
+    // the vocabulary's length in bytes (u64 each) and the node-vector flag; its CRC-32
+    // follows: see the format table in src/io/checkpoint/mod.rs. V and the vocabulary
+    // length are patched and the header's checksum recomputed, so the reader trusts them.
+    let header_len = u32::from_le_bytes(bytes[18..22].try_into().unwrap()) as usize;
+    let header_end = 26 + header_len;
+    let v_at = header_end - 25;
     assert_eq!(bytes[v_at..v_at + 8], 1u64.to_le_bytes());
     bytes[v_at..v_at + 8].copy_from_slice(&u64::from(u32::MAX).to_le_bytes());
-    bytes.truncate(v_at + 16 + 13);
+    bytes[v_at + 16..v_at + 24].copy_from_slice(&(13 * u64::from(u32::MAX)).to_le_bytes());
+    let crc = crc32fast::hash(&bytes[26..header_end]);
+    bytes[header_end..header_end + 4].copy_from_slice(&crc.to_le_bytes());
+    // Cut after the first vocabulary entry ("a": 4 + 1 + 8 bytes).
+    bytes.truncate(header_end + 4 + 13);
 
     let file = TempFile::new("ckpt", &bytes);
     let (r, peak, _) = measure(|| Checkpoint::load(&file.0));

@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{real_text, TempDir};
+use common::{real_text, CkptLayout, TempDir};
 use ndarray::{array, Array1, Array2};
 use skipgram::{
     AnalogyMethod, Checkpoint, Corpus, Embeddings, Error, Objective, OneHot, ReadWord2Vec,
@@ -49,15 +49,10 @@ fn bits(e: &Embeddings) -> Vec<u32> {
     e.vectors().iter().map(|x| x.to_bits()).collect()
 }
 
-/// Byte offset of V in a checkpoint of `model` whose encoding is `len` bytes long, counted
-/// back from the end (format table in src/io/checkpoint.rs): V and N (u64 each), the
-/// vocabulary entries (u32 length, bytes, u64 count), p and p' (V×N f32), the node-vector
-/// flag and, if present, (V−1)×N f32.
-fn v_offset(len: usize, model: &SkipGramModel) -> usize {
-    let (v, n) = (model.vocab_size(), model.dim());
-    let vocab: usize = model.vocab().words().iter().map(|w| 4 + w.len() + 8).sum();
-    let hs = model.hs_node_vectors().map_or(0, |h| h.len() * 4);
-    len - (16 + vocab + 2 * v * n * 4 + 1 + hs)
+fn checkpoint_bytes(c: &Checkpoint) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    Checkpoint::write_to(&c.model, &c.config, &mut bytes).unwrap();
+    bytes
 }
 
 // ---------------------------------------------------------------------------------------
@@ -258,7 +253,7 @@ fn shape_mismatches_are_errors() {
     assert_eq!(model.input_weights(), Array2::<f32>::ones((2, 2)));
     assert_eq!(model.epochs_trained(), 0);
     shape(
-        Checkpoint { model, config }.write_to(&mut Vec::new()),
+        Checkpoint::write_to(&model, &config, &mut Vec::new()),
         "dimension",
     );
 }
@@ -322,20 +317,17 @@ fn non_finite_weights_are_rejected_on_every_way_in() {
             word,
         );
     }
-    // Checkpoint: NaN patched into p, p' and the hierarchical-softmax node vectors.
+    // Checkpoint: NaN patched into p, p' and the hierarchical-softmax node vectors, with the
+    // checksums recomputed (else the failed checksum is reported first).
     let ckpt = small_checkpoint();
-    let mut bytes = Vec::new();
-    ckpt.write_to(&mut bytes).unwrap();
-    let m = &ckpt.model;
-    let vn = m.vocab_size() * m.dim() * 4;
-    let vocab_bytes: usize = m.vocab().words().iter().map(|w| 4 + w.len() + 8).sum();
-    let p_at = v_offset(bytes.len(), m) + 16 + vocab_bytes;
-    let hs_at = p_at + 2 * vn + 1;
-    assert_eq!(bytes.len(), hs_at + (m.vocab_size() - 1) * m.dim() * 4);
+    let bytes = checkpoint_bytes(&ckpt);
+    let layout = CkptLayout::of(&bytes);
     let dir = TempDir::new("nan-ckpt");
-    for (at, what) in [(p_at, "p"), (p_at + vn, "p'"), (hs_at + 4, "node vectors")] {
+    for (section, what) in [("p", "p"), ("p'", "p'"), ("node vectors", "node vectors")] {
+        let at = layout.section(section).start + 4;
         let mut b = bytes.clone();
         b[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        layout.reseal(&mut b);
         non_finite(Checkpoint::read_from(&mut b.as_slice()).map(|_| ()), what);
         let path = dir.path("nan.ckpt");
         std::fs::write(&path, &b).unwrap();
@@ -389,11 +381,11 @@ fn absurd_sizes_in_a_configuration_are_errors() {
         ..ok
     })
     .is_ok());
-    // A checkpoint claiming window = 2^40 (bytes 26..34, after the magic, version and dim:
-    // see src/io/checkpoint.rs).
-    let mut bytes = Vec::new();
-    small_checkpoint().write_to(&mut bytes).unwrap();
-    bytes[26..34].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    // A checkpoint claiming window = 2^40 (bytes 34..42: after the 26-byte preamble and dim,
+    // see src/io/checkpoint/), with its checksums recomputed.
+    let mut bytes = checkpoint_bytes(&small_checkpoint());
+    bytes[34..42].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    CkptLayout::of(&bytes).reseal(&mut bytes);
     match Checkpoint::read_from(&mut bytes.as_slice()) {
         Err(e @ Error::Format { .. }) => assert!(e.to_string().contains("window"), "{e}"),
         other => panic!("expected Format, got {other:?}"),
@@ -413,13 +405,15 @@ fn checkpoint_word_counts_that_overflow_are_a_format_error() {
         ..Default::default()
     };
     let mut bytes = Vec::new();
-    Checkpoint { model, config }.write_to(&mut bytes).unwrap();
+    Checkpoint::write_to(&model, &config, &mut bytes).unwrap();
     let back = Checkpoint::read_from(&mut bytes.as_slice()).unwrap();
     assert_eq!(back.model.vocab().total_count(), u64::MAX);
-    // "b"'s count: after V and N, "a" (4 + 1 + 8 bytes), "b"'s length and byte.
-    let at = v_offset(bytes.len(), &back.model) + 16 + 13 + 5;
+    // "b"'s count: after "a" (4 + 1 + 8 bytes), "b"'s length and byte.
+    let layout = CkptLayout::of(&bytes);
+    let at = layout.section("vocabulary").start + 13 + 5;
     assert_eq!(bytes[at..at + 8], 5u64.to_le_bytes());
     bytes[at..at + 8].copy_from_slice(&6u64.to_le_bytes());
+    layout.reseal(&mut bytes);
     match Checkpoint::read_from(&mut bytes.as_slice()) {
         Err(e @ Error::Format { .. }) => assert!(e.to_string().contains("2^64"), "{e}"),
         other => panic!("expected Format, got {other:?}"),
@@ -575,7 +569,8 @@ fn every_truncation_of_a_saved_file_is_an_error() {
     let (tp, bp, cp) = (dir.path("v.txt"), dir.path("v.bin"), dir.path("m.ckpt"));
     e.save_word2vec_text(&tp).unwrap();
     e.save_word2vec_binary(&bp).unwrap();
-    small_checkpoint().save(&cp).unwrap();
+    let c = small_checkpoint();
+    Checkpoint::save(&c.model, &c.config, &cp).unwrap();
     let cut_path = dir.path("cut");
     let header_len = "4 3\n".len();
 
@@ -636,6 +631,12 @@ fn huge_headers_on_small_files_fail_fast() {
         let mut data = header.as_bytes().to_vec();
         data.extend_from_slice(b"w 1 2 3 4\n");
         std::fs::write(&path, &data).unwrap();
+        // The binary reader gets a binary record.
+        let mut bin = header.as_bytes().to_vec();
+        bin.extend_from_slice(b"w ");
+        for x in [1.0f32, -2.0, 0.0, 4.0] {
+            bin.extend_from_slice(&x.to_le_bytes());
+        }
         let kind = |r: Result<Embeddings, Error>| match r {
             Err(Error::Format { .. }) => "format",
             Err(Error::Truncated { .. }) => "truncated",
@@ -650,13 +651,14 @@ fn huge_headers_on_small_files_fail_fast() {
             kind(Embeddings::read_word2vec_text(&mut data.as_slice())),
             text_ok
         );
+        std::fs::write(&path, &bin).unwrap();
         assert_eq!(
             kind(Embeddings::load_word2vec_binary(&path)),
             bin_ok,
             "{header}"
         );
         assert_eq!(
-            kind(Embeddings::read_word2vec_binary(&mut data.as_slice())),
+            kind(Embeddings::read_word2vec_binary(&mut bin.as_slice())),
             bin_ok
         );
     }
@@ -673,12 +675,15 @@ fn huge_headers_on_small_files_fail_fast() {
         Array2::zeros((1 << 20, 1)),
     )
     .unwrap();
-    let ckpt = Checkpoint { model, config };
-    ckpt.write_to(&mut bytes).unwrap();
-    let v_at = v_offset(bytes.len(), &ckpt.model);
-    bytes.truncate(v_at + 16 + 13 + 10);
+    Checkpoint::write_to(&model, &config, &mut bytes).unwrap();
+    let layout = CkptLayout::of(&bytes);
+    let v_at = layout.v_at;
     assert_eq!(bytes[v_at..v_at + 8], 1u64.to_le_bytes());
     bytes[v_at..v_at + 8].copy_from_slice(&u64::from(u32::MAX).to_le_bytes());
+    // The vocabulary's length in bytes, after N: 2^32 − 1 one-byte words.
+    bytes[v_at + 16..v_at + 24].copy_from_slice(&(13 * u64::from(u32::MAX)).to_le_bytes());
+    layout.reseal_header(&mut bytes);
+    bytes.truncate(layout.section("vocabulary").start + 13 + 10);
     std::fs::write(&path, &bytes).unwrap();
     assert!(matches!(
         Checkpoint::load(&path),
@@ -751,7 +756,7 @@ fn failed_saves_leave_the_previous_file_and_no_temp_file() {
     good.save_word2vec_text(&tp).unwrap();
     good.save_word2vec_binary(&bp).unwrap();
     let ckpt = small_checkpoint();
-    ckpt.save(&cp).unwrap();
+    Checkpoint::save(&ckpt.model, &ckpt.config, &cp).unwrap();
     let before: Vec<Vec<u8>> = [&tp, &bp, &cp]
         .iter()
         .map(|p| std::fs::read(p).unwrap())
@@ -782,21 +787,19 @@ fn failed_saves_leave_the_previous_file_and_no_temp_file() {
     unchanged("word with a space");
 
     // Configuration and model disagree: refused before the first byte.
-    let mismatched = Checkpoint {
-        model: ckpt.model.clone(),
-        config: TrainConfig {
-            dim: ckpt.config.dim + 1,
-            ..ckpt.config
-        },
+    let mismatched = TrainConfig {
+        dim: ckpt.config.dim + 1,
+        ..ckpt.config
     };
     assert!(matches!(
-        mismatched.save(&cp),
+        Checkpoint::save(&ckpt.model, &mismatched, &cp),
         Err(Error::ShapeMismatch { .. })
     ));
     unchanged("dimension mismatch");
 
-    // Failing midway: 300 words of 100 bytes (30 kB, more than the writer's 8 KiB buffer,
-    // so they reach the temporary file) and then a word longer than a checkpoint may hold.
+    // 300 words of 100 bytes and then a word longer than a checkpoint may hold: refused
+    // once the temporary file exists (src/io/atomic.rs tests a failure after 50 kB are
+    // written).
     let mut words: Vec<String> = (0..300).map(|i| format!("{i:0>100}")).collect();
     words.push("x".repeat(skipgram::io::MAX_WORD_BYTES + 1));
     let v = words.len();
@@ -806,24 +809,24 @@ fn failed_saves_leave_the_previous_file_and_no_temp_file() {
         Array2::zeros((1, v)),
     )
     .unwrap();
-    let too_long = Checkpoint {
-        model,
-        config: TrainConfig {
-            dim: 1,
-            ..ckpt.config
-        },
+    let config = TrainConfig {
+        dim: 1,
+        ..ckpt.config
     };
-    match too_long.save(&cp) {
+    match Checkpoint::save(&model, &config, &cp) {
         Err(e @ Error::Format { .. }) => assert!(e.to_string().contains("longer"), "{e}"),
         other => panic!("expected Format, got {other:?}"),
     }
     unchanged("word too long midway through a checkpoint");
 
-    // A directory that does not exist: an I/O error, nothing created anywhere.
-    assert!(matches!(
-        good.save_word2vec_text(dir.path("missing/v.txt")),
-        Err(Error::Io { .. })
-    ));
+    // A directory that does not exist: an I/O error naming the path, nothing created.
+    let nowhere = dir.path("missing/v.txt");
+    match good.save_word2vec_text(&nowhere) {
+        Err(e @ Error::Io { path: Some(_), .. }) => {
+            assert!(e.to_string().contains(&*nowhere.to_string_lossy()), "{e}")
+        }
+        other => panic!("expected Io with the path, got {other:?}"),
+    }
     unchanged("missing directory");
 
     // And a successful save replaces the file whole.

@@ -6,10 +6,44 @@
 //! * [`Checkpoint`](checkpoint::Checkpoint): the whole model and its training configuration,
 //!   to resume training exactly.
 //!
-//! Every save to a path writes a temporary file next to the target and renames it into place,
-//! so a failed save never leaves a half-written file. Every reader validates its input and
-//! allocates only as the data actually arrives, so a header claiming 10¹² words cannot
-//! exhaust memory.
+//! * [`Embeddings::load_word2vec`](crate::Embeddings::load_word2vec) and
+//!   [`ReadWord2Vec::read_word2vec`] detect the word2vec format (below).
+//!
+//! Every save to a path writes a temporary file `.NAME.skipgram-tmp-PID-XXXXXX` next to the
+//! target and renames it into place, so a failed save never leaves a half-written file. A
+//! process killed during a save leaves its temporary file behind; the next save into the same
+//! directory removes it once it is stale: on Linux when process PID no longer exists and the
+//! file has not changed for a minute, elsewhere when it has not changed for an hour (the
+//! temporary files of a running process are never removed on Linux). Every error from
+//! opening, reading, writing or renaming a file names the file. Every reader validates its
+//! input and allocates only as the data actually arrives, so a header claiming 10¹² words
+//! cannot exhaust memory.
+//!
+//! # Telling the formats apart
+//!
+//! Both formats start with the same header, so the readers look at the bytes after it (up to
+//! 64 KiB + 32·N of them, kept and then read again, so nothing is lost on a stream):
+//!
+//! 1. **Text** if the first line after the header ends in `\n` and, after its first field
+//!    (the word), holds only ASCII number tokens (digits, signs, `.`, `e`, `inf`, `nan`):
+//!    exactly N that parse, or a wrong count (which the text reader then reports with its
+//!    line number) if the line is longer than a binary record's word, space and 4N bytes
+//!    (a `\n` byte inside the first binary vector can end a short "line" early).
+//! 2. **Binary** otherwise, if the 4N bytes after the first word's space hold a control byte
+//!    (below 0x20 other than tab, CR and LF, or 0x7F) anywhere, or a non-ASCII byte before the
+//!    first `\n`: text never holds those among the numbers, while the f32 of real vectors
+//!    almost always do (0.0 is four 0x00 bytes; every negative value has a byte ≥ 0x80).
+//! 3. **Ambiguous** if both could be true: the word is followed by one space and exactly 4N
+//!    bytes of ASCII number tokens and then `\n` (possible for N = 1, e.g. the f32 whose bytes
+//!    are `1234`), or if nothing above decides. For N = 1 the formats can be truly
+//!    indistinguishable (a binary vector whose bytes are `7\n` and two more reads as the
+//!    text line `w 7`); for N ≥ 2 a real file of either kind is practically never
+//!    misjudged.
+//!
+//! [`ReadWord2Vec::read_word2vec`] reads case 1 and the ambiguous cases as text and case 2 as
+//! binary. The forced readers refuse the other format's clear cases with an
+//! [`Error::Format`] that says which format the data looks like (the binary reader used to
+//! read a text file as garbage floats without complaint); ambiguous data is read as asked.
 
 mod atomic;
 mod counts;
@@ -123,7 +157,40 @@ pub(crate) fn decode_word(bytes: &[u8], lossy: bool, offset: u64) -> Result<Stri
     }
 }
 
+/// `bytes` quoted for an error message: at most 40 bytes (then `…`), characters escaped as
+/// `{:?}` escapes them and bytes that are not UTF-8 written as `\xNN`, so raw binary data
+/// never reaches a message.
+pub(crate) fn quote(bytes: &[u8]) -> String {
+    const MAX: usize = 40;
+    let shown = &bytes[..bytes.len().min(MAX)];
+    let mut q = String::from("\"");
+    for chunk in shown.utf8_chunks() {
+        q.extend(chunk.valid().chars().flat_map(char::escape_debug));
+        for b in chunk.invalid() {
+            q.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    q.push('"');
+    if bytes.len() > MAX {
+        q.push('…');
+    }
+    q
+}
+
 /// Adds `path` to an error that has none ([`Error::InvalidUtf8`], [`Error::Io`]).
 pub(crate) fn with_path(e: Error, path: &std::path::Path) -> Error {
     e.at_path(path)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quote_escapes_and_cuts() {
+        use super::quote;
+        assert_eq!(quote(b"ab"), r#""ab""#);
+        assert_eq!(quote("日本\"".as_bytes()), r#""日本\"""#);
+        assert_eq!(quote(b"\x1b[2J\x00\xff\n"), r#""\u{1b}[2J\0\xff\n""#);
+        let long = quote(&[b'z'; 100]);
+        assert_eq!(long, format!("\"{}\"…", "z".repeat(40)));
+    }
 }

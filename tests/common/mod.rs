@@ -82,3 +82,65 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Where things are in a version-2 checkpoint (format table in src/io/checkpoint/mod.rs):
+/// each section's bytes, without the CRC-32 that follows each.
+pub struct CkptLayout {
+    /// Offset of V (u64) in the header.
+    pub v_at: usize,
+    /// Offset of the header's CRC-32.
+    pub header_crc_at: usize,
+    pub sections: Vec<(&'static str, std::ops::Range<usize>)>,
+}
+
+impl CkptLayout {
+    pub fn of(b: &[u8]) -> Self {
+        let u64_at = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap()) as usize;
+        let hl = u32::from_le_bytes(b[18..22].try_into().unwrap()) as usize;
+        let h = 26;
+        let (v_at, hs_at) = (h + hl - 25, h + hl - 1);
+        let (v, n, vocab) = (u64_at(v_at), u64_at(v_at + 8), u64_at(v_at + 16));
+        let mut sections = vec![("preamble", 0..22), ("header", h..h + hl)];
+        let mut at = h + hl + 4;
+        let mut lens = vec![("vocabulary", vocab), ("p", 4 * v * n), ("p'", 4 * v * n)];
+        if b[hs_at] == 1 {
+            lens.push(("node vectors", 4 * (v - 1) * n));
+        }
+        for (name, len) in lens {
+            sections.push((name, at..at + len));
+            at += len + 4;
+        }
+        assert_eq!(at, b.len(), "not a complete version-2 checkpoint");
+        CkptLayout {
+            v_at,
+            header_crc_at: h + hl,
+            sections,
+        }
+    }
+
+    /// The byte range of section `name`.
+    pub fn section(&self, name: &str) -> std::ops::Range<usize> {
+        self.sections
+            .iter()
+            .find(|s| s.0 == name)
+            .unwrap()
+            .1
+            .clone()
+    }
+
+    /// Recomputes every checksum of `b` over this layout's sections, so that a patched
+    /// field reaches the reader's checks behind the checksums.
+    pub fn reseal(&self, b: &mut [u8]) {
+        for (_, r) in &self.sections {
+            let crc = crc32fast::hash(&b[r.clone()]);
+            b[r.end..r.end + 4].copy_from_slice(&crc.to_le_bytes());
+        }
+    }
+
+    /// Recomputes only the header's checksum (after patching sizes in it).
+    pub fn reseal_header(&self, b: &mut [u8]) {
+        let r = self.section("header");
+        let crc = crc32fast::hash(&b[r]);
+        b[self.header_crc_at..self.header_crc_at + 4].copy_from_slice(&crc.to_le_bytes());
+    }
+}

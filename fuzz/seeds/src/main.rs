@@ -91,7 +91,7 @@ fn main() {
         let mut model = trainer.build_model(&corpus).unwrap();
         trainer.train_until(&mut model, &corpus, 1).unwrap();
         let mut bytes = Vec::new();
-        Checkpoint { model, config }.write_to(&mut bytes).unwrap();
+        Checkpoint::write_to(&model, &config, &mut bytes).unwrap();
         write("checkpoint", &format!("{objective:?}.ckpt"), &bytes);
     }
 

@@ -1,0 +1,374 @@
+//! Training checkpoints: the whole model (vocabulary with counts, p, p', hierarchical-softmax
+//! node vectors) and its [`TrainConfig`], so training can stop and resume exactly.
+//!
+//! # File format (version 2)
+//!
+//! All integers and floats little-endian. Every section ends with the CRC-32 (IEEE, as zlib
+//! and gzip compute it) of its bytes, and the reader checks it before it interprets anything
+//! in the section, so a damaged byte anywhere is reported as a failed checksum naming the
+//! section, never read as a plausible value:
+//!
+//! | section | content |
+//! |---|---|
+//! | preamble | the 14 bytes `SKIPGRAM-CKPT\0`, format version u32 = 2, header length u32; CRC-32 |
+//! | header | the `TrainConfig` (108 bytes: dim, window, objective, negative, ns_direction, ns_exponent, sample, min_count, max_final_vocab, epochs, alpha, min_alpha_fraction, threads, seed, max_sentence_len, max_vocab_size), epochs trained u64, V u64, N u64, vocabulary length in bytes u64, HS flag u8; CRC-32 |
+//! | vocabulary | V × (byte length u32, UTF-8 bytes, count u64), in index order; CRC-32 |
+//! | p | V×N f32, row-major; CRC-32 |
+//! | p' | V×N f32, row-major: row j is column j of p' (word2vec.c's `syn1neg`); CRC-32 |
+//! | HS node vectors | only if the HS flag is 1: (V−1)×N f32 (word2vec.c's `syn1`); CRC-32 |
+//!
+//! Version 1 (skipgram 0.1) had no checksums; this version reads only version 2 and says so
+//! for a version-1 file.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Write};
+use std::path::Path;
+
+use ndarray::Array2;
+
+use super::{decode_word, quote, read_exact_or_truncated, with_path, write_atomically, Tracked};
+use crate::error::{Error, Result};
+use crate::model::SkipGramModel;
+use crate::train::TrainConfig;
+use crate::vocab::Vocabulary;
+
+mod config;
+mod sections;
+#[cfg(test)]
+mod tests;
+
+use config::{decode_config, encode_config};
+use sections::{check_crc, read_f32_section, read_section, CrcWriter, Fields};
+
+const MAGIC: &[u8; 14] = b"SKIPGRAM-CKPT\0";
+/// The format version this build writes and reads.
+const VERSION: u32 = 2;
+const FORMAT: &str = "skipgram checkpoint";
+/// Longest word a checkpoint may hold (as [`MAX_WORD_BYTES`](super::MAX_WORD_BYTES)).
+const MAX_WORD: usize = super::MAX_WORD_BYTES;
+/// Longest header the reader accepts (this version's is 132 bytes).
+const MAX_HEADER: u32 = 1 << 12;
+/// Magic, version, header length.
+const PREAMBLE: usize = 14 + 4 + 4;
+
+/// A model and the configuration it is being trained with, for stopping and resuming.
+///
+/// Resuming is exact: with `threads: 1` and a seed, training 2 epochs, saving, loading and
+/// training on to epoch 3 gives the same weights bit for bit as 3 uninterrupted epochs
+/// (the trainer's random streams are seeded per epoch, and
+/// [`SkipGramModel::epochs_trained`] is stored).
+///
+/// ```
+/// use skipgram::{Checkpoint, Corpus, TrainConfig, Trainer};
+/// let corpus = Corpus::from_text("a b c d a b c d a c ".repeat(30));
+/// let config = TrainConfig { dim: 8, min_count: 1, epochs: 2, threads: 1, ..Default::default() };
+/// let trainer = Trainer::new(config)?;
+/// let mut model = trainer.build_model(&corpus)?;
+/// trainer.train_until(&mut model, &corpus, 1)?;
+///
+/// let mut bytes = Vec::new();
+/// Checkpoint::write_to(&model, &config, &mut bytes)?;
+/// let (mut model, config) = Checkpoint::read_from(&mut bytes.as_slice())?.into_parts();
+/// assert_eq!(model.epochs_trained(), 1);
+/// Trainer::new(config)?.train(&mut model, &corpus)?;
+/// assert_eq!(model.epochs_trained(), 2);
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Checkpoint {
+    /// The model, with its vocabulary (and counts), p, p', node vectors and epochs trained.
+    pub model: SkipGramModel,
+    /// The configuration to resume with.
+    pub config: TrainConfig,
+}
+
+impl Checkpoint {
+    /// Saves `model` and `config` to `path` atomically: a temporary file in the same
+    /// directory is renamed over `path` only when complete and synced, so a failed save
+    /// leaves any previous checkpoint intact. Nothing is copied: the model is written from
+    /// the reference, so training can save every epoch cheaply.
+    ///
+    /// # Errors
+    /// As [`write_to`](Self::write_to); [`Error::Io`] naming the path.
+    pub fn save(model: &SkipGramModel, config: &TrainConfig, path: impl AsRef<Path>) -> Result<()> {
+        write_atomically(path.as_ref(), |w| Self::write_to(model, config, w))
+    }
+
+    /// Loads a checkpoint saved by [`save`](Self::save). The sizes in the header are checked
+    /// against the file's length before any large allocation, and trailing bytes are an
+    /// error.
+    ///
+    /// # Errors
+    /// As [`read_from`](Self::read_from) ([`Error::InvalidUtf8`] and [`Error::Io`] name the
+    /// path); [`Error::Format`] for data after the end.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let load = || -> Result<Self> {
+            let file = File::open(path)?;
+            let len = file.metadata()?.len();
+            let mut r = Tracked::new(BufReader::with_capacity(1 << 20, file));
+            let ckpt = read(&mut r, Some(len))?;
+            if r.read(&mut [0u8; 1])? != 0 {
+                return Err(format_err(format!(
+                    "unexpected data after byte {}",
+                    r.pos() - 1
+                )));
+            }
+            Ok(ckpt)
+        };
+        load().map_err(|e| with_path(e, path))
+    }
+
+    /// The model and the configuration.
+    pub fn into_parts(self) -> (SkipGramModel, TrainConfig) {
+        (self.model, self.config)
+    }
+
+    /// Writes `model` and `config` in the format described in the [module docs](self).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] from [`TrainConfig::validate`] and [`Error::ShapeMismatch`]
+    /// if the model's dimension is not `config.dim` (checked before anything is written, so
+    /// every checkpoint written can be read back); [`Error::Io`].
+    pub fn write_to(model: &SkipGramModel, config: &TrainConfig, w: &mut impl Write) -> Result<()> {
+        config.validate()?;
+        let m = model;
+        if m.dim() != config.dim {
+            return Err(Error::ShapeMismatch {
+                what: "model dimension vs TrainConfig::dim",
+                expected: config.dim.to_string(),
+                found: m.dim().to_string(),
+            });
+        }
+        let mut vocab_bytes = 0u64;
+        for word in m.vocab().words() {
+            if word.len() > MAX_WORD {
+                return Err(format_err(format!(
+                    "cannot store a word longer than {MAX_WORD} bytes"
+                )));
+            }
+            vocab_bytes += 4 + word.len() as u64 + 8;
+        }
+        let mut header = Vec::with_capacity(128);
+        encode_config(config, &mut header);
+        for x in [m.epochs_trained(), m.vocab_size(), m.dim()] {
+            header.extend_from_slice(&(x as u64).to_le_bytes());
+        }
+        header.extend_from_slice(&vocab_bytes.to_le_bytes());
+        header.push(u8::from(m.hs_node_vectors().is_some()));
+
+        let mut w = CrcWriter::new(w);
+        w.write_all(MAGIC)?;
+        w.write_all(&VERSION.to_le_bytes())?;
+        w.write_all(&(header.len() as u32).to_le_bytes())?;
+        w.end_section()?;
+        w.write_all(&header)?;
+        w.end_section()?;
+        for (word, count) in m.vocab().iter() {
+            w.write_all(&(word.len() as u32).to_le_bytes())?;
+            w.write_all(word.as_bytes())?;
+            w.write_all(&count.to_le_bytes())?;
+        }
+        w.end_section()?;
+        write_matrix(&mut w, m.input_weights())?;
+        write_matrix(&mut w, m.output_weights_transposed())?;
+        if let Some(h) = m.hs_node_vectors() {
+            write_matrix(&mut w, h)?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+
+    /// Reads a checkpoint written by [`write_to`](Self::write_to), verifying every section's
+    /// checksum before using it. Memory grows only as data arrives, so a header with huge
+    /// sizes on a short input fails with [`Error::Truncated`] rather than allocating. Reads
+    /// exactly the checkpoint's bytes.
+    ///
+    /// # Errors
+    /// [`Error::Format`] for a failed checksum (naming the section), wrong magic bytes, a
+    /// format version other than 2, an invalid stored configuration, V = 0, N ≠
+    /// `config.dim`, sizes beyond addressable memory, or word counts that add up to more
+    /// than 2⁶⁴ − 1; [`Error::Truncated`] if the data ends early; [`Error::NonFinite`] for a
+    /// NaN or infinite weight; [`Error::InvalidUtf8`] and [`Error::DuplicateWord`] for a bad
+    /// vocabulary; [`Error::Io`].
+    pub fn read_from(r: &mut impl Read) -> Result<Self> {
+        read(&mut Tracked::new(r), None)
+    }
+}
+
+/// Writes a matrix row by row, then its checksum.
+fn write_matrix<W: Write>(w: &mut CrcWriter<'_, W>, a: ndarray::ArrayView2<'_, f32>) -> Result<()> {
+    let mut bytes = Vec::with_capacity(a.ncols() * 4);
+    for row in a.rows() {
+        bytes.clear();
+        for &x in row {
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+        w.write_all(&bytes)?;
+    }
+    w.end_section()?;
+    Ok(())
+}
+
+fn format_err(message: impl Into<String>) -> Error {
+    Error::Format {
+        format: FORMAT,
+        line: None,
+        message: message.into(),
+    }
+}
+
+/// Reads and checks the preamble; returns the header length.
+fn read_preamble(r: &mut impl Read) -> Result<usize> {
+    let mut b = [0u8; PREAMBLE];
+    read_exact_or_truncated(r, &mut b, FORMAT, || "the preamble".to_string())?;
+    let magic_ok = &b[..14] == MAGIC;
+    let version = u32::from_le_bytes([b[14], b[15], b[16], b[17]]);
+    if magic_ok && version == 1 {
+        return Err(format_err(
+            "this is a version-1 checkpoint (skipgram 0.1, without checksums); this build \
+             reads only version 2: load it with skipgram 0.1 and keep its embeddings, or train \
+             again",
+        ));
+    }
+    let computed = crc32fast::hash(&b);
+    let mut stored = [0u8; 4];
+    read_exact_or_truncated(r, &mut stored, FORMAT, || {
+        "the checksum of the preamble".to_string()
+    })?;
+    if u32::from_le_bytes(stored) != computed {
+        // One or two damaged bytes in the magic still leave it recognisable.
+        let same = b[..14].iter().zip(MAGIC).filter(|(a, b)| a == b).count();
+        if same < 12 {
+            return Err(format_err(format!(
+                "not a skipgram checkpoint: the file starts with {}, not the magic bytes",
+                quote(&b[..14])
+            )));
+        }
+        check_crc(
+            &mut &stored[..],
+            computed,
+            "preamble (magic, version, header length)",
+        )?;
+    }
+    if !magic_ok {
+        return Err(format_err("not a skipgram checkpoint (wrong magic bytes)"));
+    }
+    if version != VERSION {
+        return Err(format_err(format!(
+            "format version {version} is not supported (this build reads version {VERSION})"
+        )));
+    }
+    let len = u32::from_le_bytes([b[18], b[19], b[20], b[21]]);
+    if len > MAX_HEADER {
+        return Err(format_err(format!(
+            "the header claims {len} bytes, more than {MAX_HEADER}"
+        )));
+    }
+    Ok(len as usize)
+}
+
+fn read<R: Read>(r: &mut Tracked<R>, file_len: Option<u64>) -> Result<Checkpoint> {
+    let header_len = read_preamble(r)?;
+    let header = read_section(r, header_len, true, "header (configuration and sizes)")?;
+    let mut f = Fields::new(&header, "header");
+    let config = decode_config(&mut f)?;
+    config
+        .validate()
+        .map_err(|e| format_err(format!("stored configuration: {e}")))?;
+    let epochs_trained = f.usize("epochs trained")?;
+    let v = f.u64("V")?;
+    let n = f.u64("N")?;
+    let vocab_len = f.u64("the vocabulary length")?;
+    let has_hs = f.flag("hierarchical softmax node vectors")?;
+    if f.remaining() != 0 {
+        return Err(f.error(format!("{} bytes left over", f.remaining())));
+    }
+    if v == 0 || v > u64::from(u32::MAX) {
+        return Err(format_err(format!(
+            "vocabulary size V = {v} is outside 1 ..= 2^32 - 1"
+        )));
+    }
+    if n != config.dim as u64 {
+        return Err(format_err(format!(
+            "the weights have dimension {n} but the configuration says dim = {}",
+            config.dim
+        )));
+    }
+    if vocab_len < 12 * v || vocab_len > v * (12 + MAX_WORD as u64) {
+        return Err(format_err(format!(
+            "a vocabulary of {v} words cannot take {vocab_len} bytes"
+        )));
+    }
+    // Three V×N matrices at most (p, p', node vectors), 4 bytes a value.
+    let vn = v
+        .checked_mul(n)
+        .filter(|vn| vn.checked_mul(12).is_some_and(|b| b <= isize::MAX as u64))
+        .ok_or_else(|| format_err(format!("V×N = {v}×{n} is beyond addressable memory")))?;
+    let hs_values = if has_hs { vn - n } else { 0 };
+    // Bytes still to come: the vocabulary, p, p', the node vectors, and their checksums.
+    let to_come = vocab_len + 8 * vn + 4 * hs_values + 4 * (3 + u64::from(has_hs));
+    let trusted = match file_len {
+        Some(len) => {
+            let left = len.saturating_sub(r.pos());
+            if to_come > left {
+                return Err(Error::Truncated {
+                    format: FORMAT,
+                    message: format!(
+                        "the header announces {v} words of dimension {n} ({to_come} more \
+                         bytes) but only {left} bytes follow"
+                    ),
+                });
+            }
+            true
+        }
+        None => false,
+    };
+    let (v, n) = (v as usize, n as usize);
+    let vocab_start = r.pos();
+    let vocab = read_section(r, vocab_len as usize, trusted, "vocabulary")?;
+    let vocab = parse_vocabulary(&vocab, v, vocab_start)?;
+    let p = read_f32_section(r, v * n, trusted, "p")?;
+    let p_prime = read_f32_section(r, v * n, trusted, "p' (stored V×N)")?;
+    let hs = if has_hs {
+        let h = read_f32_section(r, (v - 1) * n, trusted, "hierarchical softmax node vectors")?;
+        Some(matrix(h, v - 1, n)?)
+    } else {
+        None
+    };
+    let model = SkipGramModel::from_parts(
+        vocab,
+        matrix(p, v, n)?,
+        matrix(p_prime, v, n)?,
+        hs,
+        epochs_trained,
+    )?;
+    Ok(Checkpoint { model, config })
+}
+
+fn matrix(data: Vec<f32>, rows: usize, n: usize) -> Result<Array2<f32>> {
+    Array2::from_shape_vec((rows, n), data)
+        .map_err(|_| format_err(format!("a {rows}×{n} matrix does not fit in memory")))
+}
+
+/// Parses the verified vocabulary section (which starts at byte `start` of the input).
+fn parse_vocabulary(data: &[u8], v: usize, start: u64) -> Result<Vocabulary> {
+    let mut f = Fields::new(data, "vocabulary");
+    let mut entries = Vec::with_capacity(v);
+    for i in 0..v {
+        let len = f.u32("a word length")? as usize;
+        if len > MAX_WORD {
+            return Err(f.error(format!("word {i} claims {len} bytes, more than {MAX_WORD}")));
+        }
+        let offset = start + (data.len() - f.remaining()) as u64;
+        let word = decode_word(f.take(len, "a word")?, false, offset)?;
+        entries.push((word, f.u64("a word count")?));
+    }
+    if f.remaining() != 0 {
+        return Err(f.error(format!("{} bytes left over", f.remaining())));
+    }
+    Vocabulary::from_counts(entries).map_err(|e| match e {
+        Error::InvalidConfig(m) => format_err(m),
+        e => e,
+    })
+}

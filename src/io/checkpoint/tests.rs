@@ -1,0 +1,400 @@
+//! Unit tests of checkpoints.
+
+use super::*;
+use crate::corpus::Corpus;
+use crate::train::{NsDirection, Objective, Trainer};
+
+fn trained(objective: Objective) -> (SkipGramModel, TrainConfig) {
+    let corpus = Corpus::from_text("x y z x y w x z w y ".repeat(20));
+    let config = TrainConfig {
+        dim: 4,
+        min_count: 1,
+        epochs: 2,
+        threads: 1,
+        objective,
+        max_final_vocab: Some(100),
+        max_vocab_size: Some(1000),
+        ..Default::default()
+    };
+    let trainer = Trainer::new(config).unwrap();
+    let mut model = trainer.build_model(&corpus).unwrap();
+    trainer.train_until(&mut model, &corpus, 1).unwrap();
+    (model, config)
+}
+
+fn to_bytes(model: &SkipGramModel, config: &TrainConfig) -> Vec<u8> {
+    let mut out = Vec::new();
+    Checkpoint::write_to(model, config, &mut out).unwrap();
+    out
+}
+
+fn weights(m: &SkipGramModel) -> Vec<u32> {
+    let mut v: Vec<u32> = m.input_weights().iter().map(|x| x.to_bits()).collect();
+    v.extend(m.output_weights_transposed().iter().map(|x| x.to_bits()));
+    if let Some(h) = m.hs_node_vectors() {
+        v.extend(h.iter().map(|x| x.to_bits()));
+    }
+    v
+}
+
+/// The sections of a version-2 checkpoint as (name, byte range without the checksum), each
+/// followed by its 4-byte CRC-32, computed from the lengths stored in the file.
+fn sections(b: &[u8]) -> Vec<(&'static str, std::ops::Range<usize>)> {
+    let u64_at = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap()) as usize;
+    let hl = u32::from_le_bytes(b[18..22].try_into().unwrap()) as usize;
+    let h = PREAMBLE + 4;
+    let (v, n, vocab) = (u64_at(h + hl - 25), u64_at(h + hl - 17), u64_at(h + hl - 9));
+    let hs = b[h + hl - 1] == 1;
+    let mut out = vec![("preamble", 0..PREAMBLE), ("header", h..h + hl)];
+    let mut at = h + hl + 4;
+    let mut push = |name, len| {
+        out.push((name, at..at + len));
+        at += len + 4;
+    };
+    push("vocabulary", vocab);
+    push("p", 4 * v * n);
+    push("p'", 4 * v * n);
+    if hs {
+        push("hierarchical softmax node vectors", 4 * (v - 1) * n);
+    }
+    assert_eq!(at, b.len());
+    out
+}
+
+/// Recomputes every checksum over the sections of `layout` (an unpatched checkpoint's), so
+/// that a patched field reaches the reader's other checks.
+fn reseal(b: &mut [u8], layout: &[u8]) {
+    for (_, r) in sections(layout) {
+        let crc = crc32fast::hash(&b[r.clone()]);
+        b[r.end..r.end + 4].copy_from_slice(&crc.to_le_bytes());
+    }
+}
+
+#[test]
+fn round_trip_restores_everything() {
+    for objective in [
+        Objective::Softmax,
+        Objective::NegativeSampling,
+        Objective::HierarchicalSoftmax,
+    ] {
+        let (model, config) = trained(objective);
+        let bytes = to_bytes(&model, &config);
+        let back = Checkpoint::read_from(&mut bytes.as_slice()).unwrap();
+        assert_eq!(back.config, config);
+        assert_eq!(back.model.vocab(), model.vocab());
+        assert_eq!(back.model.epochs_trained(), 1);
+        let hs = objective == Objective::HierarchicalSoftmax;
+        assert_eq!(back.model.hs_node_vectors().is_some(), hs);
+        assert_eq!(weights(&back.model), weights(&model));
+        // Layout: V = 4 one-byte words, N = 4: preamble 22, header 108 + 4·8 + 1 = 141,
+        // vocabulary 4 × 13, two 4×4 matrices, possibly 3×4 node vectors; each + CRC.
+        let hs_bytes = if hs { 48 + 4 } else { 0 };
+        assert_eq!(
+            bytes.len(),
+            (22 + 4) + (141 + 4) + (52 + 4) + 2 * (64 + 4) + hs_bytes
+        );
+        let names: Vec<&str> = sections(&bytes).iter().map(|s| s.0).collect();
+        assert_eq!(names.len(), 5 + usize::from(hs));
+        let (model2, config2) = back.into_parts();
+        assert_eq!((weights(&model2), config2), (weights(&model), config));
+    }
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let (model, config) = trained(Objective::HierarchicalSoftmax);
+    let bytes = to_bytes(&model, &config);
+    for cut in 0..bytes.len() {
+        match Checkpoint::read_from(&mut &bytes[..cut]) {
+            Err(Error::Truncated { .. }) => {}
+            other => panic!("cut at {cut}: {other:?}"),
+        }
+    }
+}
+
+fn checksum_failure(r: Result<Checkpoint>) -> String {
+    match r {
+        Err(e @ Error::Format { .. }) => {
+            let m = e.to_string();
+            assert!(m.contains("checksum failed in the "), "{m}");
+            m
+        }
+        other => panic!("expected a failed checksum, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_flip_in_each_section_names_that_section() {
+    let (model, config) = trained(Objective::HierarchicalSoftmax);
+    let bytes = to_bytes(&model, &config);
+    let secs = sections(&bytes);
+    let expected = [
+        "preamble",
+        "header (configuration and sizes)",
+        "vocabulary",
+        "p:",
+        "p' (stored V×N)",
+        "hierarchical softmax node vectors",
+    ];
+    assert_eq!(secs.len(), expected.len());
+    for ((name, range), want) in secs.iter().zip(expected) {
+        // The middle of the section, and its checksum.
+        for at in [(range.start + range.end) / 2, range.end + 1] {
+            let mut b = bytes.clone();
+            b[at] ^= 0x10;
+            let m = checksum_failure(Checkpoint::read_from(&mut b.as_slice()));
+            assert!(
+                m.contains(&format!("checksum failed in the {want}")),
+                "{name} byte {at}: {m}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_single_byte_flip_is_a_failed_checksum() {
+    let (model, config) = trained(Objective::HierarchicalSoftmax);
+    let bytes = to_bytes(&model, &config);
+    for at in 0..bytes.len() {
+        for mask in [0x01u8, 0x80, 0xff] {
+            let mut b = bytes.clone();
+            b[at] ^= mask;
+            checksum_failure(Checkpoint::read_from(&mut b.as_slice()));
+        }
+    }
+}
+
+#[test]
+fn old_versions_and_other_files_are_named() {
+    let (model, config) = trained(Objective::NegativeSampling);
+    let mut v1 = to_bytes(&model, &config);
+    v1[14..18].copy_from_slice(&1u32.to_le_bytes());
+    match Checkpoint::read_from(&mut v1.as_slice()) {
+        Err(e @ Error::Format { .. }) => assert!(e.to_string().contains("version-1"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let mut v3 = to_bytes(&model, &config);
+    v3[14..18].copy_from_slice(&3u32.to_le_bytes());
+    reseal(&mut v3, &v1);
+    match Checkpoint::read_from(&mut v3.as_slice()) {
+        Err(e @ Error::Format { .. }) => assert!(e.to_string().contains("version 3"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let text = b"2 3\nthe 0.1 0.2 0.3\ncat 1 2 3\n";
+    match Checkpoint::read_from(&mut &text[..]) {
+        Err(e @ Error::Format { .. }) => {
+            let m = e.to_string();
+            assert!(m.contains("not a skipgram checkpoint"), "{m}");
+            assert!(!m.chars().any(char::is_control), "{m}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn fields_behind_a_valid_checksum_are_still_checked() {
+    let (model, config) = trained(Objective::NegativeSampling);
+    let bytes = to_bytes(&model, &config);
+    let h = PREAMBLE + 4;
+    let hl = u32::from_le_bytes(bytes[18..22].try_into().unwrap()) as usize;
+    // Offsets inside the configuration: see config.rs.
+    let patched = |at: usize, val: &[u8]| {
+        let mut b = bytes.clone();
+        b[at..at + val.len()].copy_from_slice(val);
+        reseal(&mut b, &bytes);
+        Checkpoint::read_from(&mut b.as_slice())
+    };
+    let format_with = |r: Result<Checkpoint>, what: &str| match r {
+        Err(e @ Error::Format { .. }) => assert!(e.to_string().contains(what), "{what}: {e}"),
+        other => panic!("{what}: {other:?}"),
+    };
+    format_with(patched(0, b"X"), "magic");
+    format_with(patched(18, &5000u32.to_le_bytes()), "header claims");
+    format_with(patched(h, &0u64.to_le_bytes()), "dim"); // dim 0: invalid config
+    format_with(patched(h + 16, &[7]), "objective code");
+    format_with(patched(h + 25, &[9]), "direction code");
+    format_with(patched(h + 50, &[2]), "max_final_vocab flag");
+    let v_at = h + hl - 25;
+    assert_eq!(&bytes[v_at..v_at + 8], &4u64.to_le_bytes());
+    format_with(patched(v_at, &0u64.to_le_bytes()), "V = 0");
+    format_with(patched(v_at + 8, &5u64.to_le_bytes()), "dimension 5");
+    format_with(
+        patched(v_at + 16, &5u64.to_le_bytes()),
+        "cannot take 5 bytes",
+    );
+    format_with(patched(h + hl - 1, &[2]), "flag must be 0 or 1");
+    // A huge V (and so V×N) on a short stream: Truncated, without allocating V entries.
+    let mut huge = bytes.clone();
+    huge[v_at..v_at + 8].copy_from_slice(&u64::from(u32::MAX).to_le_bytes());
+    huge[v_at + 16..v_at + 24].copy_from_slice(&(13 * u64::from(u32::MAX)).to_le_bytes());
+    let crc = crc32fast::hash(&huge[h..h + hl]);
+    huge[h + hl..h + hl + 4].copy_from_slice(&crc.to_le_bytes());
+    assert!(matches!(
+        Checkpoint::read_from(&mut huge.as_slice()),
+        Err(Error::Truncated { .. })
+    ));
+    let vocab_at = h + hl + 4;
+    // A word length beyond the cap, invalid UTF-8 in the first (one-byte) word.
+    format_with(patched(vocab_at, &u32::MAX.to_le_bytes()), "claims");
+    assert!(matches!(
+        patched(vocab_at + 4, &[0xff]),
+        Err(Error::InvalidUtf8 { offset, .. }) if offset == vocab_at as u64 + 4
+    ));
+    // NaN in p: found only once the checksum has passed.
+    let p_at = vocab_at + 52 + 4;
+    assert!(matches!(
+        patched(p_at + 4, &f32::NAN.to_le_bytes()),
+        Err(Error::NonFinite { what: "p" })
+    ));
+}
+
+#[test]
+fn the_config_encoding_round_trips_every_variant() {
+    for (objective, ns_direction, max_final_vocab) in [
+        (Objective::Softmax, NsDirection::CenterPredictsContext, None),
+        (
+            Objective::HierarchicalSoftmax,
+            NsDirection::ContextPredictsCenter,
+            Some(7),
+        ),
+    ] {
+        let c = TrainConfig {
+            objective,
+            ns_direction,
+            max_final_vocab,
+            max_vocab_size: max_final_vocab.map(|m| m * 10),
+            seed: u64::MAX - 3,
+            alpha: 0.0125,
+            ..Default::default()
+        };
+        let mut b = Vec::new();
+        encode_config(&c, &mut b);
+        assert_eq!(b.len(), 108);
+        let mut f = Fields::new(&b, "header");
+        assert_eq!(decode_config(&mut f).unwrap(), c);
+        assert_eq!(f.remaining(), 0);
+    }
+}
+
+/// A fresh directory under the system temp dir, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let d =
+            std::env::temp_dir().join(format!("skipgram-ckpt-{tag}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        TempDir(d)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn resuming_from_a_saved_checkpoint_is_bit_identical() {
+    let corpus = Corpus::from_text(
+        "the cat sat on the mat\nthe dog sat on the log\na cat and a dog met on a mat\n".repeat(30),
+    );
+    let dir = TempDir::new("resume");
+    for objective in [Objective::NegativeSampling, Objective::HierarchicalSoftmax] {
+        let config = TrainConfig {
+            dim: 8,
+            window: 3,
+            min_count: 1,
+            epochs: 3,
+            threads: 1,
+            seed: 42,
+            objective,
+            ..Default::default()
+        };
+        let trainer = Trainer::new(config).unwrap();
+        let mut straight = trainer.build_model(&corpus).unwrap();
+        trainer.train(&mut straight, &corpus).unwrap();
+        assert_eq!(straight.epochs_trained(), 3);
+
+        let mut first = trainer.build_model(&corpus).unwrap();
+        trainer.train_until(&mut first, &corpus, 2).unwrap();
+        let after_two = weights(&first);
+        let path = dir.0.join("model.ckpt");
+        Checkpoint::save(&first, &config, &path).unwrap();
+
+        let mut loaded = Checkpoint::load(&path).unwrap();
+        assert_eq!(loaded.config, config);
+        assert_eq!(loaded.model.epochs_trained(), 2);
+        assert_eq!(weights(&loaded.model), after_two);
+        let report = Trainer::new(loaded.config)
+            .unwrap()
+            .train(&mut loaded.model, &corpus)
+            .unwrap();
+        assert_eq!(report.epochs.len(), 1);
+        assert_eq!(report.epochs[0].epoch, 3);
+        assert_eq!(loaded.model.epochs_trained(), 3);
+        assert_ne!(weights(&loaded.model), after_two);
+        assert_eq!(weights(&loaded.model), weights(&straight), "{objective:?}");
+    }
+}
+
+#[test]
+fn damaged_files_are_rejected() {
+    let (model, config) = trained(Objective::HierarchicalSoftmax);
+    let dir = TempDir::new("damaged");
+    let path = dir.0.join("c.ckpt");
+    Checkpoint::save(&model, &config, &path).unwrap();
+    let good = std::fs::read(&path).unwrap();
+    assert!(Checkpoint::load(&path).is_ok());
+
+    let damaged = dir.0.join("d.ckpt");
+    for cut in [0, 10, 140, 150, good.len() / 2, good.len() - 1] {
+        std::fs::write(&damaged, &good[..cut]).unwrap();
+        match Checkpoint::load(&damaged) {
+            Err(Error::Truncated { .. }) => {}
+            other => panic!("cut at {cut}: {other:?}"),
+        }
+    }
+    let mut bad = good.clone();
+    bad[3] = b'X';
+    std::fs::write(&damaged, &bad).unwrap();
+    checksum_failure(Checkpoint::load(&damaged));
+    let mut long = good.clone();
+    long.push(0);
+    std::fs::write(&damaged, &long).unwrap();
+    match Checkpoint::load(&damaged) {
+        Err(e @ Error::Format { .. }) => assert!(e.to_string().contains("after byte"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let missing = dir.0.join("missing");
+    match Checkpoint::load(&missing) {
+        Err(Error::Io { path: Some(p), .. }) => assert_eq!(p, missing),
+        other => panic!("{other:?}"),
+    }
+    let nowhere = dir.0.join("no/such/dir/c.ckpt");
+    match Checkpoint::save(&model, &config, &nowhere) {
+        Err(Error::Io { path: Some(p), .. }) => assert_eq!(p, nowhere),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn refuses_to_write_inconsistent_checkpoints() {
+    let (model, config) = trained(Objective::NegativeSampling);
+    let mut out = Vec::new();
+    assert!(matches!(
+        Checkpoint::write_to(&model, &TrainConfig { dim: 5, ..config }, &mut out),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let bad = TrainConfig {
+        alpha: -1.0,
+        ..config
+    };
+    assert!(matches!(
+        Checkpoint::write_to(&model, &bad, &mut out),
+        Err(Error::InvalidConfig(_))
+    ));
+    assert!(out.is_empty());
+}

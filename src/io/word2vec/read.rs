@@ -1,0 +1,336 @@
+//! The readers: header, text lines, binary records.
+
+use std::io::{BufRead, Read};
+
+use ndarray::Array2;
+
+use super::detect::{sniff, Guess};
+use super::{AUTO, BINARY, MAX_WORD_BYTES, TEXT};
+use crate::embeddings::Embeddings;
+use crate::error::{shape2, Error, Result};
+use crate::io::{decode_word, quote, read_f32s, Tracked};
+use crate::vocab::Vocabulary;
+
+pub(super) const MAX_HEADER_BYTES: usize = 1024;
+/// Values pre-allocated when the input size is unknown; beyond this, memory grows with data.
+const DEFAULT_CAPACITY: usize = 1 << 16;
+
+/// Reads the text format, refusing data that clearly is binary.
+pub(super) fn read_text<R: BufRead>(
+    reader: &mut R,
+    lossy: bool,
+    size: Option<u64>,
+) -> Result<Embeddings> {
+    let (prefix, guess) = sniff(reader, TEXT)?;
+    if let Guess::Binary(why) = guess {
+        return Err(Error::Format {
+            format: TEXT,
+            line: Some(2),
+            message: format!(
+                "this looks like the word2vec binary format, not text: {why}; read it as \
+                 binary (read_word2vec_binary, load_word2vec_binary) or let read_word2vec / \
+                 load_word2vec detect the format"
+            ),
+        });
+    }
+    text_body(&mut prefix.as_slice().chain(reader), lossy, size)
+}
+
+/// Reads the binary format, refusing data that clearly is text.
+pub(super) fn read_binary<R: BufRead>(
+    reader: &mut R,
+    lossy: bool,
+    size: Option<u64>,
+) -> Result<Embeddings> {
+    let (prefix, guess) = sniff(reader, BINARY)?;
+    if let Guess::Text(why) = guess {
+        return Err(Error::Format {
+            format: BINARY,
+            line: None,
+            message: format!(
+                "this looks like the word2vec text format, not binary: {why}; read it as \
+                 text (read_word2vec_text, load_word2vec_text) or let read_word2vec / \
+                 load_word2vec detect the format"
+            ),
+        });
+    }
+    binary_body(&mut prefix.as_slice().chain(reader), lossy, size)
+}
+
+/// Reads either format, as detected (ambiguous data as text).
+pub(super) fn read_auto<R: BufRead>(
+    reader: &mut R,
+    lossy: bool,
+    size: Option<u64>,
+) -> Result<Embeddings> {
+    let (prefix, guess) = sniff(reader, AUTO)?;
+    let mut r = prefix.as_slice().chain(reader);
+    match guess {
+        Guess::Binary(_) => binary_body(&mut r, lossy, size),
+        Guess::Text(_) | Guess::Unknown => text_body(&mut r, lossy, size),
+    }
+}
+
+/// How a line read by [`read_line`] ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Line {
+    /// No bytes: end of input.
+    Eof,
+    /// Ended with `\n` (removed).
+    Complete,
+    /// Ended at end of input without `\n`.
+    Unterminated,
+}
+
+/// Reads one line of at most `limit` bytes (without the `\n`) into `buf`.
+fn read_line(
+    r: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    limit: usize,
+    format: &'static str,
+    line: u64,
+) -> Result<Line> {
+    buf.clear();
+    // `limit` may be usize::MAX (a huge N in the header): the cap saturates.
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let got = r.by_ref().take(cap).read_until(b'\n', buf)?;
+    if got == 0 {
+        Ok(Line::Eof)
+    } else if buf.last() == Some(&b'\n') {
+        buf.pop();
+        Ok(Line::Complete)
+    } else if got > limit {
+        Err(Error::Format {
+            format,
+            line: Some(line),
+            message: format!("line longer than {limit} bytes"),
+        })
+    } else {
+        Ok(Line::Unterminated)
+    }
+}
+
+/// Reads and checks the header line `V N`.
+pub(super) fn read_header(
+    r: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    format: &'static str,
+) -> Result<(usize, usize)> {
+    if read_line(r, buf, MAX_HEADER_BYTES, format, 1)? == Line::Eof {
+        return Err(Error::Truncated {
+            format,
+            message: "the input is empty: no \"V N\" header".into(),
+        });
+    }
+    let bad = |message: String| Error::Format {
+        format,
+        line: Some(1),
+        message,
+    };
+    let fields: Vec<&[u8]> = buf
+        .split(u8::is_ascii_whitespace)
+        .filter(|f| !f.is_empty())
+        .collect();
+    let [v, n] = fields[..] else {
+        return Err(bad(format!(
+            "the header must be two integers \"V N\", found {}",
+            quote(buf.trim_ascii_end())
+        )));
+    };
+    let parse = |s: &[u8], what: &str| {
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or_else(|| {
+                bad(format!(
+                    "{what} in the header is not an integer: {}",
+                    quote(s)
+                ))
+            })
+    };
+    let (v, n) = (parse(v, "the word count V")?, parse(n, "the dimension N")?);
+    if v == 0 || n == 0 {
+        return Err(bad(format!("the header gives {v} words of dimension {n}")));
+    }
+    if v > u64::from(u32::MAX) {
+        return Err(bad(format!(
+            "the header gives {v} words, more than a vocabulary holds (2^32 - 1)"
+        )));
+    }
+    match v.checked_mul(n).and_then(|t| t.checked_mul(4)) {
+        Some(bytes) if bytes <= isize::MAX as u64 => {}
+        _ => {
+            return Err(bad(format!(
+                "the header gives {v}×{n} values, more than memory can address"
+            )))
+        }
+    }
+    let to_usize = |x: u64| usize::try_from(x).map_err(|_| bad(format!("{x} is too large")));
+    Ok((to_usize(v)?, to_usize(n)?))
+}
+
+/// Buffers for V words and V×N values, pre-allocated only up to what `max_values` (from the
+/// input's size, when known) can justify.
+fn allocate(v: usize, n: usize, max_values: Option<u64>) -> (Vec<(String, u64)>, Vec<f32>) {
+    let cap = max_values
+        .map_or(DEFAULT_CAPACITY, |m| {
+            usize::try_from(m).unwrap_or(usize::MAX)
+        })
+        .min(v * n);
+    (
+        Vec::with_capacity((cap / n).min(v)),
+        Vec::with_capacity(cap),
+    )
+}
+
+fn finish(words: Vec<(String, u64)>, data: Vec<f32>, v: usize, n: usize) -> Result<Embeddings> {
+    let vocab = Vocabulary::from_counts(words)?;
+    let found = data.len();
+    let vectors = Array2::from_shape_vec((v, n), data).map_err(|_| Error::ShapeMismatch {
+        what: "word2vec vectors",
+        expected: shape2(v, n),
+        found: format!("{found} values"),
+    })?;
+    Embeddings::new(vocab, vectors)
+}
+
+fn text_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Result<Embeddings> {
+    let mut r = Tracked::new(reader);
+    let mut buf = Vec::new();
+    let (v, n) = read_header(&mut r, &mut buf, TEXT)?;
+    // Every value takes at least two bytes ("0 ").
+    let (mut words, mut data) = allocate(v, n, size.map(|s| s / 2));
+    let limit = MAX_WORD_BYTES
+        .saturating_add(n.saturating_mul(64))
+        .saturating_add(64);
+    for i in 0..v {
+        let line_no = i as u64 + 2;
+        let line_start = r.pos();
+        let end = read_line(&mut r, &mut buf, limit, TEXT, line_no)?;
+        match end {
+            Line::Eof => {
+                return Err(Error::Truncated {
+                    format: TEXT,
+                    message: format!("the header announces {v} words but the data holds {i}"),
+                })
+            }
+            // Every writer ends each line with `\n`; without it the last value may have been
+            // cut short ("0.1234" → "0.12" still parses), so the line cannot be trusted.
+            Line::Unterminated => {
+                return Err(Error::Truncated {
+                    format: TEXT,
+                    message: format!(
+                        "the data ends inside line {line_no} (word {} of {v}), before its newline",
+                        i + 1
+                    ),
+                })
+            }
+            Line::Complete => {}
+        }
+        let bad = |message: String| Error::Format {
+            format: TEXT,
+            line: Some(line_no),
+            message,
+        };
+        let Some(start) = buf.iter().position(|b| !b.is_ascii_whitespace()) else {
+            return Err(bad("blank line where a word was expected".into()));
+        };
+        let mut fields = buf[start..]
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|f| !f.is_empty());
+        let word = fields.next().unwrap_or_default();
+        if word.len() > MAX_WORD_BYTES {
+            return Err(bad(format!("word longer than {MAX_WORD_BYTES} bytes")));
+        }
+        let word = decode_word(word, lossy, line_start + start as u64)?;
+        let mut count = 0;
+        for f in fields {
+            if count == n {
+                return Err(bad(format!(
+                    "more than {n} values after the word {}",
+                    quote(word.as_bytes())
+                )));
+            }
+            let x = std::str::from_utf8(f)
+                .ok()
+                .and_then(|s| s.parse::<f32>().ok())
+                .ok_or_else(|| bad(format!("not a number: {}", quote(f))))?;
+            if !x.is_finite() {
+                return Err(Error::NonFinite {
+                    what: "word2vec text vector",
+                });
+            }
+            data.push(x);
+            count += 1;
+        }
+        if count < n {
+            return Err(bad(format!(
+                "expected {n} values after the word {}, found {count}",
+                quote(word.as_bytes())
+            )));
+        }
+        words.push((word, 1));
+    }
+    finish(words, data, v, n)
+}
+
+/// Skips ASCII whitespace; `false` at end of input.
+fn skip_ascii_whitespace(r: &mut impl BufRead) -> std::io::Result<bool> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(false);
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(k) => {
+                r.consume(k);
+                return Ok(true);
+            }
+            None => {
+                let len = buf.len();
+                r.consume(len);
+            }
+        }
+    }
+}
+
+fn binary_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Result<Embeddings> {
+    let mut r = Tracked::new(reader);
+    let mut buf = Vec::new();
+    let (v, n) = read_header(&mut r, &mut buf, BINARY)?;
+    let (mut words, mut data) = allocate(v, n, size.map(|s| s / 4));
+    for i in 0..v {
+        if !skip_ascii_whitespace(&mut r)? {
+            return Err(Error::Truncated {
+                format: BINARY,
+                message: format!("the header announces {v} words but the data holds {i}"),
+            });
+        }
+        let offset = r.pos();
+        buf.clear();
+        let got = (&mut r)
+            .take(MAX_WORD_BYTES as u64 + 1)
+            .read_until(b' ', &mut buf)?;
+        if buf.last() == Some(&b' ') {
+            buf.pop();
+        } else if got > MAX_WORD_BYTES {
+            return Err(Error::Format {
+                format: BINARY,
+                line: None,
+                message: format!(
+                    "word {} (at byte {offset}) is longer than {MAX_WORD_BYTES} bytes",
+                    i + 1
+                ),
+            });
+        } else {
+            return Err(Error::Truncated {
+                format: BINARY,
+                message: format!("the data ends inside word {} of {v}", i + 1),
+            });
+        }
+        let word = decode_word(&buf, lossy, offset)?;
+        read_f32s(&mut r, n, &mut data, BINARY, "a word2vec binary vector")?;
+        words.push((word, 1));
+    }
+    finish(words, data, v, n)
+}

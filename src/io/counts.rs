@@ -50,8 +50,7 @@ impl Vocabulary {
         loop {
             buf.clear();
             // One line, but never more than a word and a count can take.
-            let n = Read::take(&mut *r, MAX_WORD_BYTES as u64 + 64)
-                .read_until(b'\n', &mut buf)?;
+            let n = Read::take(&mut *r, MAX_WORD_BYTES as u64 + 64).read_until(b'\n', &mut buf)?;
             if n == 0 {
                 break;
             }
@@ -64,10 +63,8 @@ impl Vocabulary {
             if buf.last() != Some(&b'\n') && n as u64 == MAX_WORD_BYTES as u64 + 64 {
                 return Err(bad(format!("a line is longer than {MAX_WORD_BYTES} bytes")));
             }
-            let text = std::str::from_utf8(&buf).map_err(|_| Error::InvalidUtf8 {
-                offset,
-                path: None,
-            })?;
+            let text =
+                std::str::from_utf8(&buf).map_err(|_| Error::InvalidUtf8 { offset, path: None })?;
             offset += n as u64;
             let mut fields = text.split_ascii_whitespace();
             let (word, count) = match (fields.next(), fields.next(), fields.next()) {
@@ -110,7 +107,10 @@ mod tests {
         let v = Vocabulary::from_counts([("the", 10u64), ("cat", 3), ("naïve", 1)]).unwrap();
         let mut bytes = Vec::new();
         v.write_counts(&mut bytes).unwrap();
-        assert_eq!(String::from_utf8(bytes.clone()).unwrap(), "the 10\ncat 3\nnaïve 1\n");
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            "the 10\ncat 3\nnaïve 1\n"
+        );
         let back = Vocabulary::read_counts(&mut bytes.as_slice()).unwrap();
         assert_eq!(back.words(), v.words());
         assert_eq!(back.counts(), v.counts());
@@ -122,7 +122,12 @@ mod tests {
 
     #[test]
     fn bad_lines_name_their_line() {
-        for (text, line) in [("a 1\nb\n", 2), ("a 1\nb x\n", 2), ("a 1 2\n", 1), ("a -1\n", 1)] {
+        for (text, line) in [
+            ("a 1\nb\n", 2),
+            ("a 1\nb x\n", 2),
+            ("a 1 2\n", 1),
+            ("a -1\n", 1),
+        ] {
             match Vocabulary::read_counts(&mut text.as_bytes()) {
                 Err(Error::Format { line: l, .. }) => assert_eq!(l, Some(line), "{text:?}"),
                 other => panic!("{text:?}: {other:?}"),

@@ -46,8 +46,8 @@
 //! read a text file as garbage floats without complaint); ambiguous data is read as asked.
 
 mod atomic;
-mod counts;
 pub mod checkpoint;
+mod counts;
 mod word2vec;
 
 pub(crate) use atomic::write_atomically;

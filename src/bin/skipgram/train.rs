@@ -1,0 +1,349 @@
+//! `skipgram train`: the main job.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use skipgram::{
+    Checkpoint, Corpus, NsDirection, Objective, Preprocessor, Progress, SkipGramModel, TrainConfig,
+    TrainReport, Trainer, Vocabulary,
+};
+
+use crate::{warn_threads, write_text_atomically, CliResult};
+
+/// The default corpus: 4 MB of English Wikipedia (2015), cleaned as text8 is
+/// (CC BY-SA 3.0; see examples/data/README.md in the package).
+const BUNDLED_CORPUS: &[u8] =
+    include_bytes!("../../../examples/data/enwiki-2015-text8style-4M.txt");
+
+#[derive(Parser, Debug)]
+pub(crate) struct Args {
+    /// Training text (whitespace-separated tokens; newlines end sentences). Default: the
+    /// bundled 4 MB Wikipedia excerpt.
+    #[arg(long, short = 'i', visible_alias = "train")]
+    input: Option<PathBuf>,
+    /// Where to write the vectors (word2vec text format; binary with --binary).
+    #[arg(long, short = 'o', default_value = "vectors.txt")]
+    output: PathBuf,
+    /// Write the word2vec binary format (`--binary` or `--binary 1`).
+    #[arg(long, num_args = 0..=1, default_missing_value = "1", default_value = "0")]
+    binary: u8,
+    /// Embedding dimension N.
+    #[arg(long, visible_alias = "dim", default_value_t = 100)]
+    size: usize,
+    /// Maximum context window c (words each side).
+    #[arg(long, default_value_t = 5)]
+    window: usize,
+    /// Noise words per positive pair (negative sampling).
+    #[arg(long, default_value_t = 5)]
+    negative: usize,
+    /// Use hierarchical softmax (word2vec.c `-hs 1`) instead of negative sampling.
+    #[arg(long, num_args = 0..=1, default_missing_value = "1", default_value = "0")]
+    hs: u8,
+    /// The loss: softmax (exact, small vocabularies only), ns, or hs. Overrides --hs.
+    #[arg(long, value_parser = ["softmax", "ns", "hs"])]
+    loss: Option<String>,
+    /// Negative-sampling pair direction: `context` (word2vec.c: the context word's row
+    /// predicts the center word) or `center` (the tutorial's net: the center word's
+    /// projection predicts its contexts).
+    #[arg(long, value_parser = ["context", "center"], default_value = "context")]
+    ns_direction: String,
+    /// Subsampling threshold t (0 disables).
+    #[arg(long, default_value_t = 1e-3)]
+    sample: f64,
+    /// Discard words seen fewer times.
+    #[arg(long, default_value_t = 5)]
+    min_count: u64,
+    /// Keep at most this many of the most frequent words (gensim's max_final_vocab).
+    #[arg(long, visible_alias = "max-vocab")]
+    max_final_vocab: Option<usize>,
+    /// Bound the types held while counting; the rarest are pruned when it is exceeded
+    /// (gensim's max_vocab_size, word2vec.c's ReduceVocab).
+    #[arg(long)]
+    max_vocab_size: Option<usize>,
+    /// Epochs (passes over the corpus); with --resume, the epochs to train beyond the
+    /// checkpoint.
+    #[arg(long, visible_alias = "epochs", default_value_t = 5)]
+    iter: usize,
+    /// Starting learning rate.
+    #[arg(long, default_value_t = 0.025)]
+    alpha: f32,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Apply the tutorial's preprocessing (lowercase, punctuation, stop words, stemming).
+    #[arg(long)]
+    preprocess: bool,
+    /// Accept invalid UTF-8 (replaced by U+FFFD) instead of failing.
+    #[arg(long)]
+    lossy: bool,
+    /// Read the vocabulary (`word count` lines, as --save-vocab writes) instead of counting
+    /// the corpus; --min-count and --max-final-vocab still apply.
+    #[arg(long)]
+    read_vocab: Option<PathBuf>,
+    /// Also write the vocabulary as `word count` lines.
+    #[arg(long)]
+    save_vocab: Option<PathBuf>,
+    /// Continue a checkpoint for --iter more epochs (its settings, except --threads).
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Also write a checkpoint (p, p', vocabulary and settings) to resume from.
+    #[arg(long)]
+    save_checkpoint: Option<PathBuf>,
+    /// Write the run as JSON: settings, loss and speed per epoch, and the wall time of each
+    /// phase in seconds.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Words whose nearest neighbours are printed at the end (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "king,france,computer,river,two"
+    )]
+    probe: Vec<String>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+impl Args {
+    fn config(&self) -> Result<TrainConfig, String> {
+        let objective = match (self.loss.as_deref(), self.hs) {
+            (Some("softmax"), _) => Objective::Softmax,
+            (Some("hs"), _) | (None, 1) => Objective::HierarchicalSoftmax,
+            (Some("ns"), _) | (None, 0) => Objective::NegativeSampling,
+            (l, hs) => return Err(format!("unsupported --loss {l:?} / --hs {hs}")),
+        };
+        let ns_direction = match self.ns_direction.as_str() {
+            "center" => NsDirection::CenterPredictsContext,
+            _ => NsDirection::ContextPredictsCenter,
+        };
+        Ok(TrainConfig {
+            ns_direction,
+            dim: self.size,
+            window: self.window,
+            objective,
+            negative: self.negative,
+            sample: self.sample,
+            min_count: self.min_count,
+            max_final_vocab: self.max_final_vocab,
+            max_vocab_size: self.max_vocab_size,
+            epochs: self.iter,
+            alpha: self.alpha,
+            threads: self.threads.unwrap_or(TrainConfig::default().threads),
+            seed: self.seed,
+            ..TrainConfig::default()
+        })
+    }
+}
+
+pub(crate) fn run(args: Args) -> CliResult {
+    let mut corpus = match &args.input {
+        Some(path) => Corpus::from_path(path)?,
+        None => {
+            eprintln!("no --input: training on the bundled 4 MB Wikipedia excerpt");
+            Corpus::from_bytes(BUNDLED_CORPUS)
+        }
+    };
+    if args.preprocess {
+        corpus = corpus.with_preprocessor(Preprocessor::tutorial());
+    }
+    corpus = corpus.lossy_utf8(args.lossy);
+
+    let t_vocab = Instant::now();
+    let (config, mut model, extra) = match &args.resume {
+        Some(path) => {
+            let ckpt = Checkpoint::load(path)?;
+            let config = TrainConfig {
+                threads: args.threads.unwrap_or(ckpt.config.threads),
+                ..ckpt.config
+            };
+            eprintln!(
+                "resuming {} after {} epochs: {} more",
+                path.display(),
+                ckpt.model.epochs_trained(),
+                args.iter
+            );
+            (config, ckpt.model, Some(args.iter))
+        }
+        None => {
+            let config = args.config()?;
+            let trainer = Trainer::new(config)?;
+            let vocab = match &args.read_vocab {
+                Some(path) => filter_vocab(Vocabulary::load_counts(path)?, &config)?,
+                None => trainer.build_vocabulary(&corpus)?,
+            };
+            let vocab_secs = t_vocab.elapsed();
+            let model = trainer.init_model(vocab)?;
+            eprintln!(
+                "vocabulary: {} words, {} tokens per epoch ({:.2} s)",
+                model.vocab_size(),
+                model.vocab().total_count(),
+                vocab_secs.as_secs_f64()
+            );
+            (config, model, None)
+        }
+    };
+    let vocab_secs = t_vocab.elapsed().as_secs_f64();
+    warn_threads(config.threads);
+    let trainer = Trainer::new(config)?;
+    if let Some(path) = &args.save_vocab {
+        model.vocab().save_counts(path)?;
+        eprintln!("wrote the vocabulary to {}", path.display());
+    }
+    eprintln!(
+        "{:?}, dim {}, window {}, {} threads",
+        config.objective, config.dim, config.window, config.threads
+    );
+
+    let epochs_to_train = extra.unwrap_or(config.epochs.saturating_sub(model.epochs_trained()));
+    let bar = progress_bar(
+        args.quiet,
+        epochs_to_train as u64 * model.vocab().total_count(),
+    )?;
+    let first_words = model.epochs_trained() as u64 * model.vocab().total_count();
+    let on_progress = |p: &Progress| {
+        bar.set_position(p.words.saturating_sub(first_words));
+        bar.set_message(format!(
+            "{}/{}  loss {:.4}  alpha {:.6}  {:.0} words/s",
+            p.epoch, p.last_epoch, p.loss, p.alpha, p.words_per_sec
+        ));
+    };
+    let mut report = match extra {
+        Some(n) => trainer.train_more_with_progress(&mut model, &corpus, n, on_progress)?,
+        None => trainer.train_with_progress(&mut model, &corpus, config.epochs, on_progress)?,
+    };
+    bar.finish_and_clear();
+    report.phases.vocabulary = vocab_secs;
+    for e in &report.epochs {
+        eprintln!(
+            "epoch {}: loss {:.4} over {} pairs, {:.2} s",
+            e.epoch, e.loss, e.pairs, e.seconds
+        );
+    }
+    eprintln!(
+        "trained in {:.2} s: {:.0} words/s",
+        report.phases.training,
+        report.words_per_sec()
+    );
+
+    let t_out = Instant::now();
+    let emb = model.to_embeddings();
+    if args.binary == 1 {
+        emb.save_word2vec_binary(&args.output)?;
+    } else {
+        emb.save_word2vec_text(&args.output)?;
+    }
+    eprintln!("wrote {}", args.output.display());
+    if let Some(path) = &args.save_checkpoint {
+        Checkpoint::save(&model, &config, path)?;
+        eprintln!("wrote checkpoint {}", path.display());
+    }
+    report.phases.output = t_out.elapsed().as_secs_f64();
+    for word in &args.probe {
+        match emb.most_similar(&[word.as_str()], &[], 8) {
+            Ok(nn) => {
+                let list: Vec<String> = nn.iter().map(|(w, s)| format!("{w} {s:.3}")).collect();
+                println!("{word}: {}", list.join(", "));
+            }
+            Err(e) => println!("{word}: {e}"),
+        }
+    }
+    if let Some(path) = &args.report {
+        write_text_atomically(path, &report_json(&args, &config, &model, &report))?;
+        eprintln!("wrote the report to {}", path.display());
+    }
+    Ok(())
+}
+
+/// Applies `min_count` and `max_final_vocab` to a vocabulary read from a file, keeping its
+/// order (a `--save-vocab` file is sorted by count already).
+fn filter_vocab(vocab: Vocabulary, config: &TrainConfig) -> skipgram::Result<Vocabulary> {
+    let keep = config.max_final_vocab.unwrap_or(usize::MAX);
+    let min_count = config.min_count;
+    Vocabulary::from_counts(
+        vocab
+            .iter()
+            .filter(|&(_, c)| c >= min_count)
+            .take(keep)
+            .map(|(w, c)| (w.to_string(), c)),
+    )
+}
+
+fn progress_bar(quiet: bool, total: u64) -> Result<ProgressBar, Box<dyn std::error::Error>> {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {percent:>3}% epoch {msg} [{elapsed_precise} < {eta_precise}]",
+        )?
+        .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Ok(bar)
+}
+
+fn report_json(
+    args: &Args,
+    config: &TrainConfig,
+    model: &SkipGramModel,
+    report: &TrainReport,
+) -> String {
+    let epochs: Vec<_> = report
+        .epochs
+        .iter()
+        .map(|e| {
+            json!({
+                "epoch": e.epoch,
+                "loss": e.loss,
+                "pairs": e.pairs,
+                "words": e.words,
+                "seconds": e.seconds,
+                "words_per_sec": if e.seconds > 0.0 { e.words as f64 / e.seconds } else { 0.0 },
+                "worker_busy_seconds": e.busy,
+            })
+        })
+        .collect();
+    let value = json!({
+        "input": args.input.as_ref().map(|p| p.display().to_string()),
+        "output": args.output.display().to_string(),
+        "config": {
+            "dim": config.dim,
+            "window": config.window,
+            "objective": format!("{:?}", config.objective),
+            "negative": config.negative,
+            "ns_direction": format!("{:?}", config.ns_direction),
+            "ns_exponent": config.ns_exponent,
+            "sample": config.sample,
+            "min_count": config.min_count,
+            "max_final_vocab": config.max_final_vocab,
+            "max_vocab_size": config.max_vocab_size,
+            "epochs": config.epochs,
+            "alpha": config.alpha,
+            "min_alpha_fraction": config.min_alpha_fraction,
+            "threads": config.threads,
+            "seed": config.seed,
+            "max_sentence_len": config.max_sentence_len,
+        },
+        "vocab_size": model.vocab_size(),
+        "words_per_epoch": model.vocab().total_count(),
+        "epochs_trained": model.epochs_trained(),
+        "epochs": epochs,
+        "words_per_sec": report.words_per_sec(),
+        "phases": {
+            "vocabulary": report.phases.vocabulary,
+            "initialisation": report.phases.initialisation,
+            "training": report.phases.training,
+            "output": report.phases.output,
+        },
+    });
+    format!("{value:#}\n")
+}

@@ -1,0 +1,62 @@
+//! `skipgram vocab`: count a corpus and write its vocabulary.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Parser;
+use skipgram::{Corpus, TrainConfig, Trainer};
+
+use crate::CliResult;
+
+#[derive(Parser, Debug)]
+pub(crate) struct VocabArgs {
+    /// The corpus to count (whitespace-separated tokens).
+    #[arg(long, short = 'i', visible_alias = "train")]
+    input: PathBuf,
+    /// Where to write `word count` lines, most frequent first (word2vec.c's -save-vocab).
+    #[arg(
+        long,
+        short = 'o',
+        visible_alias = "save-vocab",
+        default_value = "vocab.txt"
+    )]
+    output: PathBuf,
+    /// Discard words seen fewer times.
+    #[arg(long, default_value_t = 5)]
+    min_count: u64,
+    /// Keep at most this many of the most frequent words.
+    #[arg(long, visible_alias = "max-vocab")]
+    max_final_vocab: Option<usize>,
+    /// Bound the types held while counting (the rarest are pruned when exceeded).
+    #[arg(long)]
+    max_vocab_size: Option<usize>,
+    /// Counting threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Accept invalid UTF-8 (replaced by U+FFFD) instead of failing.
+    #[arg(long)]
+    lossy: bool,
+}
+
+pub(crate) fn run(args: VocabArgs) -> CliResult {
+    let corpus = Corpus::from_path(&args.input)?.lossy_utf8(args.lossy);
+    let config = TrainConfig {
+        min_count: args.min_count,
+        max_final_vocab: args.max_final_vocab,
+        max_vocab_size: args.max_vocab_size,
+        threads: args.threads.unwrap_or(TrainConfig::default().threads),
+        ..TrainConfig::default()
+    };
+    crate::warn_threads(config.threads);
+    let t0 = Instant::now();
+    let vocab = Trainer::new(config)?.build_vocabulary(&corpus)?;
+    eprintln!(
+        "{} words, {} tokens in vocabulary, counted in {:.2} s",
+        vocab.len(),
+        vocab.total_count(),
+        t0.elapsed().as_secs_f64()
+    );
+    vocab.save_counts(&args.output)?;
+    eprintln!("wrote {}", args.output.display());
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! The `skipgram` command line (feature `cli`), run as a user runs it: exit codes, files
+//! written, errors printed with their message.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{real_text, TempDir};
+
+fn skipgram(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_skipgram"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the skipgram binary runs")
+}
+
+fn ok(args: &[&str], dir: &Path) -> String {
+    let out = skipgram(args, dir);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Fails with exit status 1 and a one-line `error: …` message (Display, not Debug).
+fn fails(args: &[&str], dir: &Path) -> String {
+    let out = skipgram(args, dir);
+    assert_eq!(out.status.code(), Some(1), "{args:?} should fail");
+    let err = String::from_utf8(out.stderr).unwrap();
+    let last = err.lines().last().unwrap_or("");
+    assert!(last.starts_with("error: "), "{err}");
+    assert!(!last.contains(" { "), "Debug formatting in {last:?}");
+    last.to_string()
+}
+
+const TRAIN: &[&str] = &[
+    "--size",
+    "16",
+    "--iter",
+    "2",
+    "--min-count",
+    "3",
+    "--threads",
+    "2",
+    "--quiet",
+    "--probe",
+    "the",
+];
+
+#[test]
+fn train_query_evaluate_resume() {
+    let dir = TempDir::new("cli");
+    let d = &dir.0;
+    std::fs::write(d.join("corpus.txt"), real_text(150_000)).unwrap();
+    let mut args = vec![
+        "train",
+        "--input",
+        "corpus.txt",
+        "--output",
+        "v.bin",
+        "--binary",
+    ];
+    args.extend_from_slice(TRAIN);
+    args.extend_from_slice(&[
+        "--report",
+        "run.json",
+        "--save-checkpoint",
+        "model.ckpt",
+        "--save-vocab",
+        "vocab.txt",
+    ]);
+    ok(&args, d);
+
+    // The report carries the settings, each epoch and the phases, in seconds.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("run.json")).unwrap()).unwrap();
+    assert_eq!(report["config"]["dim"], 16);
+    assert_eq!(report["epochs"].as_array().unwrap().len(), 2);
+    assert_eq!(report["epochs"][1]["epoch"], 2);
+    for phase in ["vocabulary", "training", "output"] {
+        assert!(report["phases"][phase].as_f64().unwrap() > 0.0, "{phase}");
+    }
+
+    // Formats are detected: the binary file reads without --binary.
+    let out = ok(&["similar", "v.bin", "the"], d);
+    assert!(out.contains("the:"), "{out}");
+    let out = ok(&["similar", "v.bin", "-k", "3", "the of and"], d);
+    assert!(out.contains("the : of :: and : ?"), "{out}");
+    // An unknown word fails, naming it.
+    let err = fails(&["similar", "v.bin", "qqqzzzunknown"], d);
+    assert!(err.contains("qqqzzzunknown"), "{err}");
+
+    // The bundled evaluation sets need no file.
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["evaluate", "v.bin", "--json"], d)).unwrap();
+    assert!(json["analogy_answered"].as_u64().unwrap() > 0);
+    assert!(json["pairs_used"].as_u64().unwrap() > 0);
+
+    // Resume for one more epoch, and the checkpoint's forward pass.
+    ok(
+        &[
+            "train",
+            "--input",
+            "corpus.txt",
+            "--resume",
+            "model.ckpt",
+            "--iter",
+            "1",
+            "--output",
+            "v2.txt",
+            "--quiet",
+        ],
+        d,
+    );
+    let head = std::fs::read_to_string(d.join("v2.txt")).unwrap();
+    let vocab_lines = std::fs::read_to_string(d.join("vocab.txt"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(
+        head.starts_with(&format!("{vocab_lines} 16\n")),
+        "{}",
+        &head[..20]
+    );
+    let out = ok(&["forward", "--model", "model.ckpt", "the", "-k", "3"], d);
+    assert!(out.contains("most probable"), "{out}");
+
+    // A vocabulary file is reused by train --read-vocab.
+    ok(
+        &[
+            "vocab",
+            "--input",
+            "corpus.txt",
+            "--output",
+            "counted.txt",
+            "--min-count",
+            "3",
+        ],
+        d,
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("counted.txt")).unwrap(),
+        std::fs::read_to_string(d.join("vocab.txt")).unwrap()
+    );
+    let mut args = vec![
+        "train",
+        "--input",
+        "corpus.txt",
+        "--read-vocab",
+        "counted.txt",
+        "--output",
+        "v3.txt",
+    ];
+    args.extend_from_slice(TRAIN);
+    ok(&args, d);
+}
+
+#[test]
+fn wrong_formats_and_bad_input_fail_cleanly() {
+    let dir = TempDir::new("cli-bad");
+    let d = &dir.0;
+    std::fs::write(d.join("v.txt"), "2 3\nthe 0.1 0.2 0.3\ncat -1 0 1\n").unwrap();
+    ok(&["similar", "v.txt", "the"], d);
+    // Forcing the binary reader on a text file is an error, not garbage.
+    fails(&["similar", "v.txt", "--binary", "the"], d);
+    fails(&["similar", "missing.bin", "the"], d);
+    let err = fails(&["train", "--input", "missing.txt", "--quiet"], d);
+    assert!(err.contains("missing.txt"), "{err}");
+    std::fs::write(d.join("empty.txt"), "").unwrap();
+    fails(&["train", "--input", "empty.txt", "--quiet"], d);
+    fails(
+        &["train", "--input", "v.txt", "--window", "0", "--quiet"],
+        d,
+    );
+    // No stray output after a failure.
+    assert!(!d.join("vectors.txt").exists());
+}
+
+#[test]
+fn forward_shows_the_tutorial_walkthrough() {
+    let dir = TempDir::new("cli-forward");
+    let out = ok(&["forward"], &dir.0);
+    // Row 1 of p, the projection of "tape" in L. Lorenz's tutorial.
+    assert!(out.contains("0.5986585"), "{out}");
+    // The score of "duct", 0.42451664 in the tutorial.
+    assert!(out.contains("0.424517"), "{out}");
+    assert!(out.contains("V = 6"), "{out}");
+}

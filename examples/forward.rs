@@ -1,10 +1,11 @@
-//! The seeds' walkthrough: a skip-gram net over `duct tape work anywher magic worship`,
+//! The walkthrough of L. Lorenz, "Forward Propagation: Building a Skip-Gram Net From the
+//! Ground Up" (District Data Labs): a skip-gram net over `duct tape work anywher magic worship`,
 //! context c = 2, projection size n = 3, with p and p' set to the matrices printed in the
 //! walkthrough, fed forward with "tape".
 //!
 //! Run: `cargo run --example forward`
 
-// The seeds print p and p' with 8 decimals, more than f32 holds; they are kept verbatim.
+// The tutorial prints p and p' with 8 decimals, more than f32 holds; they are kept verbatim.
 #![allow(clippy::excessive_precision)]
 
 use ndarray::array;

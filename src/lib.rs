@@ -83,6 +83,7 @@ pub mod eval;
 pub mod io;
 mod model;
 mod one_hot;
+pub mod phrases;
 pub mod preprocess;
 mod softmax;
 pub mod train;
@@ -95,6 +96,7 @@ pub use io::checkpoint::Checkpoint;
 pub use io::{ReadWord2Vec, WriteWord2Vec};
 pub use model::{Forward, SkipGramModel};
 pub use one_hot::OneHot;
+pub use phrases::{FrozenPhrases, PhraseModel, Phrases, PhrasesConfig};
 pub use preprocess::Preprocessor;
 pub use softmax::Softmax;
 pub use train::{

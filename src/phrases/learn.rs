@@ -89,6 +89,7 @@ impl Phrases {
             chain.push(tok, &mut |t| table.feed(&mut state, t, max));
             ControlFlow::Continue(())
         })?;
+        chain.finish(&mut |t| table.feed(&mut state, t, max));
         Ok(())
     }
 }

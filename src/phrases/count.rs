@@ -162,7 +162,7 @@ impl Table {
     /// phrase) with a count below `min_reduce`, then raises `min_reduce` by one — gensim's
     /// `utils.prune_vocab` with its increasing `min_reduce`. Word ids no longer used are
     /// then freed; `state`'s ids are remapped.
-    pub(crate) fn prune(&mut self, max: usize, mut state: Option<&mut CountState>) {
+    pub(crate) fn prune(&mut self, max: usize, state: Option<&mut CountState>) {
         if self.len() <= max {
             return;
         }
@@ -180,7 +180,7 @@ impl Table {
         }
         let keep_start = state.as_ref().and_then(|s| s.start);
         self.compact(keep_start, |old_to_new| {
-            if let Some(s) = state.as_deref_mut() {
+            if let Some(s) = state {
                 s.start = s.start.map(|a| old_to_new[a as usize]);
             }
         });

@@ -59,6 +59,7 @@ mod count;
 mod frozen;
 mod io;
 mod learn;
+mod parallel;
 
 use std::collections::BTreeSet;
 use std::io::Write;

@@ -19,11 +19,19 @@ For each configuration NAME, NAME.tsv holds, tab-separated:
     applied     <joined token> <count>   tokens containing the delimiter in
                                          phrases[sentences] (the whole corpus applied),
                                          with how often each occurs
+
+word2phrase_tN.tsv: word2vec.c's word2phrase (as built by the `word2vec==0.11.1` package,
+on PATH or next to this Python) run on corpus.txt joined into ONE line (word2phrase counts
+bigrams across newlines, so one line avoids that quirk) with -min-count 3 -threshold N;
+`applied` lines as above, from its output file.
 """
 
 import collections
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 import gensim
 from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
@@ -84,6 +92,31 @@ def main():
             for tok, n in sorted(applied.items()):
                 f.write(f"applied\t{tok}\t{n}\n")
         print(name, len(p.vocab), len(p.export_phrases()), sum(applied.values()), file=sys.stderr)
+    word2phrase(sentences)
+
+
+def word2phrase(sentences):
+    exe = shutil.which("word2phrase") or os.path.join(os.path.dirname(sys.executable), "word2phrase")
+    if not os.path.exists(exe):
+        print("word2phrase not found: pip install word2vec==0.11.1", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory() as d:
+        src, out = os.path.join(d, "one.txt"), os.path.join(d, "out.txt")
+        with open(src, "w", encoding="ascii") as f:
+            f.write(" ".join(" ".join(s) for s in sentences) + "\n")
+        for threshold in (100, 20):
+            subprocess.run(
+                [exe, "-train", src, "-output", out, "-min-count", "3",
+                 "-threshold", str(threshold), "-debug", "0"],
+                check=True, stdout=subprocess.DEVNULL,
+            )
+            with open(out, encoding="ascii") as f:
+                applied = collections.Counter(t for t in f.read().split() if "_" in t)
+            with open(os.path.join(OUT, f"word2phrase_t{threshold}.tsv"), "w", encoding="ascii") as f:
+                f.write(f"config\tmin_count=3 threshold={threshold}\n")
+                for tok, n in sorted(applied.items()):
+                    f.write(f"applied\t{tok}\t{n}\n")
+            print("word2phrase", threshold, sum(applied.values()), file=sys.stderr)
 
 
 if __name__ == "__main__":

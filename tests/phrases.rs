@@ -592,3 +592,26 @@ fn parallel_counting_equals_serial() {
         Err(Error::Io { path: Some(_), .. })
     ));
 }
+
+#[test]
+fn word2vec_scorer_matches_word2phrase() {
+    // word2vec.c's word2phrase on the fixture corpus as one line (see the fixture README).
+    let text = fixture_corpus();
+    for threshold in [100, 20] {
+        let e = expected(&format!("word2phrase_t{threshold}"));
+        let cfg = PhrasesConfig {
+            min_count: 3,
+            threshold: threshold as f64,
+            ..PhrasesConfig::word2vec()
+        };
+        let p = Phrases::learn(cfg, [text.split_whitespace()]).unwrap();
+        let mut got = BTreeMap::new();
+        for t in p.apply_tokens(text.split_whitespace()) {
+            if t.contains('_') {
+                *got.entry(t).or_insert(0u64) += 1;
+            }
+        }
+        assert!(!got.is_empty());
+        assert_eq!(got, e.applied, "threshold {threshold}");
+    }
+}

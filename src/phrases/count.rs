@@ -26,6 +26,8 @@ pub(crate) struct Table {
     pub(crate) total_words: u64,
     /// Entries with a count below this are removed by the next prune (gensim's `min_reduce`).
     pub(crate) min_reduce: u64,
+    /// Reused key buffer for phrases with connector words.
+    scratch: Vec<u32>,
 }
 
 /// Where a sentence stands while it is counted: the last non-connector word and the
@@ -119,11 +121,19 @@ impl Table {
         if between.is_empty() {
             *self.pairs.entry(pair_key(a, b)).or_insert(0) += n;
         } else {
-            let mut key = Vec::with_capacity(between.len() + 2);
+            let mut key = std::mem::take(&mut self.scratch);
+            key.clear();
             key.push(a);
             key.extend_from_slice(between);
             key.push(b);
-            *self.longer.entry(key.into_boxed_slice()).or_insert(0) += n;
+            // Look up with the reused buffer; allocate only for a new phrase.
+            match self.longer.get_mut(&key[..]) {
+                Some(c) => *c += n,
+                None => {
+                    self.longer.insert(key[..].into(), n);
+                }
+            }
+            self.scratch = key;
         }
     }
 

@@ -544,6 +544,16 @@ fn targets_on_the_shared_corpus() {
         full.total_words(),
         full.len_vocab()
     );
+    if let Some(kib) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+    {
+        println!("peak memory so far: {kib}");
+    }
     let t = std::time::Instant::now();
     let par = Phrases::learn_file_parallel(PhrasesConfig::default(), path, 2).unwrap();
     println!(
@@ -614,4 +624,26 @@ fn word2vec_scorer_matches_word2phrase() {
         assert!(!got.is_empty());
         assert_eq!(got, e.applied, "threshold {threshold}");
     }
+}
+
+#[test]
+fn write_phrased_streams_a_corpus_line_by_line() {
+    let text = fixture_corpus();
+    let e = expected("default_connectors");
+    let p = Phrases::learn(e.config, sentences(&text)).unwrap();
+    let mut out = Vec::new();
+    p.write_phrased(&Corpus::from_text(text.clone()), &mut out)
+        .unwrap();
+    let want: String = p
+        .apply(sentences(&text))
+        .map(|s| s.join(" ") + "\n")
+        .collect();
+    assert_eq!(String::from_utf8(out).unwrap(), want);
+    // Sentences given as owned strings, borrowed.
+    let owned: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split(' ').map(String::from).collect())
+        .collect();
+    let q = Phrases::learn(p.config().clone(), &owned).unwrap();
+    assert_eq!(q.export_phrases(), p.export_phrases());
 }

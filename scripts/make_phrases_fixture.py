@@ -50,6 +50,11 @@ CONFIGS = {
     "npmi_connectors": dict(
         min_count=3, threshold=0.3, scoring="npmi", connector_words=ENGLISH_CONNECTOR_WORDS
     ),
+    # gensim's pruning: one round at an increasing min_reduce after each sentence.
+    "pruned_connectors": dict(
+        min_count=3, threshold=10.0, scoring="default", max_vocab_size=8000,
+        connector_words=ENGLISH_CONNECTOR_WORDS,
+    ),
 }
 
 

@@ -147,7 +147,9 @@ impl Table {
 
     /// Counts one token of a sentence, as gensim's `Phrases._learn_vocab` does: a
     /// non-connector word counts as a unigram and closes the phrase begun at `state.start`;
-    /// a connector word only extends a begun phrase. Prunes if the table outgrows `max`.
+    /// a connector word only extends a begun phrase. Within a sentence the table may grow to
+    /// `2·max` entries; beyond that it is pruned down to `max` at once (gensim would let one
+    /// long line grow without bound).
     pub(crate) fn feed(&mut self, state: &mut CountState, word: &str, max: usize) {
         self.total_words += 1;
         let id = self.intern(word);
@@ -163,9 +165,32 @@ impl Table {
         }
         state.start = Some(id);
         state.between.clear();
-        if self.len() > max {
+        if self.len() > max.saturating_mul(2) {
             self.prune(max, Some(state));
         }
+    }
+
+    /// At the end of a sentence, as gensim's `_learn_vocab`: if the table holds more than
+    /// `max` entries, one pruning round at `min_reduce`, which then rises by one.
+    pub(crate) fn sentence_end(&mut self, max: usize) {
+        if self.len() > max {
+            self.prune_round();
+            self.compact(None, |_| {});
+        }
+    }
+
+    /// Removes every entry with a count below `min_reduce`, then raises `min_reduce`.
+    fn prune_round(&mut self) {
+        let r = self.min_reduce;
+        self.pairs.retain(|_, c| *c >= r);
+        self.longer.retain(|_, c| *c >= r);
+        for c in &mut self.counts {
+            if *c > 0 && *c < r {
+                *c = 0;
+                self.present -= 1;
+            }
+        }
+        self.min_reduce += 1;
     }
 
     /// While the table holds more than `max` entries: removes every entry (unigram or
@@ -177,16 +202,7 @@ impl Table {
             return;
         }
         while self.len() > max {
-            let r = self.min_reduce;
-            self.pairs.retain(|_, c| *c >= r);
-            self.longer.retain(|_, c| *c >= r);
-            for c in &mut self.counts {
-                if *c > 0 && *c < r {
-                    *c = 0;
-                    self.present -= 1;
-                }
-            }
-            self.min_reduce += 1;
+            self.prune_round();
         }
         let keep_start = state.as_ref().and_then(|s| s.start);
         self.compact(keep_start, |old_to_new| {
@@ -194,8 +210,6 @@ impl Table {
                 s.start = s.start.map(|a| old_to_new[a as usize]);
             }
         });
-        self.pairs.shrink_to_fit();
-        self.longer.shrink_to_fit();
     }
 
     /// Frees the ids of words that are neither connectors, counted, in a phrase, nor `keep`.
@@ -304,6 +318,7 @@ mod tests {
             for w in line.split_whitespace() {
                 t.feed(&mut s, w, max);
             }
+            t.sentence_end(max);
         }
         t
     }
@@ -336,24 +351,37 @@ mod tests {
 
     #[test]
     fn prune_removes_rare_entries_and_frees_ids() {
-        // After "b" the table holds 8 > 6 entries: pruning at min_reduce 1 removes nothing,
-        // at 2 every singleton (a, b, y_a, a_b).
-        let text = "x y x y x y a b";
-        let t = count(text, &[], 6);
-        assert_eq!(t.len(), 4);
-        assert_eq!(t.min_reduce, 3);
+        // After line 1 the table holds 8 > 6 entries: one round at min_reduce 1 removes
+        // nothing (as in gensim). After line 2 (9 entries) the round at 2 removes every
+        // singleton: a, b, c, y_a, a_b.
+        let t = count("x y x y x y a b", &[], 6);
+        assert_eq!((t.len(), t.min_reduce), (8, 2));
+        let t = count("x y x y x y a b\nc", &[], 6);
+        assert_eq!((t.len(), t.min_reduce), (4, 3));
         assert_eq!(pc(&t, &["x", "y"]), 3);
         assert_eq!(pc(&t, &["y", "x"]), 2);
-        assert_eq!(t.count(t.id("b").unwrap()), 0);
-        assert_eq!(t.id("a"), None, "the id of a pruned, unused word is freed");
-        assert_eq!(t.words.len(), 3, "x, y, and b (the open phrase's start)");
-        // Further input keeps the bound and only ever undercounts.
-        let long = format!("{text} {}", "c d e f g h x y ".repeat(20));
-        let t = count(&long, &[], 6);
-        assert!(t.len() <= 6, "{}", t.len());
+        assert_eq!((t.id("a"), t.id("c")), (None, None), "unused ids are freed");
+        assert_eq!(t.words.len(), 2);
+    }
+
+    #[test]
+    fn one_long_line_is_pruned_to_the_bound() {
+        let long = format!("x y x y x y a b {}", "c d e f g h x y ".repeat(20));
+        let mut t = Table::new([]);
+        let mut s = CountState::default();
+        for w in long.split_whitespace() {
+            t.feed(&mut s, w, 6);
+            assert!(t.len() <= 12, "{}", t.len());
+        }
+        assert!(t.min_reduce > 2, "pruned within the line");
+        // Pruning only ever undercounts.
         let full = count(&long, &[], usize::MAX);
         for (w, c) in t.unigrams() {
             assert!(c <= full.count(full.id(w).unwrap()));
+        }
+        for (ids, c) in t.phrases() {
+            let words: Vec<&str> = ids.iter().map(|&i| t.word(i)).collect();
+            assert!(c <= pc(&full, &words));
         }
     }
 

@@ -41,6 +41,7 @@ impl Phrases {
                 self.table.feed(&mut state, w.as_ref(), max);
             }
             state.end_sentence();
+            self.table.sentence_end(max);
         }
     }
 
@@ -85,11 +86,13 @@ impl Phrases {
             if line_start {
                 chain.finish(&mut |t| table.feed(&mut state, t, max));
                 state.end_sentence();
+                table.sentence_end(max);
             }
             chain.push(tok, &mut |t| table.feed(&mut state, t, max));
             ControlFlow::Continue(())
         })?;
         chain.finish(&mut |t| table.feed(&mut state, t, max));
+        table.sentence_end(max);
         Ok(())
     }
 }

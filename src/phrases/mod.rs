@@ -141,13 +141,17 @@ pub struct PhrasesConfig {
     /// Words that may sit inside a phrase but never start or end one; not counted as
     /// unigrams. Non-empty, no whitespace.
     pub connector_words: BTreeSet<String>,
-    /// The most unigram + phrase entries held while counting (≥ 1). Whenever the table
-    /// outgrows it, every entry with a count below `min_reduce` is removed and `min_reduce`
-    /// (starting at 1) rises by one, repeated until the table fits — gensim's
-    /// `utils.prune_vocab`. An entry pruned early restarts from zero, so counts after a prune
-    /// are *under*counts (never over), phrases near the threshold may be missed, and
-    /// |vocab| of the gensim scaling shrinks. gensim checks after each sentence; this
-    /// checks after each word, so one long line cannot exceed the bound.
+    /// The bound on unigram + phrase entries held while counting (≥ 1), as gensim's
+    /// `Phrases(max_vocab_size=…)`: after each sentence, if the table holds more, every entry
+    /// with a count below `min_reduce` is removed and `min_reduce` (starting at 1, so the
+    /// first round removes nothing) rises by one — gensim's `utils.prune_vocab`, with the
+    /// same result as gensim (tested). gensim lets one long line grow without bound; here a
+    /// table reaching 2·`max_vocab_size` entries within a sentence is pruned at once, round
+    /// after round, down to `max_vocab_size`, so memory stays bounded on one-line corpora.
+    ///
+    /// An entry pruned early restarts from zero, so counts after a prune are *under*counts
+    /// (never over): a phrase whose words or pair were rare early in the corpus can be
+    /// missed, and |vocab| of the gensim scaling shrinks, which lowers every score.
     pub max_vocab_size: usize,
 }
 

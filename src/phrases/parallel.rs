@@ -90,6 +90,7 @@ fn count_range(path: &Path, start: u64, end: u64, connectors: &[&str], max: usiz
         }
         if tok.line_start {
             state.end_sentence();
+            table.sentence_end(max);
         }
         table.feed(&mut state, word, max);
     }
@@ -114,8 +115,9 @@ impl Phrases {
     /// skipped; no preprocessing, strict UTF-8).
     ///
     /// Without pruning the result equals [`Phrases::learn_corpus`] on the same file. Each
-    /// thread holds at most `max_vocab_size / threads` entries and prunes its own table; a
-    /// table pruned in parts can differ from one pruned whole (both only undercount).
+    /// thread prunes its own table at `max_vocab_size / threads` entries, and the merged
+    /// table is pruned to `max_vocab_size`; a table pruned in parts can differ from one
+    /// pruned whole (both only undercount).
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] if `config` is invalid or `threads` is 0;

@@ -328,7 +328,20 @@ pub trait PhraseModel {
     }
 
     /// Lazily joins the phrases of one token stream of any length (one sentence), holding
-    /// only the candidate phrase being decided.
+    /// only the candidate phrase being decided: its first word and the connector words after
+    /// it (so memory grows only with a run of connector words).
+    ///
+    /// ```
+    /// use skipgram::phrases::{PhraseModel, Phrases, PhrasesConfig};
+    /// let config = PhrasesConfig { min_count: 1, threshold: 0.1, ..Default::default() };
+    /// let text = [&["new", "york", "is", "big"][..], &["new", "york"]];
+    /// let p = Phrases::learn(config, text)?.freeze();
+    /// // An endless stream: the adapter yields as it goes.
+    /// let endless = ["new", "york", "is"].into_iter().cycle();
+    /// let out: Vec<String> = p.apply_tokens(endless).take(4).collect();
+    /// assert_eq!(out, ["new_york", "is", "new_york", "is"]);
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
     fn apply_tokens<I, T>(&self, tokens: I) -> PhrasedTokens<'_, Self, I::IntoIter>
     where
         Self: Sized,

@@ -20,7 +20,10 @@ pub(crate) struct Table {
     present: usize,
     /// Plain bigrams `a b`, keyed `(a << 32) | b`.
     pub(crate) pairs: FxHashMap<u64, u64>,
-    /// Phrases with connector words inside: `[a, c1, …, ck, b]`.
+    /// Phrases with one or two connector words inside, `[a, c1, c2 or NONE, b]`: no heap
+    /// allocation per entry.
+    pub(crate) mid: FxHashMap<[u32; 4], u64>,
+    /// Phrases with three or more connector words inside: `[a, c1, …, ck, b]`.
     pub(crate) longer: FxHashMap<Box<[u32]>, u64>,
     /// Every token seen, connector words included (gensim's `corpus_word_count`).
     pub(crate) total_words: u64,
@@ -49,6 +52,27 @@ pub(crate) fn pair_key(a: u32, b: u32) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
 }
 
+/// Padding in a [`Table::mid`] key with one connector word; never a word id.
+const NONE: u32 = u32::MAX;
+
+/// The `mid` key of a phrase with one or two connector words.
+fn mid_key(ids: &[u32]) -> Option<[u32; 4]> {
+    match *ids {
+        [a, c, b] => Some([a, c, NONE, b]),
+        [a, c, d, b] => Some([a, c, d, b]),
+        _ => None,
+    }
+}
+
+/// The ids of a `mid` key.
+fn mid_ids(k: &[u32; 4]) -> Vec<u32> {
+    if k[2] == NONE {
+        vec![k[0], k[1], k[3]]
+    } else {
+        k.to_vec()
+    }
+}
+
 impl Table {
     pub(crate) fn new<'a>(connectors: impl IntoIterator<Item = &'a str>) -> Self {
         let mut t = Table {
@@ -66,7 +90,10 @@ impl Table {
         if let Some(&id) = self.index.get(w) {
             return id;
         }
-        let id = u32::try_from(self.words.len()).expect("fewer than 2^32 word types");
+        let id = u32::try_from(self.words.len())
+            .ok()
+            .filter(|&id| id != NONE)
+            .expect("fewer than 2^32 - 1 word types");
         let b: Box<str> = w.into();
         self.index.insert(b.clone(), id);
         self.words.push(b);
@@ -96,7 +123,7 @@ impl Table {
 
     /// Number of entries, unigrams and phrases (gensim's `len(vocab)`).
     pub(crate) fn len(&self) -> usize {
-        self.present + self.pairs.len() + self.longer.len()
+        self.present + self.pairs.len() + self.mid.len() + self.longer.len()
     }
 
     /// Unigram entries as `(word, count)`.
@@ -120,6 +147,10 @@ impl Table {
     pub(crate) fn add_phrase(&mut self, a: u32, between: &[u32], b: u32, n: u64) {
         if between.is_empty() {
             *self.pairs.entry(pair_key(a, b)).or_insert(0) += n;
+        } else if let [c] = *between {
+            *self.mid.entry([a, c, NONE, b]).or_insert(0) += n;
+        } else if let [c, d] = *between {
+            *self.mid.entry([a, c, d, b]).or_insert(0) += n;
         } else {
             let mut key = std::mem::take(&mut self.scratch);
             key.clear();
@@ -141,6 +172,9 @@ impl Table {
     pub(crate) fn phrase_count(&self, ids: &[u32]) -> u64 {
         match ids {
             [a, b] => self.pairs.get(&pair_key(*a, *b)).copied().unwrap_or(0),
+            [_, _, _] | [_, _, _, _] => mid_key(ids)
+                .and_then(|k| self.mid.get(&k).copied())
+                .unwrap_or(0),
             _ => self.longer.get(ids).copied().unwrap_or(0),
         }
     }
@@ -183,6 +217,7 @@ impl Table {
     fn prune_round(&mut self) {
         let r = self.min_reduce;
         self.pairs.retain(|_, c| *c >= r);
+        self.mid.retain(|_, c| *c >= r);
         self.longer.retain(|_, c| *c >= r);
         for c in &mut self.counts {
             if *c > 0 && *c < r {
@@ -227,6 +262,11 @@ impl Table {
             used[(k >> 32) as usize] = true;
             used[(k & 0xffff_ffff) as usize] = true;
         }
+        for k in self.mid.keys() {
+            for &id in k.iter().filter(|&&id| id != NONE) {
+                used[id as usize] = true;
+            }
+        }
         for k in self.longer.keys() {
             for &id in k.iter() {
                 used[id as usize] = true;
@@ -261,6 +301,9 @@ impl Table {
             .map(|(k, c)| (pair_key(map((k >> 32) as u32), map(k as u32)), c))
             .collect();
         self.pairs = pairs.into_iter().collect();
+        let remap4 = |k: [u32; 4]| k.map(|id| if id == NONE { NONE } else { map(id) });
+        let mid: Vec<([u32; 4], u64)> = self.mid.drain().map(|(k, c)| (remap4(k), c)).collect();
+        self.mid = mid.into_iter().collect();
         let longer: Vec<(Box<[u32]>, u64)> = self
             .longer
             .drain()
@@ -289,6 +332,10 @@ impl Table {
             let key = pair_key(map[(k >> 32) as usize], map[(k & 0xffff_ffff) as usize]);
             *self.pairs.entry(key).or_insert(0) += c;
         }
+        for (k, c) in other.mid {
+            let k = k.map(|id| if id == NONE { NONE } else { map[id as usize] });
+            *self.mid.entry(k).or_insert(0) += c;
+        }
         for (mut k, c) in other.longer {
             for id in k.iter_mut() {
                 *id = map[*id as usize];
@@ -303,6 +350,7 @@ impl Table {
         self.pairs
             .iter()
             .map(|(&k, &c)| (vec![(k >> 32) as u32, k as u32], c))
+            .chain(self.mid.iter().map(|(k, &c)| (mid_ids(k), c)))
             .chain(self.longer.iter().map(|(k, &c)| (k.to_vec(), c)))
     }
 }
@@ -347,6 +395,38 @@ mod tests {
         assert_eq!(pc(&t, &["is", "a", "bank"]), 1);
         // unigrams bank america is + 3 phrases
         assert_eq!(t.len(), 6);
+    }
+
+    #[test]
+    fn phrases_of_every_length_survive_compaction_and_merge() {
+        let text = "x of y\nx of the y\nx of the a y\nx of the a of y\nx y\nrare words here";
+        let c = ["of", "the", "a"];
+        let mut t = count(text, &c, usize::MAX);
+        let phrases: [&[&str]; 5] = [
+            &["x", "y"],
+            &["x", "of", "y"],
+            &["x", "of", "the", "y"],
+            &["x", "of", "the", "a", "y"],
+            &["x", "of", "the", "a", "of", "y"],
+        ];
+        assert_eq!(
+            (t.pairs.len(), t.mid.len(), t.longer.len()),
+            (3, 2, 2),
+            "x_y, rare_words, words_here; 1-2 connectors inline; 3+ boxed"
+        );
+        for p in phrases {
+            assert_eq!(pc(&t, p), 1, "{p:?}");
+        }
+        // Pruning at 2 removes everything; ids are compacted; then counts resume.
+        t.prune(0, None);
+        assert_eq!((t.len(), t.words.len()), (0, 3));
+        let again = count(text, &c, usize::MAX);
+        t.merge(again.clone(), usize::MAX);
+        t.merge(again, usize::MAX);
+        for p in phrases {
+            assert_eq!(pc(&t, p), 2, "{p:?}");
+        }
+        assert_eq!(t.count(t.id("x").unwrap()), 10);
     }
 
     #[test]

@@ -50,8 +50,8 @@
 //! the table holds 6.0M entries with the default settings. A plain bigram entry costs 16
 //! bytes (two `u32` word ids and a `u64` count) plus a control byte in a hash table at most
 //! 7/8 full, so 19–39 bytes depending on where the table is between doublings; a phrase
-//! with connector words inside costs about 60–90 bytes (its id list is heap-allocated); a
-//! unigram about 100 bytes plus twice its length. When the table holds more than
+//! with one or two connector words inside 24 bytes (so 28–55), one with more about 60–90
+//! bytes (its id list is heap-allocated); a unigram about 100 bytes plus twice its length. When the table holds more than
 //! `max_vocab_size` entries it is pruned as gensim's
 //! `Phrases(max_vocab_size=…)` does: see [`PhrasesConfig::max_vocab_size`].
 

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 /// Counts of unigrams and phrases, as gensim's `Phrases.vocab`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Table {
-    index: FxHashMap<Box<str>, u32>,
+    index: WordIndex,
     words: Vec<Box<str>>,
     /// Unigram counts by id; 0 means "not in the table" (pruned, or a connector word).
     counts: Vec<u64>,
@@ -31,6 +31,59 @@ pub(crate) struct Table {
     pub(crate) min_reduce: u64,
     /// Reused key buffer for phrases with connector words.
     scratch: Vec<u32>,
+}
+
+/// Word → id. Words of up to 15 bytes are keyed by their bytes packed in a `u128` (with
+/// the length in the top byte), so most lookups compare integers instead of following a
+/// pointer to the string; longer words are keyed by the string.
+#[derive(Clone, Debug, Default)]
+struct WordIndex {
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<Box<str>, u32>,
+}
+
+impl WordIndex {
+    fn pack(w: &str) -> Option<u128> {
+        let b = w.as_bytes();
+        (b.len() < 16).then(|| {
+            let mut buf = [0u8; 16];
+            buf[..b.len()].copy_from_slice(b);
+            buf[15] = b.len() as u8;
+            u128::from_le_bytes(buf)
+        })
+    }
+
+    fn get(&self, w: &str) -> Option<u32> {
+        match Self::pack(w) {
+            Some(k) => self.short.get(&k).copied(),
+            None => self.long.get(w).copied(),
+        }
+    }
+
+    fn insert(&mut self, w: &str, id: u32) {
+        match Self::pack(w) {
+            Some(k) => self.short.insert(k, id),
+            None => self.long.insert(w.into(), id),
+        };
+    }
+
+    fn remove(&mut self, w: &str) {
+        match Self::pack(w) {
+            Some(k) => self.short.remove(&k),
+            None => self.long.remove(w),
+        };
+    }
+
+    fn remap(&mut self, f: impl Fn(u32) -> u32) {
+        for id in self.short.values_mut().chain(self.long.values_mut()) {
+            *id = f(*id);
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.short.shrink_to_fit();
+        self.long.shrink_to_fit();
+    }
 }
 
 /// Where a sentence stands while it is counted: the last non-connector word and the
@@ -87,7 +140,7 @@ impl Table {
     }
 
     pub(crate) fn intern(&mut self, w: &str) -> u32 {
-        if let Some(&id) = self.index.get(w) {
+        if let Some(id) = self.index.get(w) {
             return id;
         }
         let id = u32::try_from(self.words.len())
@@ -95,14 +148,14 @@ impl Table {
             .filter(|&id| id != NONE)
             .expect("fewer than 2^32 - 1 word types");
         let b: Box<str> = w.into();
-        self.index.insert(b.clone(), id);
+        self.index.insert(w, id);
         self.words.push(b);
         self.counts.push(0);
         id
     }
 
     pub(crate) fn id(&self, w: &str) -> Option<u32> {
-        self.index.get(w).copied()
+        self.index.get(w)
     }
 
     pub(crate) fn word(&self, id: u32) -> &str {
@@ -288,9 +341,7 @@ impl Table {
                 self.index.remove(&w);
             }
         }
-        for id in self.index.values_mut() {
-            *id = old_to_new[*id as usize];
-        }
+        self.index.remap(|id| old_to_new[id as usize]);
         self.index.shrink_to_fit();
         self.words = words;
         self.counts = counts;

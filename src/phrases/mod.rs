@@ -51,7 +51,8 @@
 //! bytes (two `u32` word ids and a `u64` count) plus a control byte in a hash table at most
 //! 7/8 full, so 19–39 bytes depending on where the table is between doublings; a phrase
 //! with one or two connector words inside 24 bytes (so 28–55), one with more about 60–90
-//! bytes (its id list is heap-allocated); a unigram about 100 bytes plus twice its length. When the table holds more than
+//! bytes (its id list is heap-allocated); a unigram about 80 bytes plus its length (twice
+//! its length for words over 15 bytes). When the table holds more than
 //! `max_vocab_size` entries it is pruned as gensim's
 //! `Phrases(max_vocab_size=…)` does: see [`PhrasesConfig::max_vocab_size`].
 

@@ -351,6 +351,25 @@ fn save_and_load_round_trip_exactly() {
     );
     assert!(small * 10 < full, "{small} vs {full}");
     assert_eq!(dir.entries(), ["model.frozen", "model.phrases"]);
+    // An empty model without connector words, and word2vec.c's settings with a set δ.
+    let cfg = PhrasesConfig {
+        delta: Some(2.5),
+        ..PhrasesConfig::word2vec()
+    };
+    for p in [
+        Phrases::new(PhrasesConfig::gensim()).unwrap(),
+        Phrases::learn(cfg, sentences(&text)).unwrap(),
+    ] {
+        p.save(&path).unwrap();
+        let q = Phrases::load(&path).unwrap();
+        assert_eq!(q.config(), p.config());
+        assert_eq!(q.export_phrases(), p.export_phrases());
+        p.freeze().save(&fpath).unwrap();
+        assert_eq!(
+            FrozenPhrases::load(&fpath).unwrap().phrases(),
+            p.export_phrases()
+        );
+    }
 }
 
 #[test]

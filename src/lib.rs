@@ -72,6 +72,7 @@
 //! | SGD training, objectives, threads | [`Trainer`], [`TrainConfig`], [`Objective`] |
 //! | progress and timing of each phase | [`Progress`], [`TrainReport`], [`Phases`] |
 //! | embeddings in use: neighbours, analogies | [`Embeddings`], [`AnalogyMethod`] |
+//! | phrases ("new_york"): word2phrase and gensim's `Phrases` | [`Phrases`], [`PhrasesConfig`], [`FrozenPhrases`] |
 //! | word2vec text and binary files | [`ReadWord2Vec`], [`WriteWord2Vec`] |
 //! | checkpoints to resume training | [`Checkpoint`] |
 //! | analogy and word-similarity evaluation | [`eval`] |
@@ -92,6 +93,7 @@ pub mod eval;
 pub mod io;
 mod model;
 mod one_hot;
+pub mod phrases;
 pub mod prelude;
 pub mod preprocess;
 mod softmax;
@@ -108,6 +110,7 @@ pub use io::checkpoint::Checkpoint;
 pub use io::{ReadWord2Vec, WriteWord2Vec};
 pub use model::{Forward, SkipGramModel};
 pub use one_hot::OneHot;
+pub use phrases::{FrozenPhrases, PhraseModel, Phrases, PhrasesConfig};
 pub use preprocess::Preprocessor;
 pub use softmax::Softmax;
 pub use train::{

@@ -146,6 +146,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    /// Distributed training (the `mpi` feature) could not go on: another process failed, or
+    /// the processes could not agree. Every process of the run stops with an error; the one
+    /// that failed first reports its own error, the others this one.
+    #[error("distributed training stopped: {message}")]
+    Distributed {
+        /// What went wrong, naming the process (rank) where known.
+        message: String,
+    },
 }
 
 impl From<std::io::Error> for Error {

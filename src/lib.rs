@@ -97,6 +97,7 @@ pub mod phrases;
 pub mod prelude;
 pub mod preprocess;
 mod softmax;
+mod sync;
 mod train;
 mod vocab;
 
@@ -113,6 +114,8 @@ pub use one_hot::OneHot;
 pub use phrases::{FrozenPhrases, PhraseModel, Phrases, PhrasesConfig};
 pub use preprocess::Preprocessor;
 pub use softmax::Softmax;
+#[cfg(feature = "mpi")]
+pub use sync::{Cluster, SyncStats};
 pub use train::{
     EpochReport, NsDirection, Objective, Phases, Progress, TrainConfig, TrainReport, Trainer,
 };

@@ -230,6 +230,18 @@ impl VocabularyBuilder {
         }
     }
 
+    /// Counts `n` occurrences of `token` at once (merging counts made elsewhere, e.g. by
+    /// the processes of a distributed run).
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn add_count(&mut self, token: &str, n: u64) {
+        self.tokens = self.tokens.saturating_add(n);
+        if let Some(c) = self.counts.get_mut(token) {
+            *c = c.saturating_add(n);
+        } else {
+            self.counts.insert(token.to_string(), n);
+        }
+    }
+
     /// Tokens counted so far.
     pub fn token_count(&self) -> u64 {
         self.tokens

@@ -54,6 +54,19 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Kept tokens after which a sentence is cut (word2vec.c `MAX_SENTENCE_LENGTH`). 1000.
     pub max_sentence_len: usize,
+    /// Distributed training (feature `mpi`): seconds between two averagings of the hot rows
+    /// of p and p' across processes (pWord2Vec's `-sync-period`). Default 0.1. A single
+    /// process ignores it.
+    pub sync_period: f64,
+    /// Distributed training: rows (most frequent words first) that a periodic sync averages
+    /// at least; sync number k averages `sync_rows · 2^tz(k)` rows, tz(k) being the trailing
+    /// zero bits of k, so rarer words are averaged less often (pWord2Vec's
+    /// `-min-sync-words`). Default 1024.
+    pub sync_rows: usize,
+    /// Distributed training: every `full_sync_every`-th periodic sync averages all rows; 0
+    /// for none. The whole model is averaged at the end of every epoch regardless. Default 0
+    /// (pWord2Vec's `-full-sync-times 0`).
+    pub full_sync_every: usize,
 }
 
 impl Default for TrainConfig {
@@ -77,6 +90,9 @@ impl Default for TrainConfig {
                 .min(Self::MAX_THREADS),
             seed: 1,
             max_sentence_len: 1000,
+            sync_period: 0.1,
+            sync_rows: 1024,
+            full_sync_every: 0,
         }
     }
 }
@@ -97,7 +113,7 @@ impl TrainConfig {
     /// 1..=[`MAX_SIZE`](Self::MAX_SIZE), `negative` ≤ `MAX_SIZE` (and ≥ 1 for negative
     /// sampling), `epochs` in 1..=`MAX_SIZE`, `threads` in 1..=[`MAX_THREADS`](Self::MAX_THREADS),
     /// `alpha` finite and > 0, `min_alpha_fraction` in [0, 1], `sample` finite and ≥ 0,
-    /// `ns_exponent` finite, `max_final_vocab` and `max_vocab_size` ≥ 1 when set, and a
+    /// `ns_exponent` finite, `sync_period` in (0, 3600] seconds, `sync_rows` ≥ 1, `max_final_vocab` and `max_vocab_size` ≥ 1 when set, and a
     /// batch's scratch space (which multiplies window, negative and dim) within
     /// [`MAX_SCRATCH_BYTES`](Self::MAX_SCRATCH_BYTES).
     ///
@@ -128,6 +144,13 @@ impl TrainConfig {
                     .into(),
             ));
         }
+        if !(self.sync_period > 0.0 && self.sync_period <= 3600.0) {
+            return Err(invalid(format!(
+                "sync_period must be in (0, 3600] seconds, got {}",
+                self.sync_period
+            )));
+        }
+        in_range("sync_rows", self.sync_rows, 1, usize::MAX)?;
         if self.max_vocab_size == Some(0) {
             return Err(invalid(
                 "max_vocab_size is 0: no type could be counted (use None for no bound)".into(),

@@ -2,7 +2,8 @@
 //! prefetch pipeline, the learning-rate schedule, and the per-thread counters.
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::time::{Duration, Instant};
 
 use ndarray::Array2;
@@ -15,11 +16,15 @@ use super::loss::SigmoidTable;
 use super::objective::{Objective, Outputs, StepContext};
 use super::report::{EpochReport, Progress, TrainReport};
 use super::sampling::Subsampler;
-use super::shared::SharedMatrix;
+use super::shared::{SharedMatrix, SharedWeights};
 use crate::corpus::Corpus;
 use crate::error::{try_vec, Error, Result};
 use crate::model::SkipGramModel;
+use crate::sync::{add_other_ranks, ModelSync, Status};
 use crate::vocab::Vocabulary;
+
+/// How often the caller wakes to report progress.
+const TICK: Duration = Duration::from_millis(100);
 
 /// Words a worker processes between publishing its counters and refreshing α.
 const REFRESH_WORDS: u64 = 10_000;
@@ -211,6 +216,10 @@ struct Job<'a> {
     /// Set when a worker detects divergence, so the others stop early.
     stop: AtomicBool,
     stats: Vec<WorkerStats>,
+    /// This process's byte ranges of the corpus are `part0..part0 + threads` of `parts`
+    /// (one process: `0..threads` of `threads`).
+    part0: usize,
+    parts: usize,
 }
 
 /// Trains `model` on `corpus` for the epochs of `call`, calling `progress` about every
@@ -220,53 +229,21 @@ pub(crate) fn train(
     call: &Call,
     model: &mut SkipGramModel,
     corpus: &Corpus,
+    sync: &mut dyn ModelSync,
     mut progress: impl FnMut(&Progress),
 ) -> Result<TrainReport> {
     let t_init = Instant::now();
-    let vocab = model.vocab();
-    let v = vocab.len();
     let hs = cfg.objective == Objective::HierarchicalSoftmax;
-    let outputs = Outputs::new(
-        cfg.objective,
-        cfg.ns_direction,
-        cfg.ns_exponent,
-        vocab.counts(),
-    )?;
-    let hs_init;
-    let out_array: &Array2<f32> = match (hs, model.hs_node_array()) {
-        (true, Some(h)) => h,
-        (true, None) => {
-            let zeros = try_vec(v.saturating_sub(1).saturating_mul(cfg.dim), 0.0, || {
-                format!("hierarchical softmax nodes ({}×{})", v - 1, cfg.dim)
-            })?;
-            hs_init =
-                Array2::from_shape_vec((v - 1, cfg.dim), zeros).expect("the length is (V − 1)·N");
-            &hs_init
-        }
-        (false, _) => model.output_array(),
-    };
-    let scratch_bytes = cfg.scratch_bytes(v);
-    if matches!(outputs, Outputs::Softmax) && scratch_bytes > TrainConfig::MAX_SCRATCH_BYTES {
-        return Err(Error::OutOfMemory {
-            what: format!("full-softmax scratch space for V = {v} (use negative sampling)"),
-            bytes: scratch_bytes,
+    let mut hs_init = None;
+    let job = Job::new(cfg, call, model, corpus, &mut hs_init, sync);
+    // Every process learns whether all could set up, so none waits for a failed one.
+    let failed = sync.agree(job.is_ok())?;
+    let job = job?;
+    if failed > 0 {
+        return Err(Error::Distributed {
+            message: format!("{failed} other process(es) could not set up training"),
         });
     }
-    let job = Job {
-        cfg,
-        call,
-        corpus,
-        vocab,
-        input: SharedMatrix::try_from_array(model.input_array(), "p")?,
-        output: SharedMatrix::try_from_array(out_array, "p'")?,
-        outputs,
-        subsampler: Subsampler::new(vocab.counts(), cfg.sample)?,
-        sigmoid: SigmoidTable::new(),
-        words_per_epoch: vocab.total_count(),
-        words_done: AtomicU64::new(0),
-        stop: AtomicBool::new(false),
-        stats: (0..cfg.threads).map(|_| WorkerStats::default()).collect(),
-    };
     let mut report = TrainReport::default();
     report.phases.initialisation = t_init.elapsed().as_secs_f64();
     let t_train = Instant::now();
@@ -279,21 +256,32 @@ pub(crate) fn train(
         for s in &job.stats {
             s.reset();
         }
-        job.run_epoch(epoch, &mut |j: &Job| {
+        sync.start_epoch();
+        job.run_epoch(epoch, sync, &mut |j: &Job| {
             progress(&j.progress(epoch, call_start, words_at_start))
         })?;
+        // Every process has finished the epoch: average the whole model.
+        sync.full(&job.weights())?;
         let (loss, pairs) = job.loss();
         let words = job.words_done.load(Relaxed).saturating_sub(words_before);
         // Scores are checked before every update, but the last updates of a run can still
         // overflow rows that are never read again: check the weights themselves.
-        if job.stop.load(Relaxed)
+        let diverged = job.stop.load(Relaxed)
             || !loss.is_finite()
             || !job.input.all_finite()
-            || !job.output.all_finite()
-        {
+            || !job.output.all_finite();
+        let failed = sync.agree(!diverged)?;
+        if diverged {
             return Err(Error::Diverged {
                 epoch,
                 words: job.words_done.load(Relaxed),
+            });
+        }
+        if failed > 0 {
+            return Err(Error::Distributed {
+                message: format!(
+                    "training diverged on {failed} other process(es) in epoch {epoch}"
+                ),
             });
         }
         report.epochs.push(EpochReport {
@@ -327,9 +315,74 @@ pub(crate) fn train(
     Ok(report)
 }
 
+impl<'a> Job<'a> {
+    /// The shared state for `model`; the hierarchical-softmax node vectors, when the model
+    /// has none yet, are created in `hs_init`.
+    fn new(
+        cfg: &'a TrainConfig,
+        call: &'a Call,
+        model: &'a SkipGramModel,
+        corpus: &'a Corpus,
+        hs_init: &'a mut Option<Array2<f32>>,
+        sync: &dyn ModelSync,
+    ) -> Result<Self> {
+        let vocab = model.vocab();
+        let v = vocab.len();
+        let hs = cfg.objective == Objective::HierarchicalSoftmax;
+        let outputs = Outputs::new(
+            cfg.objective,
+            cfg.ns_direction,
+            cfg.ns_exponent,
+            vocab.counts(),
+        )?;
+        let out_array: &Array2<f32> = match (hs, model.hs_node_array()) {
+            (true, Some(h)) => h,
+            (true, None) => {
+                let zeros = try_vec(v.saturating_sub(1).saturating_mul(cfg.dim), 0.0, || {
+                    format!("hierarchical softmax nodes ({}×{})", v - 1, cfg.dim)
+                })?;
+                hs_init.insert(
+                    Array2::from_shape_vec((v - 1, cfg.dim), zeros)
+                        .expect("the length is (V − 1)·N"),
+                )
+            }
+            (false, _) => model.output_array(),
+        };
+        let scratch_bytes = cfg.scratch_bytes(v);
+        if matches!(outputs, Outputs::Softmax) && scratch_bytes > TrainConfig::MAX_SCRATCH_BYTES {
+            return Err(Error::OutOfMemory {
+                what: format!("full-softmax scratch space for V = {v} (use negative sampling)"),
+                bytes: scratch_bytes,
+            });
+        }
+        Ok(Job {
+            cfg,
+            call,
+            corpus,
+            vocab,
+            input: SharedMatrix::try_from_array(model.input_array(), "p")?,
+            output: SharedMatrix::try_from_array(out_array, "p'")?,
+            outputs,
+            subsampler: Subsampler::new(vocab.counts(), cfg.sample)?,
+            sigmoid: SigmoidTable::new(),
+            words_per_epoch: vocab.total_count(),
+            words_done: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            stats: (0..cfg.threads).map(|_| WorkerStats::default()).collect(),
+            part0: sync.rank() * cfg.threads,
+            parts: sync.ranks() * cfg.threads,
+        })
+    }
+}
+
 impl Job<'_> {
     /// Runs one epoch on `cfg.threads` threads, calling `tick` about every 100 ms.
-    fn run_epoch(&self, epoch: usize, tick: &mut dyn FnMut(&Job)) -> Result<()> {
+    fn run_epoch(
+        &self,
+        epoch: usize,
+        sync: &mut dyn ModelSync,
+        tick: &mut dyn FnMut(&Job),
+    ) -> Result<()> {
         let threads = self.cfg.threads;
         let finished = AtomicUsize::new(0);
         std::thread::scope(|scope| {
@@ -345,7 +398,9 @@ impl Job<'_> {
                         let r = self.worker(t, epoch);
                         // Count before waking the caller, so it never parks again for a
                         // worker that is done.
-                        finished.fetch_add(1, Relaxed);
+                        // Release: a distributed run's sync reads `done` before the words
+                        // (Acquire), so a finished worker's words are always counted.
+                        finished.fetch_add(1, Release);
                         caller.unpark();
                         r
                     });
@@ -358,10 +413,16 @@ impl Job<'_> {
                     }
                 }
             }
-            while finished.load(Relaxed) < handles.len() {
-                std::thread::park_timeout(Duration::from_millis(100));
-                tick(self);
-            }
+            let sync_error = match sync.period() {
+                None => {
+                    while finished.load(Relaxed) < handles.len() {
+                        std::thread::park_timeout(TICK);
+                        tick(self);
+                    }
+                    None
+                }
+                Some(period) => self.sync_until_done(sync, period, &finished, handles.len(), tick),
+            };
             let results: Vec<Result<()>> = handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
@@ -369,8 +430,77 @@ impl Job<'_> {
             if let Some(e) = spawn_error {
                 return Err(e);
             }
-            results.into_iter().collect()
+            results.into_iter().collect::<Result<()>>()?;
+            match sync_error {
+                // This process's own workers stopped on a non-finite loss.
+                Some((true, _)) => Err(Error::Diverged {
+                    epoch,
+                    words: self.words_done.load(Relaxed),
+                }),
+                Some((false, e)) => Err(e),
+                None => Ok(()),
+            }
         })
+    }
+
+    /// The caller's loop while the workers of a distributed run train: every `period`, a
+    /// periodic sync (words counted, hot rows averaged), until every process's workers are
+    /// done. On a failure anywhere, stops this process's workers and returns the error with
+    /// whether this process's own workers had stopped (divergence). Every process leaves
+    /// after the same sync, because each decides from the same all-reduced status.
+    fn sync_until_done(
+        &self,
+        sync: &mut dyn ModelSync,
+        period: Duration,
+        finished: &AtomicUsize,
+        workers: usize,
+        tick: &mut dyn FnMut(&Job),
+    ) -> Option<(bool, Error)> {
+        let mut next = Instant::now() + period;
+        let mut last = self.words_done.load(Relaxed);
+        let mut reported_done = false;
+        loop {
+            let done = finished.load(Acquire) >= workers;
+            let now = Instant::now();
+            // Sync every period, and at once when this process's workers finish, so the
+            // epoch ends as soon as the last process is done.
+            if now < next && (reported_done || !done) {
+                std::thread::park_timeout((next - now).min(TICK));
+                tick(self);
+                continue;
+            }
+            reported_done = done;
+            next = now + period;
+            let words = self.words_done.load(Relaxed);
+            let mine = Status {
+                words: words.saturating_sub(last),
+                done,
+                failed: self.stop.load(Relaxed),
+            };
+            let failure = match sync.periodic(mine, &self.weights()) {
+                Ok(all) => {
+                    last = add_other_ranks(&self.words_done, last, words, all.words);
+                    if all.failed == 0 && all.done == sync.ranks() {
+                        return None;
+                    }
+                    (all.failed > 0).then(|| Error::Distributed {
+                        message: format!("training failed on {} process(es)", all.failed),
+                    })
+                }
+                Err(e) => Some(e),
+            };
+            if let Some(e) = failure {
+                self.stop.store(true, Relaxed);
+                return Some((mine.failed, e));
+            }
+        }
+    }
+
+    fn weights(&self) -> SharedWeights<'_> {
+        SharedWeights {
+            input: &self.input,
+            output: &self.output,
+        }
     }
 
     /// Counts words processed, saturating: a vocabulary's counts may add up to nearly 2⁶⁴.
@@ -436,9 +566,10 @@ impl Job<'_> {
         let cfg = self.cfg;
         let mut w = WorkerState {
             // One independent stream per (seed, thread, epoch): resumable and reproducible.
+            // Threads are numbered across processes (one process: 0..threads).
             rng: SmallRng::seed_from_u64(
                 cfg.seed
-                    ^ (thread as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    ^ ((self.part0 + thread) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
                     ^ (epoch as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
             ),
             scratch: self.scratch()?,
@@ -459,7 +590,7 @@ impl Job<'_> {
         let mut diverged = false;
         let stats = &self.stats[thread];
         self.corpus
-            .scan_part(thread, cfg.threads, |token, line_start| {
+            .scan_part(self.part0 + thread, self.parts, |token, line_start| {
                 if line_start && !self.flush(&cx, &mut w, alpha) {
                     diverged = true;
                     return ControlFlow::Break(());

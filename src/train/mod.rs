@@ -41,6 +41,8 @@
 //! epoch e continues exactly as an uninterrupted run.
 
 mod config;
+#[cfg(feature = "mpi")]
+mod distributed;
 mod engine;
 pub(crate) mod huffman;
 #[allow(unsafe_code)] // SIMD kernels: see the SAFETY comments in the module.
@@ -64,12 +66,13 @@ pub use report::{EpochReport, Phases, Progress, TrainReport};
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::model::SkipGramModel;
+use crate::sync::{Local, ModelSync};
 use crate::vocab::Vocabulary;
 use config::check_alpha;
 use engine::{padded, Batch, Call, Schedule, Scratch};
 use kernels::Isa;
 use objective::{softmax_step, StepContext, MAX_BLOCK_ROWS};
-use shared::SharedMatrix;
+pub(crate) use shared::{SharedMatrix, SharedWeights};
 
 /// Trains a [`SkipGramModel`] with SGD.
 ///
@@ -221,6 +224,12 @@ impl Trainer {
         epochs: usize,
         progress: impl FnMut(&Progress),
     ) -> Result<TrainReport> {
+        let schedule = self.plan_until(model, epochs)?;
+        self.run(model, corpus, epochs, schedule, &mut Local, progress)
+    }
+
+    /// The schedule of [`train_with_progress`](Self::train_with_progress), after its checks.
+    fn plan_until(&self, model: &SkipGramModel, epochs: usize) -> Result<Schedule> {
         let cfg = &self.config;
         if epochs > cfg.epochs {
             return Err(Error::InvalidConfig(format!(
@@ -234,8 +243,7 @@ impl Trainer {
                 epochs,
             });
         }
-        let schedule = Schedule::plan(cfg, model.vocab().total_count());
-        self.run(model, corpus, epochs, schedule, progress)
+        Ok(Schedule::plan(cfg, model.vocab().total_count()))
     }
 
     /// Trains `extra_epochs` more epochs, whether or not the plan is done: the learning
@@ -267,6 +275,12 @@ impl Trainer {
         extra_epochs: usize,
         progress: impl FnMut(&Progress),
     ) -> Result<TrainReport> {
+        let (last, schedule) = self.plan_more(model, extra_epochs)?;
+        self.run(model, corpus, last, schedule, &mut Local, progress)
+    }
+
+    /// The last epoch and schedule of [`train_more`](Self::train_more), after its checks.
+    fn plan_more(&self, model: &SkipGramModel, extra_epochs: usize) -> Result<(usize, Schedule)> {
         if extra_epochs == 0 {
             return Err(Error::InvalidConfig(
                 "train_more needs at least one extra epoch".into(),
@@ -286,7 +300,7 @@ impl Trainer {
             words0,
             span: extra_epochs as f64 * words,
         };
-        self.run(model, corpus, last, schedule, progress)
+        Ok((last, schedule))
     }
 
     fn run(
@@ -295,6 +309,7 @@ impl Trainer {
         corpus: &Corpus,
         last: usize,
         schedule: Schedule,
+        sync: &mut dyn ModelSync,
         progress: impl FnMut(&Progress),
     ) -> Result<TrainReport> {
         if model.dim() != self.config.dim {
@@ -311,7 +326,7 @@ impl Trainer {
             isa: self.isa,
             block_rows: self.block_rows,
         };
-        engine::train(&self.config, &call, model, corpus, progress)
+        engine::train(&self.config, &call, model, corpus, sync, progress)
     }
 
     /// One SGD step of the tutorial's full-softmax objective: feeds `center` forward, takes

@@ -42,6 +42,16 @@ fn unpack(v: u64) -> (f32, f32) {
     (f32::from_bits(v as u32), f32::from_bits((v >> 32) as u32))
 }
 
+/// p and p' (or the hierarchical-softmax node vectors) as the training threads share them,
+/// for [`ModelSync`](crate::sync::ModelSync) to average across processes.
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+pub(crate) struct SharedWeights<'a> {
+    /// p, V×N.
+    pub(crate) input: &'a SharedMatrix,
+    /// p'ᵀ, V×N (or the (V − 1)×N inner-node vectors).
+    pub(crate) output: &'a SharedMatrix,
+}
+
 /// A rows×dim matrix of f32 in relaxed atomics, rows padded to an even length.
 pub(crate) struct SharedMatrix {
     data: Box<[AtomicU64]>,
@@ -99,6 +109,18 @@ impl SharedMatrix {
             }
         }
         Ok(Array2::from_shape_vec((self.rows, self.dim), out).expect("the length is rows·dim"))
+    }
+
+    /// The number of rows.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The number of columns.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn dim(&self) -> usize {
+        self.dim
     }
 
     #[inline]

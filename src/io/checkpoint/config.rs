@@ -87,5 +87,7 @@ pub(super) fn decode_config(f: &mut Fields<'_>) -> Result<TrainConfig> {
             let value = f.usize("max_vocab_size")?;
             has.then_some(value)
         },
+        // How processes of a distributed run synchronise belongs to the run, not the model.
+        ..TrainConfig::default()
     })
 }

@@ -1,0 +1,181 @@
+//! Model synchronisation between training processes: the one seam between the trainer and
+//! MPI.
+//!
+//! The engine drives a [`ModelSync`] from the thread that called the trainer (the thread that
+//! otherwise only wakes every 100 ms for progress reports), so the worker threads never wait
+//! on it. The default, [`Local`], does nothing: a single process trains exactly as before.
+//! With the `mpi` feature, [`Cluster`](crate::Cluster) provides the data-parallel scheme of
+//! pWord2Vec (Ji et al. 2016, "Parallelizing Word2Vec in Shared and Distributed Memory";
+//! `pWord2Vec_mpi.cpp`): every process (rank) keeps full copies of p and p' and trains
+//! Hogwild on its own byte range of the corpus; every `sync_period` seconds the rows of the
+//! most frequent words (which come first in the vocabulary) are averaged over all ranks, the
+//! block growing with the trailing zero bits of the sync counter ([`hot_rows`]); at the end of
+//! every epoch the whole model is averaged.
+
+// Without the `mpi` feature only the single-process path is compiled in.
+#![cfg_attr(not(feature = "mpi"), allow(dead_code))]
+
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::train::SharedWeights;
+
+#[cfg(feature = "mpi")]
+mod mpi;
+mod wire;
+
+#[cfg(feature = "mpi")]
+pub(crate) use self::mpi::MpiSync;
+#[cfg(feature = "mpi")]
+pub use self::mpi::{Cluster, SyncStats};
+#[cfg_attr(not(feature = "mpi"), allow(unused_imports))]
+pub(crate) use wire::{decode_counts, encode_counts};
+
+/// What one rank tells the others at a periodic sync.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Status {
+    /// Words this rank processed since its previous sync.
+    pub(crate) words: u64,
+    /// Whether this rank's workers have finished the epoch.
+    pub(crate) done: bool,
+    /// Whether this rank's training failed (an error or divergence in a worker).
+    pub(crate) failed: bool,
+}
+
+/// The sum of every rank's [`Status`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Agreed {
+    /// Words all ranks processed since the previous sync.
+    pub(crate) words: u64,
+    /// Ranks whose workers have finished the epoch.
+    pub(crate) done: usize,
+    /// Ranks that failed.
+    pub(crate) failed: usize,
+}
+
+/// Keeps the copies of one model on several processes close to each other.
+///
+/// Every method except [`ranks`](Self::ranks), [`rank`](Self::rank) and
+/// [`period`](Self::period) is collective: all ranks call it the same number of times, in the
+/// same order, or they wait for each other forever. The engine guarantees that by deciding
+/// everything that changes the sequence (whether an epoch is over, whether a rank failed)
+/// from the values [`periodic`](Self::periodic) returns, which are the same on every rank.
+pub(crate) trait ModelSync {
+    /// The number of processes K.
+    fn ranks(&self) -> usize {
+        1
+    }
+
+    /// This process's index in 0..K.
+    fn rank(&self) -> usize {
+        0
+    }
+
+    /// Time between periodic syncs; `None` for a single process (no syncs at all).
+    fn period(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Exchanges `mine` and averages the hot rows of p and p'; returns the sum of every
+    /// rank's status.
+    fn periodic(&mut self, mine: Status, weights: &SharedWeights<'_>) -> Result<Agreed> {
+        let _ = weights;
+        Ok(Agreed {
+            words: mine.words,
+            done: usize::from(mine.done),
+            failed: usize::from(mine.failed),
+        })
+    }
+
+    /// Averages every row of p and p' (after the workers of an epoch have joined).
+    fn full(&mut self, weights: &SharedWeights<'_>) -> Result<()> {
+        let _ = weights;
+        Ok(())
+    }
+
+    /// Tells every rank whether this one is ready (`ok`); returns how many ranks are not.
+    fn agree(&mut self, ok: bool) -> Result<usize> {
+        Ok(usize::from(!ok))
+    }
+
+    /// Called before every epoch: restarts the sync clock.
+    fn start_epoch(&mut self) {}
+}
+
+/// The single-process [`ModelSync`]: nothing to synchronise.
+pub(crate) struct Local;
+
+impl ModelSync for Local {}
+
+/// The number of rows of p and p' that sync number `counter` (1-based) averages:
+/// `base · 2^tz(counter)`, at most `v` (pWord2Vec's `model_sync_size`). The first rows are
+/// the most frequent words; sync 1, 3, 5… average `base` rows, sync 2, 6, 10… `2·base`, sync
+/// 4, 12… `4·base`, and so on, so a word of frequency rank r is averaged about every
+/// r / base syncs.
+pub(crate) fn hot_rows(counter: u64, base: usize, v: usize) -> usize {
+    let tz = counter.trailing_zeros();
+    let rows = if tz >= usize::BITS {
+        usize::MAX
+    } else {
+        base.saturating_mul(1usize << tz)
+    };
+    rows.min(v)
+}
+
+/// Adds the words other ranks processed to the global word counter `words_done`.
+///
+/// `last` is the counter's value right after the previous sync; `now` its value when this
+/// sync read it; `global` the words all ranks processed since their previous syncs. Returns
+/// the new `last`. Words the workers add between the read and the update are counted at the
+/// next sync.
+pub(crate) fn add_other_ranks(words_done: &AtomicU64, last: u64, now: u64, global: u64) -> u64 {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mine = now.saturating_sub(last);
+    let others = global.saturating_sub(mine);
+    let _ = words_done.fetch_update(Relaxed, Relaxed, |w| Some(w.saturating_add(others)));
+    now.saturating_add(others)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering::Relaxed;
+
+    #[test]
+    fn hot_block_doubles_with_trailing_zeros() {
+        let rows: Vec<usize> = (1..=8).map(|c| hot_rows(c, 1024, 1 << 20)).collect();
+        assert_eq!(rows, [1024, 2048, 1024, 4096, 1024, 2048, 1024, 8192]);
+        assert_eq!(hot_rows(1 << 10, 1024, 70_000), 70_000);
+        assert_eq!(hot_rows(3, 1024, 100), 100);
+        assert_eq!(hot_rows(1 << 63, 1024, usize::MAX), usize::MAX);
+        assert_eq!(hot_rows(1 << 40, 1, 1 << 50), 1 << 40);
+    }
+
+    #[test]
+    fn other_ranks_words_are_added_once() {
+        // This rank counted 100 words since the last sync (at 1000), the others 250.
+        let w = AtomicU64::new(1100);
+        let last = add_other_ranks(&w, 1000, 1100, 350);
+        assert_eq!(w.load(Relaxed), 1350);
+        assert_eq!(last, 1350);
+        // Workers add 40 words, 10 of them after the sync read the counter.
+        w.fetch_add(30, Relaxed);
+        let now = w.load(Relaxed);
+        w.fetch_add(10, Relaxed);
+        let last = add_other_ranks(&w, last, now, 30 + 60);
+        assert_eq!(w.load(Relaxed), 1350 + 40 + 60);
+        // The 10 late words count as this rank's at the next sync.
+        let now = w.load(Relaxed);
+        assert_eq!(now - last, 10);
+    }
+
+    #[test]
+    fn local_sync_reports_only_itself() {
+        let mut l = Local;
+        assert_eq!(l.ranks(), 1);
+        assert_eq!(l.period(), None);
+        assert_eq!(l.agree(true).unwrap(), 0);
+        assert_eq!(l.agree(false).unwrap(), 1);
+    }
+}

@@ -1,0 +1,490 @@
+//! The MPI implementation of [`ModelSync`], the distributed vocabulary, and [`Cluster`], the
+//! handle library users create. Only the thread that calls the trainer talks to MPI; the
+//! worker threads never do.
+
+use std::cell::Cell;
+use std::ops::{ControlFlow, Range};
+use std::time::{Duration, Instant};
+
+use mpi::collective::SystemOperation;
+use mpi::datatype::PartitionMut;
+use mpi::environment::Universe;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::*;
+use mpi::{Count, Threading};
+use rustc_hash::FxHashMap;
+
+use super::{decode_counts, encode_counts, hot_rows, Agreed, ModelSync, Status};
+use crate::corpus::Corpus;
+use crate::error::{Error, Result};
+use crate::train::{SharedMatrix, SharedWeights, TrainConfig};
+use crate::vocab::{Vocabulary, VocabularyBuilder};
+
+/// Floats averaged per all-reduce call: 1 Mi floats (4 MiB), so that a full-model sync needs
+/// 8 MiB of scratch space however large the model is.
+const CHUNK_FLOATS: usize = 1 << 20;
+
+/// A handle on the processes of an MPI job (`mpirun -np K …`), for data-parallel training
+/// with [`Trainer::fit_distributed`](crate::Trainer::fit_distributed) and its relatives.
+/// Feature `mpi`.
+///
+/// Training follows pWord2Vec (Ji et al. 2016, "Parallelizing Word2Vec in Shared and
+/// Distributed Memory", `pWord2Vec_mpi.cpp`): every process (rank) keeps a full copy of p
+/// and p' and trains Hogwild on its own 1/K byte range of the corpus with
+/// [`TrainConfig::threads`] threads; every [`TrainConfig::sync_period`] seconds the calling
+/// thread averages the rows of the most frequent words across ranks (an `MPI_Allreduce` sum,
+/// divided by K), and at the end of every epoch it averages the whole model, so that after
+/// training every rank holds the same model. The learning rate decays on the word count of
+/// all ranks, exchanged at every sync.
+///
+/// Averaging reads a row, all-reduces it and writes the mean back while the local workers
+/// keep training: an update a worker makes to that row in between is lost, as Hogwild
+/// loses updates (pWord2Vec accepts the same).
+///
+/// **Threads.** MPI is initialised with `MPI_THREAD_SERIALIZED`; all MPI calls are made by
+/// the thread that calls the trainer, never concurrently.
+///
+/// **Failures.** Every collective step is entered by all ranks: when training fails on one
+/// rank (an I/O error, divergence), every rank learns it at the next sync and returns an
+/// error ([`Error::Distributed`] on the others), so none waits forever. A rank that dies
+/// makes `mpirun` end the job. A program that stops on an error while other ranks may still
+/// be inside a collective should call [`abort`](Self::abort).
+///
+/// ```no_run
+/// use skipgram::{Cluster, Corpus, TrainConfig, Trainer};
+/// let cluster = Cluster::init()?; // once per process, under `mpirun -np K`
+/// let corpus = Corpus::from_path("/shared/corpus.txt")?; // the same file on every node
+/// let trainer = Trainer::new(TrainConfig { threads: 16, ..Default::default() })?;
+/// let (model, _report) = trainer.fit_distributed(&corpus, &cluster)?;
+/// if cluster.is_root() {
+///     model.to_embeddings().save_word2vec_text("vectors.txt")?;
+/// }
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+pub struct Cluster {
+    /// Finalises MPI when dropped, if this handle initialised it.
+    _universe: Option<Universe>,
+    world: SimpleCommunicator,
+    rank: usize,
+    size: usize,
+    stats: Cell<SyncStats>,
+}
+
+/// What the periodic and full syncs of a [`Cluster`] cost so far, on this rank.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SyncStats {
+    /// Periodic syncs (hot rows).
+    pub syncs: u64,
+    /// Bytes of rows this rank sent into the all-reduces of periodic syncs (f32, 4 bytes
+    /// each, p and p' together).
+    pub bytes: u64,
+    /// Wall time of the periodic syncs, in seconds, from reading the rows to writing the
+    /// means back (including waiting for slower ranks).
+    pub seconds: f64,
+    /// Full-model syncs (end of epoch, and every `full_sync_every` periodic syncs).
+    pub full_syncs: u64,
+    /// Bytes of the full-model syncs.
+    pub full_bytes: u64,
+    /// Wall time of the full-model syncs, in seconds.
+    pub full_seconds: f64,
+}
+
+impl Cluster {
+    /// Initialises MPI (thread level `MPI_THREAD_SERIALIZED`) and returns the handle on all
+    /// processes of the job (`MPI_COMM_WORLD`). MPI is finalised when the handle is dropped;
+    /// it can be initialised only once per process.
+    ///
+    /// # Errors
+    /// [`Error::Distributed`] if MPI was already initialised in this process (use
+    /// [`from_initialized`](Self::from_initialized)) or does not support threads.
+    pub fn init() -> Result<Self> {
+        let (universe, level) =
+            mpi::initialize_with_threading(Threading::Serialized).ok_or_else(|| {
+                Error::Distributed {
+                    message: "MPI is already initialised in this process".into(),
+                }
+            })?;
+        check_threading(level)?;
+        Ok(Self::with(Some(universe)))
+    }
+
+    /// A handle on `MPI_COMM_WORLD` for a program that initialised MPI itself (with at least
+    /// `MPI_THREAD_FUNNELED`, training from the thread that initialised it). The program
+    /// keeps the duty of finalising MPI.
+    ///
+    /// # Errors
+    /// [`Error::Distributed`] if MPI is not initialised, or only single-threaded.
+    pub fn from_initialized() -> Result<Self> {
+        if !mpi::environment::is_initialized() || mpi::environment::is_finalized() {
+            return Err(Error::Distributed {
+                message: "MPI is not initialised".into(),
+            });
+        }
+        check_threading(mpi::environment::threading_support())?;
+        Ok(Self::with(None))
+    }
+
+    fn with(universe: Option<Universe>) -> Self {
+        let world = SimpleCommunicator::world();
+        let rank = usize::try_from(world.rank()).expect("MPI ranks are non-negative");
+        let size = usize::try_from(world.size()).expect("MPI sizes are positive");
+        Cluster {
+            _universe: universe,
+            world,
+            rank,
+            size,
+            stats: Cell::new(SyncStats::default()),
+        }
+    }
+
+    /// Whether this process was started by `mpirun`/`mpiexec` (Open MPI, MPICH or any
+    /// PMI/PMIx launcher sets these variables): a program can then call
+    /// [`init`](Self::init), and otherwise train as a single process without touching MPI.
+    pub fn launched_by_mpirun() -> bool {
+        ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some())
+    }
+
+    /// This process's rank, in 0..[`size`](Self::size).
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// The number of processes K.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Whether this is rank 0, the one that should write output files.
+    pub fn is_root(&self) -> bool {
+        self.rank == 0
+    }
+
+    /// What this rank's syncs have cost since the handle was created.
+    pub fn sync_stats(&self) -> SyncStats {
+        self.stats.get()
+    }
+
+    /// Collective: every rank says whether its step succeeded (`ok`); returns `Ok` only if
+    /// all did, so that all ranks go on or stop together (e.g. after rank 0 writes the
+    /// output).
+    ///
+    /// # Errors
+    /// [`Error::Distributed`] naming how many ranks failed, on every rank, when any did.
+    pub fn agree(&self, ok: bool) -> Result<()> {
+        match all_failed(&self.world, ok) {
+            0 => Ok(()),
+            n => Err(Error::Distributed {
+                message: format!("{n} of {} process(es) failed", self.size),
+            }),
+        }
+    }
+
+    /// Collective: whether every rank passed the same `value` (e.g. a checksum of its model
+    /// after training).
+    pub fn all_equal(&self, value: u64) -> bool {
+        let mut lo = 0u64;
+        let mut hi = 0u64;
+        self.world
+            .all_reduce_into(&value, &mut lo, SystemOperation::min());
+        self.world
+            .all_reduce_into(&value, &mut hi, SystemOperation::max());
+        lo == hi
+    }
+
+    /// Ends every process of the job with exit status `code` (`MPI_Abort`): for errors after
+    /// which the other ranks might wait in a collective forever.
+    pub fn abort(&self, code: i32) -> ! {
+        self.world.abort(code)
+    }
+
+    /// The distributed vocabulary: each rank counts its 1/K byte range of `corpus`
+    /// ([`Corpus::len_bytes`] split as the trainer splits it), rank 0 gathers and merges the
+    /// counts and builds the vocabulary with the same rule as
+    /// [`Corpus::build_vocabulary`] (count descending, ties by bytes; `min_count`,
+    /// `max_size`), and broadcasts it. Every rank returns the identical vocabulary, equal to
+    /// the one a single process counts.
+    pub(crate) fn build_vocabulary(
+        &self,
+        corpus: &Corpus,
+        min_count: u64,
+        max_size: Option<usize>,
+    ) -> Result<Vocabulary> {
+        let mut counts: FxHashMap<String, u64> = FxHashMap::default();
+        let local = corpus.scan_part(self.rank, self.size, |t, _| {
+            if let Some(c) = counts.get_mut(t) {
+                *c += 1;
+            } else {
+                counts.insert(t.to_string(), 1);
+            }
+            ControlFlow::Continue(())
+        });
+        let mut msg = encode_counts(
+            local
+                .as_ref()
+                .map(|_| counts.iter().map(|(w, &c)| (w.as_str(), c)))
+                .map_err(|e| format!("process {}: {e}", self.rank)),
+        );
+        drop(counts);
+        if Count::try_from(msg.len()).is_err() {
+            msg = encode_counts(Err::<std::iter::Empty<_>, _>(format!(
+                "process {}: its word counts take {} bytes, more than MPI's 2 GiB per message",
+                self.rank,
+                msg.len()
+            )));
+        }
+        let root = self.world.process_at_rank(0);
+        let len = msg.len() as Count;
+        let merged: Option<Result<Vocabulary>> = if self.is_root() {
+            let mut lens = vec![0 as Count; self.size];
+            root.gather_into_root(&len, &mut lens[..]);
+            Some(merge_on_root(&root, &msg, &lens, min_count, max_size))
+        } else {
+            root.gather_into(&len);
+            root.gather_varcount_into(&msg[..]);
+            None
+        };
+        // Rank 0 broadcasts the vocabulary, or the first error, to everyone.
+        let mut reply = match &merged {
+            Some(Ok(v)) => encode_counts(Ok(v.iter())),
+            Some(Err(e)) => encode_counts(Err::<std::iter::Empty<_>, _>(e.to_string())),
+            None => Vec::new(),
+        };
+        let mut reply_len = reply.len() as u64;
+        root.broadcast_into(&mut reply_len);
+        reply.resize(reply_len as usize, 0);
+        for chunk in reply.chunks_mut(1 << 30) {
+            root.broadcast_into(chunk);
+        }
+        local?;
+        if let Some(result) = merged {
+            return result;
+        }
+        match decode_counts(&reply)? {
+            Ok(entries) => Vocabulary::from_counts(entries),
+            Err(message) => Err(Error::Distributed { message }),
+        }
+    }
+}
+
+/// Rank 0's part of the vocabulary gather: receives every rank's counts and merges them.
+fn merge_on_root(
+    root: &mpi::topology::Process<'_>,
+    msg: &[u8],
+    lens: &[Count],
+    min_count: u64,
+    max_size: Option<usize>,
+) -> Result<Vocabulary> {
+    let total: i64 = lens.iter().map(|&l| i64::from(l)).sum();
+    let displs: Option<Vec<Count>> = lens
+        .iter()
+        .scan(0i64, |acc, &l| {
+            let d = Count::try_from(*acc).ok();
+            *acc += i64::from(l);
+            Some(d)
+        })
+        .collect();
+    let Some(displs) = displs else {
+        // MPI_Gatherv addresses the receive buffer with 32-bit displacements. The other
+        // ranks still send; receive nothing useful and report.
+        let mut sink = [0u8; 0];
+        let zeros = vec![0 as Count; lens.len()];
+        let mut p = PartitionMut::new(&mut sink[..], &zeros[..], &zeros[..]);
+        root.gather_varcount_into_root(msg, &mut p);
+        return Err(Error::Distributed {
+            message: format!("the word counts of all processes take {total} bytes, more than MPI's 2 GiB per gather"),
+        });
+    };
+    let mut buf = vec![0u8; total as usize];
+    {
+        let mut p = PartitionMut::new(&mut buf[..], lens, &displs[..]);
+        root.gather_varcount_into_root(msg, &mut p);
+    }
+    let mut builder = VocabularyBuilder::new().min_count(min_count);
+    if let Some(m) = max_size {
+        builder = builder.max_size(m);
+    }
+    for (&d, &l) in displs.iter().zip(lens) {
+        let part = &buf[d as usize..(d + l) as usize];
+        match decode_counts(part)? {
+            Ok(entries) => {
+                for (w, c) in entries {
+                    builder.add_count(&w, c);
+                }
+            }
+            Err(message) => return Err(Error::Distributed { message }),
+        }
+    }
+    builder.build()
+}
+
+fn check_threading(level: Threading) -> Result<()> {
+    if level < Threading::Funneled {
+        return Err(Error::Distributed {
+            message: format!("the MPI library supports only {level:?} threading"),
+        });
+    }
+    Ok(())
+}
+
+/// Collective: how many ranks passed `ok = false`.
+fn all_failed(comm: &SimpleCommunicator, ok: bool) -> usize {
+    let mine = u64::from(!ok);
+    let mut all = 0u64;
+    comm.all_reduce_into(&mine, &mut all, SystemOperation::sum());
+    all as usize
+}
+
+/// [`ModelSync`] over MPI for one training call.
+pub(crate) struct MpiSync<'c> {
+    cluster: &'c Cluster,
+    /// A communicator handle created on this (the calling) thread.
+    comm: SimpleCommunicator,
+    period: Duration,
+    sync_rows: usize,
+    full_every: usize,
+    /// Periodic syncs so far (all epochs), 1-based after the first.
+    counter: u64,
+    send: Vec<f32>,
+    recv: Vec<f32>,
+}
+
+impl<'c> MpiSync<'c> {
+    /// The sync for training with `cfg` across `cluster`.
+    pub(crate) fn new(cluster: &'c Cluster, cfg: &TrainConfig) -> Self {
+        MpiSync {
+            cluster,
+            comm: SimpleCommunicator::world(),
+            period: Duration::from_secs_f64(cfg.sync_period),
+            sync_rows: cfg.sync_rows,
+            full_every: cfg.full_sync_every,
+            counter: 0,
+            send: Vec::new(),
+            recv: Vec::new(),
+        }
+    }
+
+    /// Averages rows `rows` of `m` over all ranks, in chunks of at most [`CHUNK_FLOATS`];
+    /// returns the bytes this rank sent.
+    fn average(&mut self, m: &SharedMatrix, rows: Range<usize>) -> u64 {
+        let dim = m.dim();
+        if dim == 0 || rows.is_empty() {
+            return 0;
+        }
+        let per_chunk = (CHUNK_FLOATS / dim).max(1);
+        let scale = 1.0 / self.cluster.size as f32;
+        let mut start = rows.start;
+        let mut bytes = 0u64;
+        while start < rows.end {
+            let end = rows.end.min(start + per_chunk);
+            let n = (end - start) * dim;
+            self.send.resize(n, 0.0);
+            self.recv.resize(n, 0.0);
+            for (r, dst) in (start..end).zip(self.send.chunks_exact_mut(dim)) {
+                m.read_row(r, dst);
+            }
+            self.comm
+                .all_reduce_into(&self.send[..n], &mut self.recv[..n], SystemOperation::sum());
+            for (r, src) in (start..end).zip(self.recv.chunks_exact_mut(dim)) {
+                src.iter_mut().for_each(|x| *x *= scale);
+                m.write_row(r, src);
+            }
+            bytes += n as u64 * 4;
+            start = end;
+        }
+        bytes
+    }
+
+    /// Averages the hot block of `rows` rows: the first rows of p and of p'ᵀ, or, for
+    /// hierarchical softmax (fewer output rows than words), the last rows of the node
+    /// vectors, which are the inner nodes nearest the root of the Huffman tree that every
+    /// path passes.
+    fn average_hot(&mut self, w: &SharedWeights<'_>, rows: usize) -> u64 {
+        let v = w.input.rows();
+        let o = w.output.rows();
+        let out_rows = if o < v {
+            o.saturating_sub(rows)..o
+        } else {
+            0..rows.min(o)
+        };
+        self.average(w.input, 0..rows.min(v)) + self.average(w.output, out_rows)
+    }
+
+    fn record(&self, f: impl FnOnce(&mut SyncStats)) {
+        let mut s = self.cluster.stats.get();
+        f(&mut s);
+        self.cluster.stats.set(s);
+    }
+}
+
+impl ModelSync for MpiSync<'_> {
+    fn ranks(&self) -> usize {
+        self.cluster.size
+    }
+
+    fn rank(&self) -> usize {
+        self.cluster.rank
+    }
+
+    fn period(&self) -> Option<Duration> {
+        (self.cluster.size > 1).then_some(self.period)
+    }
+
+    fn periodic(&mut self, mine: Status, w: &SharedWeights<'_>) -> Result<Agreed> {
+        let t0 = Instant::now();
+        let send = [mine.words, u64::from(mine.done), u64::from(mine.failed)];
+        let mut all = [0u64; 3];
+        self.comm
+            .all_reduce_into(&send[..], &mut all[..], SystemOperation::sum());
+        let agreed = Agreed {
+            words: all[0],
+            done: all[1] as usize,
+            failed: all[2] as usize,
+        };
+        // The epoch's end (a full sync follows) or a failure: no rows to average.
+        if agreed.failed > 0 || agreed.done == self.cluster.size {
+            return Ok(agreed);
+        }
+        self.counter += 1;
+        let full = self.full_every > 0 && self.counter.is_multiple_of(self.full_every as u64);
+        let rows = if full {
+            usize::MAX
+        } else {
+            hot_rows(self.counter, self.sync_rows, w.input.rows())
+        };
+        let bytes = self.average_hot(w, rows);
+        let secs = t0.elapsed().as_secs_f64();
+        self.record(|s| {
+            if full {
+                s.full_syncs += 1;
+                s.full_bytes += bytes;
+                s.full_seconds += secs;
+            } else {
+                s.syncs += 1;
+                s.bytes += bytes;
+                s.seconds += secs;
+            }
+        });
+        Ok(agreed)
+    }
+
+    fn full(&mut self, w: &SharedWeights<'_>) -> Result<()> {
+        if self.cluster.size == 1 {
+            return Ok(());
+        }
+        let t0 = Instant::now();
+        let bytes = self.average_hot(w, usize::MAX);
+        let secs = t0.elapsed().as_secs_f64();
+        self.record(|s| {
+            s.full_syncs += 1;
+            s.full_bytes += bytes;
+            s.full_seconds += secs;
+        });
+        Ok(())
+    }
+
+    fn agree(&mut self, ok: bool) -> Result<usize> {
+        Ok(all_failed(&self.comm, ok))
+    }
+}

@@ -1,0 +1,200 @@
+//! Data-parallel training (feature `mpi`): under `mpirun -np K`, every rank must end with the
+//! same averaged model, count the words of all ranks, learn what a single process learns, and
+//! stop with an error (not hang) when one rank fails. Run: `mpirun -np 2 target/…/mpi_train`
+//! (see .ci/run).
+
+mod mpi_support;
+
+use std::hash::{Hash, Hasher};
+
+use mpi_support::ensure;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use skipgram::{
+    Cluster, Corpus, Error, Objective, SkipGramModel, TrainConfig, Trainer, Vocabulary,
+};
+
+/// Two topics of 12 words each; every sentence draws 10 words from one topic. A model that
+/// learns anything puts words of one topic closer to each other than to the other topic.
+fn topic_corpus() -> String {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut text = String::new();
+    for _ in 0..6000 {
+        let topic = if rng.random_bool(0.5) { 'a' } else { 'b' };
+        for _ in 0..10 {
+            text.push_str(&format!("{topic}{} ", rng.random_range(0..12)));
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn config(objective: Objective) -> TrainConfig {
+    TrainConfig {
+        dim: 16,
+        window: 3,
+        objective,
+        min_count: 1,
+        sample: 0.0,
+        epochs: 3,
+        threads: 1,
+        // Many syncs even on a short run.
+        sync_period: 0.005,
+        sync_rows: 4,
+        ..Default::default()
+    }
+}
+
+fn fingerprint(m: &SkipGramModel) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for x in m.input_weights().iter().chain(m.output_weights().iter()) {
+        x.to_bits().hash(&mut h);
+    }
+    if let Some(nodes) = m.hs_node_vectors() {
+        nodes.iter().for_each(|x| x.to_bits().hash(&mut h));
+    }
+    h.finish()
+}
+
+/// Mean cosine within topics minus mean cosine across topics.
+fn topic_margin(m: &SkipGramModel) -> f32 {
+    let cos = |a: &str, b: &str| {
+        let (x, y) = (m.embedding(a).unwrap(), m.embedding(b).unwrap());
+        x.dot(&y) / (x.dot(&x).sqrt() * y.dot(&y).sqrt())
+    };
+    let (mut within, mut across, mut nw, mut na) = (0.0, 0.0, 0, 0);
+    for i in 0..12 {
+        for j in 0..12 {
+            if i != j {
+                within += cos(&format!("a{i}"), &format!("a{j}"));
+                nw += 1;
+            }
+            across += cos(&format!("a{i}"), &format!("b{j}"));
+            na += 1;
+        }
+    }
+    within / nw as f32 - across / na as f32
+}
+
+fn check_training(cluster: &Cluster, objective: Objective) -> Result<(), String> {
+    let corpus = Corpus::from_text(topic_corpus());
+    let trainer = Trainer::new(config(objective)).unwrap();
+    let before = cluster.sync_stats();
+    let (model, report) = trainer
+        .fit_distributed(&corpus, cluster)
+        .map_err(|e| e.to_string())?;
+    let stats = cluster.sync_stats();
+    ensure(cluster.all_equal(fingerprint(&model)), || {
+        "the ranks' models differ after training".into()
+    })?;
+    ensure(
+        model.epochs_trained() == 3 && report.epochs.len() == 3,
+        || format!("{} epochs", report.epochs.len()),
+    )?;
+    // The word count (and so the learning rate) covers the words of all ranks.
+    let total = model.vocab().total_count();
+    for e in &report.epochs {
+        ensure(e.words == total, || {
+            format!(
+                "epoch {}: {} words counted, {total} in the corpus",
+                e.epoch, e.words
+            )
+        })?;
+    }
+    ensure(report.epochs[2].loss < report.epochs[0].loss, || {
+        format!("loss did not fall: {:?}", report.epochs)
+    })?;
+    // One full sync per epoch; periodic syncs only when there is more than one process.
+    ensure(
+        stats.full_syncs - before.full_syncs == 3 * u64::from(cluster.size() > 1),
+        || format!("{stats:?}"),
+    )?;
+    let margin = topic_margin(&model);
+    // The same training in this process alone learns the topics as well.
+    let (single, _) = trainer.fit(&corpus).map_err(|e| e.to_string())?;
+    let single_margin = topic_margin(&single);
+    if cluster.is_root() {
+        println!(
+            "  {objective:?}: topic margin {margin:.3} ({single_margin:.3} in one process), \
+             {} periodic syncs",
+            stats.syncs - before.syncs
+        );
+    }
+    ensure(margin > 0.3 && margin > single_margin - 0.15, || {
+        format!("topic margin {margin:.3} distributed, {single_margin:.3} single")
+    })
+}
+
+fn negative_sampling(cluster: &Cluster) -> Result<(), String> {
+    check_training(cluster, Objective::NegativeSampling)
+}
+
+fn hierarchical_softmax(cluster: &Cluster) -> Result<(), String> {
+    check_training(cluster, Objective::HierarchicalSoftmax)
+}
+
+fn stopping_and_resuming(cluster: &Cluster) -> Result<(), String> {
+    let corpus = Corpus::from_text(topic_corpus());
+    let trainer = Trainer::new(config(Objective::NegativeSampling)).unwrap();
+    let vocab = trainer
+        .build_vocabulary_distributed(&corpus, cluster)
+        .map_err(|e| e.to_string())?;
+    let mut model = trainer.init_model(vocab).unwrap();
+    let r1 = trainer.train_distributed(&mut model, &corpus, 1, cluster, |_| {});
+    let r1 = r1.map_err(|e| e.to_string())?;
+    let r2 = trainer
+        .train_distributed(&mut model, &corpus, 3, cluster, |_| {})
+        .map_err(|e| e.to_string())?;
+    ensure(r1.epochs.len() == 1 && r2.epochs.len() == 2, || {
+        "epochs".into()
+    })?;
+    ensure(model.epochs_trained() == 3, || "epochs trained".into())?;
+    // Beyond the plan: an error on every rank, decided before any collective training step.
+    match trainer.train_distributed(&mut model, &corpus, 3, cluster, |_| {}) {
+        Err(Error::AlreadyTrained { .. }) => {}
+        other => return Err(format!("expected AlreadyTrained, got {other:?}")),
+    }
+    let r3 = trainer
+        .train_more_distributed(&mut model, &corpus, 1, cluster, |_| {})
+        .map_err(|e| e.to_string())?;
+    ensure(r3.epochs[0].epoch == 4, || "train_more epoch".into())?;
+    ensure(cluster.all_equal(fingerprint(&model)), || {
+        "models differ".into()
+    })
+}
+
+fn a_failing_rank_stops_every_rank(cluster: &Cluster) -> Result<(), String> {
+    if cluster.size() < 2 {
+        return Ok(());
+    }
+    // Invalid UTF-8 at the very end: only the last rank's byte range holds it.
+    let mut bytes = topic_corpus().into_bytes();
+    bytes.extend_from_slice(b" a1 \xFF b2\n");
+    let corpus = Corpus::from_bytes(bytes);
+    let vocab =
+        Vocabulary::from_words((0..12).flat_map(|i| [format!("a{i}"), format!("b{i}")])).unwrap();
+    let trainer = Trainer::new(config(Objective::NegativeSampling)).unwrap();
+    let mut model = trainer.init_model(vocab).unwrap();
+    let last = cluster.rank() + 1 == cluster.size();
+    match trainer.train_distributed(&mut model, &corpus, 3, cluster, |_| {}) {
+        Err(Error::InvalidUtf8 { .. }) if last => {}
+        Err(Error::Distributed { message }) if !last => {
+            ensure(message.contains("failed on 1 process"), || message.clone())?
+        }
+        other => return Err(format!("expected an error, got {other:?}")),
+    }
+    // The model keeps the weights it had.
+    ensure(model.epochs_trained() == 0, || "the model changed".into())
+}
+
+fn main() {
+    mpi_support::run(&[
+        ("negative_sampling", negative_sampling),
+        ("hierarchical_softmax", hierarchical_softmax),
+        ("stopping_and_resuming", stopping_and_resuming),
+        (
+            "a_failing_rank_stops_every_rank",
+            a_failing_rank_stops_every_rank,
+        ),
+    ]);
+}

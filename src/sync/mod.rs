@@ -8,9 +8,10 @@
 //! pWord2Vec (Ji et al. 2016, "Parallelizing Word2Vec in Shared and Distributed Memory";
 //! `pWord2Vec_mpi.cpp`): every process (rank) keeps full copies of p and p' and trains
 //! Hogwild on its own byte range of the corpus; every `sync_period` seconds the rows of the
-//! most frequent words (which come first in the vocabulary) are averaged over all ranks, the
+//! most frequent words (which come first in the vocabulary) are merged across ranks, the
 //! block growing with the trailing zero bits of the sync counter ([`hot_rows`]); at the end of
-//! every epoch the whole model is averaged.
+//! every epoch the whole model is merged. Merging sums every rank's change since the last
+//! merge (where pWord2Vec averages the rows; see [`Cluster`](crate::Cluster) for why).
 
 // Without the `mpi` feature only the single-process path is compiled in.
 #![cfg_attr(not(feature = "mpi"), allow(dead_code))]
@@ -77,7 +78,13 @@ pub(crate) trait ModelSync {
         None
     }
 
-    /// Exchanges `mine` and averages the hot rows of p and p'; returns the sum of every
+    /// Called once before the first epoch, with the weights every rank starts from.
+    fn begin(&mut self, weights: &SharedWeights<'_>) -> Result<()> {
+        let _ = weights;
+        Ok(())
+    }
+
+    /// Exchanges `mine` and merges the hot rows of p and p'; returns the sum of every
     /// rank's status.
     fn periodic(&mut self, mine: Status, weights: &SharedWeights<'_>) -> Result<Agreed> {
         let _ = weights;
@@ -88,7 +95,7 @@ pub(crate) trait ModelSync {
         })
     }
 
-    /// Averages every row of p and p' (after the workers of an epoch have joined).
+    /// Merges every row of p and p' (after the workers of an epoch have joined).
     fn full(&mut self, weights: &SharedWeights<'_>) -> Result<()> {
         let _ = weights;
         Ok(())
@@ -108,10 +115,10 @@ pub(crate) struct Local;
 
 impl ModelSync for Local {}
 
-/// The number of rows of p and p' that sync number `counter` (1-based) averages:
+/// The number of rows of p and p' that sync number `counter` (1-based) merges:
 /// `base · 2^tz(counter)`, at most `v` (pWord2Vec's `model_sync_size`). The first rows are
-/// the most frequent words; sync 1, 3, 5… average `base` rows, sync 2, 6, 10… `2·base`, sync
-/// 4, 12… `4·base`, and so on, so a word of frequency rank r is averaged about every
+/// the most frequent words; sync 1, 3, 5… merge `base` rows, sync 2, 6, 10… `2·base`, sync
+/// 4, 12… `4·base`, and so on, so a word of frequency rank r is merged about every
 /// r / base syncs.
 pub(crate) fn hot_rows(counter: u64, base: usize, v: usize) -> usize {
     let tz = counter.trailing_zeros();

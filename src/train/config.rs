@@ -54,17 +54,17 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Kept tokens after which a sentence is cut (word2vec.c `MAX_SENTENCE_LENGTH`). 1000.
     pub max_sentence_len: usize,
-    /// Distributed training (feature `mpi`): seconds between two averagings of the hot rows
-    /// of p and p' across processes (pWord2Vec's `-sync-period`). Default 0.1. A single
-    /// process ignores it.
+    /// Distributed training (feature `mpi`, see `Cluster`): seconds between two merges of
+    /// the hot rows of p and p' across processes (pWord2Vec's `-sync-period`). Default 0.1.
+    /// A single process ignores it.
     pub sync_period: f64,
-    /// Distributed training: rows (most frequent words first) that a periodic sync averages
-    /// at least; sync number k averages `sync_rows · 2^tz(k)` rows, tz(k) being the trailing
-    /// zero bits of k, so rarer words are averaged less often (pWord2Vec's
+    /// Distributed training: rows (most frequent words first) that a periodic sync merges
+    /// at least; sync number k merges `sync_rows · 2^tz(k)` rows, tz(k) being the trailing
+    /// zero bits of k, so rarer words are merged less often (pWord2Vec's
     /// `-min-sync-words`). Default 1024.
     pub sync_rows: usize,
-    /// Distributed training: every `full_sync_every`-th periodic sync averages all rows; 0
-    /// for none. The whole model is averaged at the end of every epoch regardless. Default 0
+    /// Distributed training: every `full_sync_every`-th periodic sync merges all rows; 0
+    /// for none. The whole model is merged at the end of every epoch regardless. Default 0
     /// (pWord2Vec's `-full-sync-times 0`).
     pub full_sync_every: usize,
 }

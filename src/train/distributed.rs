@@ -33,7 +33,7 @@ impl Trainer {
 
     /// [`fit`](Self::fit) across the processes of `cluster`: the distributed vocabulary, the
     /// same initial model on every rank (the same `seed`), then every planned epoch with
-    /// `config.threads` threads per rank. Every rank returns the same, averaged model;
+    /// `config.threads` threads per rank. Every rank returns the same, merged model;
     /// write it from rank 0 only ([`Cluster::is_root`]). Collective.
     ///
     /// # Errors
@@ -58,9 +58,9 @@ impl Trainer {
 
     /// [`train_with_progress`](Self::train_with_progress) across the processes of
     /// `cluster`: trains until the model has trained `epochs` epochs of the plan, each rank
-    /// on its 1/K of the corpus, averaging the hot rows every
+    /// on its 1/K of the corpus, merging the hot rows every
     /// [`sync_period`](super::TrainConfig::sync_period) and the whole model after every
-    /// epoch. Every rank must start from the same model (same vocabulary, same `seed`) and
+    /// epoch (see [`Cluster`]). Every rank must start from the same model (same vocabulary, same `seed`) and
     /// call this with the same arguments. The report's word counts and the learning rate
     /// follow the words of all ranks; its loss is this rank's. With one process this is
     /// [`train_with_progress`](Self::train_with_progress). Collective.

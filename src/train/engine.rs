@@ -237,6 +237,7 @@ pub(crate) fn train(
     let mut hs_init = None;
     let job = Job::new(cfg, call, model, corpus, &mut hs_init, sync);
     // Every process learns whether all could set up, so none waits for a failed one.
+    let job = job.and_then(|j| sync.begin(&j.weights()).map(|()| j));
     let failed = sync.agree(job.is_ok())?;
     let job = job?;
     if failed > 0 {

@@ -14,6 +14,7 @@
 //! status 1; bad usage exits with status 2.
 
 mod query;
+mod ranks;
 mod train;
 mod vocab;
 
@@ -64,20 +65,25 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let mut msg = format!("error: {e}");
-            let mut source = e.source();
-            while let Some(s) = source {
-                // thiserror variants already print their source inline; skip repeats.
-                let s_msg = s.to_string();
-                if !msg.contains(&s_msg) {
-                    msg.push_str(&format!(": {s_msg}"));
-                }
-                source = s.source();
-            }
-            eprintln!("{msg}");
+            eprintln!("error: {}", error_chain(e.as_ref()));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error with its causes, on one line.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        // thiserror variants already print their source inline; skip repeats.
+        let s_msg = s.to_string();
+        if !msg.contains(&s_msg) {
+            msg.push_str(&format!(": {s_msg}"));
+        }
+        source = s.source();
+    }
+    msg
 }
 
 /// Warns when more threads are asked for than this machine has cores: they only contend.

@@ -11,6 +11,7 @@ use skipgram::{
     TrainReport, Trainer, Vocabulary,
 };
 
+use crate::ranks::Ranks;
 use crate::{warn_threads, write_text_atomically, CliResult};
 
 /// The default corpus: 4 MB of English Wikipedia (2015), cleaned as text8 is
@@ -70,7 +71,7 @@ pub(crate) struct Args {
     /// Starting learning rate.
     #[arg(long, default_value_t = 0.025)]
     alpha: f32,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores); under `mpirun`, threads per process.
     #[arg(long)]
     threads: Option<usize>,
     /// Random seed.
@@ -109,6 +110,20 @@ pub(crate) struct Args {
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Under mpirun: seconds between merges of the most frequent words' rows.
+    #[cfg(feature = "mpi")]
+    #[arg(long, default_value_t = TrainConfig::default().sync_period)]
+    sync_period: f64,
+    /// Under mpirun: rows (most frequent words) a periodic sync merges at least; the
+    /// block doubles with the trailing zero bits of the sync counter.
+    #[cfg(feature = "mpi")]
+    #[arg(long, default_value_t = TrainConfig::default().sync_rows)]
+    sync_rows: usize,
+    /// Under mpirun: every N-th periodic sync merges the whole model (0: only at the end
+    /// of each epoch).
+    #[cfg(feature = "mpi")]
+    #[arg(long, default_value_t = 0)]
+    full_sync_every: usize,
 }
 
 impl Args {
@@ -123,7 +138,8 @@ impl Args {
             "center" => NsDirection::CenterPredictsContext,
             _ => NsDirection::ContextPredictsCenter,
         };
-        Ok(TrainConfig {
+        #[cfg_attr(not(feature = "mpi"), allow(unused_mut))]
+        let mut config = TrainConfig {
             ns_direction,
             dim: self.size,
             window: self.window,
@@ -138,15 +154,37 @@ impl Args {
             threads: self.threads.unwrap_or(TrainConfig::default().threads),
             seed: self.seed,
             ..TrainConfig::default()
-        })
+        };
+        #[cfg(feature = "mpi")]
+        {
+            config.sync_period = self.sync_period;
+            config.sync_rows = self.sync_rows;
+            config.full_sync_every = self.full_sync_every;
+        }
+        Ok(config)
     }
 }
 
+/// Trains, as one process or (feature `mpi`, under `mpirun -np K`) as one rank of K: then
+/// every rank trains on its 1/K of the corpus, rank 0 prints and writes the files, and an
+/// error on any rank ends every rank with status 1.
 pub(crate) fn run(args: Args) -> CliResult {
+    let ranks = Ranks::join()?;
+    let result = run_as(args, &ranks);
+    if let Err(e) = &result {
+        ranks.fail(&crate::error_chain(e.as_ref()));
+    }
+    result
+}
+
+fn run_as(args: Args, ranks: &Ranks) -> CliResult {
+    let root = ranks.is_root();
     let mut corpus = match &args.input {
         Some(path) => Corpus::from_path(path)?,
         None => {
-            eprintln!("no --input: training on the bundled 4 MB Wikipedia excerpt");
+            if root {
+                eprintln!("no --input: training on the bundled 4 MB Wikipedia excerpt");
+            }
             Corpus::from_bytes(BUNDLED_CORPUS)
         }
     };
@@ -163,12 +201,22 @@ pub(crate) fn run(args: Args) -> CliResult {
                 threads: args.threads.unwrap_or(ckpt.config.threads),
                 ..ckpt.config
             };
-            eprintln!(
-                "resuming {} after {} epochs: {} more",
-                path.display(),
-                ckpt.model.epochs_trained(),
-                args.iter
-            );
+            // How ranks sync is not part of the checkpoint: this run's options.
+            #[cfg(feature = "mpi")]
+            let config = TrainConfig {
+                sync_period: args.sync_period,
+                sync_rows: args.sync_rows,
+                full_sync_every: args.full_sync_every,
+                ..config
+            };
+            if root {
+                eprintln!(
+                    "resuming {} after {} epochs: {} more",
+                    path.display(),
+                    ckpt.model.epochs_trained(),
+                    args.iter
+                );
+            }
             (config, ckpt.model, Some(args.iter))
         }
         None => {
@@ -176,34 +224,47 @@ pub(crate) fn run(args: Args) -> CliResult {
             let trainer = Trainer::new(config)?;
             let vocab = match &args.read_vocab {
                 Some(path) => filter_vocab(Vocabulary::load_counts(path)?, &config)?,
-                None => trainer.build_vocabulary(&corpus)?,
+                None => ranks.build_vocabulary(&trainer, &corpus)?,
             };
             let vocab_secs = t_vocab.elapsed();
             let model = trainer.init_model(vocab)?;
-            eprintln!(
-                "vocabulary: {} words, {} tokens per epoch ({:.2} s)",
-                model.vocab_size(),
-                model.vocab().total_count(),
-                vocab_secs.as_secs_f64()
-            );
+            if root {
+                eprintln!(
+                    "vocabulary: {} words, {} tokens per epoch ({:.2} s)",
+                    model.vocab_size(),
+                    model.vocab().total_count(),
+                    vocab_secs.as_secs_f64()
+                );
+            }
             (config, model, None)
         }
     };
     let vocab_secs = t_vocab.elapsed().as_secs_f64();
-    warn_threads(config.threads);
+    if ranks.size() == 1 {
+        warn_threads(config.threads);
+    }
     let trainer = Trainer::new(config)?;
-    if let Some(path) = &args.save_vocab {
+    if let (Some(path), true) = (&args.save_vocab, root) {
         model.vocab().save_counts(path)?;
         eprintln!("wrote the vocabulary to {}", path.display());
     }
-    eprintln!(
-        "{:?}, dim {}, window {}, {} threads",
-        config.objective, config.dim, config.window, config.threads
-    );
+    if root {
+        eprintln!(
+            "{:?}, dim {}, window {}, {} threads{}",
+            config.objective,
+            config.dim,
+            config.window,
+            config.threads,
+            match ranks.size() {
+                1 => String::new(),
+                k => format!(" in each of {k} processes"),
+            }
+        );
+    }
 
     let epochs_to_train = extra.unwrap_or(config.epochs.saturating_sub(model.epochs_trained()));
     let bar = progress_bar(
-        args.quiet,
+        args.quiet || !root,
         epochs_to_train as u64 * model.vocab().total_count(),
     )?;
     let first_words = model.epochs_trained() as u64 * model.vocab().total_count();
@@ -215,10 +276,29 @@ pub(crate) fn run(args: Args) -> CliResult {
         ));
     };
     let mut report = match extra {
-        Some(n) => trainer.train_more_with_progress(&mut model, &corpus, n, on_progress)?,
-        None => trainer.train_with_progress(&mut model, &corpus, config.epochs, on_progress)?,
+        Some(n) => ranks.train_more(&trainer, &mut model, &corpus, n, on_progress)?,
+        None => ranks.train(&trainer, &mut model, &corpus, config.epochs, on_progress)?,
     };
     bar.finish_and_clear();
+    if !root {
+        // Every rank holds the same merged model; rank 0 writes it. Wait for its outcome.
+        return Ok(ranks.agree(true)?);
+    }
+    let written = write_outputs(&args, &config, &model, &mut report, vocab_secs, ranks);
+    let agreed = ranks.agree(written.is_ok());
+    written?;
+    Ok(agreed?)
+}
+
+/// Rank 0's part after training: the summary, the vectors, the checkpoint, the report.
+fn write_outputs(
+    args: &Args,
+    config: &TrainConfig,
+    model: &SkipGramModel,
+    report: &mut TrainReport,
+    vocab_secs: f64,
+    ranks: &Ranks,
+) -> CliResult {
     report.phases.vocabulary = vocab_secs;
     for e in &report.epochs {
         eprintln!(
@@ -241,7 +321,7 @@ pub(crate) fn run(args: Args) -> CliResult {
     }
     eprintln!("wrote {}", args.output.display());
     if let Some(path) = &args.save_checkpoint {
-        Checkpoint::save(&model, &config, path)?;
+        Checkpoint::save(model, config, path)?;
         eprintln!("wrote checkpoint {}", path.display());
     }
     report.phases.output = t_out.elapsed().as_secs_f64();
@@ -255,7 +335,7 @@ pub(crate) fn run(args: Args) -> CliResult {
         }
     }
     if let Some(path) = &args.report {
-        write_text_atomically(path, &report_json(&args, &config, &model, &report))?;
+        write_text_atomically(path, &report_json(args, config, model, report, ranks))?;
         eprintln!("wrote the report to {}", path.display());
     }
     Ok(())
@@ -296,6 +376,7 @@ fn report_json(
     config: &TrainConfig,
     model: &SkipGramModel,
     report: &TrainReport,
+    ranks: &Ranks,
 ) -> String {
     let epochs: Vec<_> = report
         .epochs
@@ -332,7 +413,12 @@ fn report_json(
             "threads": config.threads,
             "seed": config.seed,
             "max_sentence_len": config.max_sentence_len,
+            "sync_period": config.sync_period,
+            "sync_rows": config.sync_rows,
+            "full_sync_every": config.full_sync_every,
         },
+        "processes": ranks.size(),
+        "sync": ranks.sync_json(),
         "vocab_size": model.vocab_size(),
         "words_per_epoch": model.vocab().total_count(),
         "epochs_trained": model.epochs_trained(),

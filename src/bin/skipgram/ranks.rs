@@ -1,0 +1,141 @@
+//! The processes `skipgram train` runs as: one, or (feature `mpi`, under `mpirun -np K`) the
+//! K ranks of an MPI job, which train one model together. Rank 0 prints and writes; a rank
+//! that fails prints its error and ends every rank (`MPI_Abort`), so none hangs.
+
+use skipgram::{Corpus, Progress, SkipGramModel, TrainReport, Trainer, Vocabulary};
+
+/// This process's place in the job.
+pub(crate) struct Ranks {
+    #[cfg(feature = "mpi")]
+    cluster: Option<skipgram::Cluster>,
+}
+
+impl Ranks {
+    /// Joins the MPI job when started by `mpirun` (feature `mpi`); otherwise one process,
+    /// without touching MPI.
+    pub(crate) fn join() -> skipgram::Result<Self> {
+        #[cfg(feature = "mpi")]
+        {
+            let cluster = if skipgram::Cluster::launched_by_mpirun() {
+                Some(skipgram::Cluster::init()?)
+            } else {
+                None
+            };
+            Ok(Ranks { cluster })
+        }
+        #[cfg(not(feature = "mpi"))]
+        Ok(Ranks {})
+    }
+
+    /// The number of processes K.
+    pub(crate) fn size(&self) -> usize {
+        #[cfg(feature = "mpi")]
+        if let Some(c) = &self.cluster {
+            return c.size();
+        }
+        1
+    }
+
+    /// This process's rank.
+    pub(crate) fn rank(&self) -> usize {
+        #[cfg(feature = "mpi")]
+        if let Some(c) = &self.cluster {
+            return c.rank();
+        }
+        0
+    }
+
+    /// Whether this process prints and writes files (rank 0).
+    pub(crate) fn is_root(&self) -> bool {
+        self.rank() == 0
+    }
+
+    #[cfg(feature = "mpi")]
+    fn cluster(&self) -> Option<&skipgram::Cluster> {
+        self.cluster.as_ref().filter(|c| c.size() > 1)
+    }
+
+    /// Counts the vocabulary, each rank its share of the corpus.
+    pub(crate) fn build_vocabulary(
+        &self,
+        trainer: &Trainer,
+        corpus: &Corpus,
+    ) -> skipgram::Result<Vocabulary> {
+        #[cfg(feature = "mpi")]
+        if let Some(c) = self.cluster() {
+            return trainer.build_vocabulary_distributed(corpus, c);
+        }
+        trainer.build_vocabulary(corpus)
+    }
+
+    /// Trains until `epochs` epochs of the plan, across all ranks.
+    pub(crate) fn train(
+        &self,
+        trainer: &Trainer,
+        model: &mut SkipGramModel,
+        corpus: &Corpus,
+        epochs: usize,
+        progress: impl FnMut(&Progress),
+    ) -> skipgram::Result<TrainReport> {
+        #[cfg(feature = "mpi")]
+        if let Some(c) = self.cluster() {
+            return trainer.train_distributed(model, corpus, epochs, c, progress);
+        }
+        trainer.train_with_progress(model, corpus, epochs, progress)
+    }
+
+    /// Trains `extra` epochs beyond the model's, across all ranks.
+    pub(crate) fn train_more(
+        &self,
+        trainer: &Trainer,
+        model: &mut SkipGramModel,
+        corpus: &Corpus,
+        extra: usize,
+        progress: impl FnMut(&Progress),
+    ) -> skipgram::Result<TrainReport> {
+        #[cfg(feature = "mpi")]
+        if let Some(c) = self.cluster() {
+            return trainer.train_more_distributed(model, corpus, extra, c, progress);
+        }
+        trainer.train_more_with_progress(model, corpus, extra, progress)
+    }
+
+    /// The sync costs of this rank as JSON, when distributed.
+    pub(crate) fn sync_json(&self) -> serde_json::Value {
+        #[cfg(feature = "mpi")]
+        if let Some(c) = self.cluster() {
+            let s = c.sync_stats();
+            return serde_json::json!({
+                "syncs": s.syncs,
+                "bytes": s.bytes,
+                "seconds": s.seconds,
+                "full_syncs": s.full_syncs,
+                "full_bytes": s.full_bytes,
+                "full_seconds": s.full_seconds,
+            });
+        }
+        serde_json::Value::Null
+    }
+
+    /// Waits for rank 0's outcome (`ok` there) on every rank, so that all end alike.
+    pub(crate) fn agree(&self, ok: bool) -> skipgram::Result<()> {
+        #[cfg(feature = "mpi")]
+        if let Some(c) = self.cluster() {
+            return c.agree(ok);
+        }
+        let _ = ok;
+        Ok(())
+    }
+
+    /// With several ranks: prints `message` naming this rank and ends every rank of the job
+    /// with status 1 (`MPI_Abort`), as other ranks may be waiting for this one. With one
+    /// process: returns, and the caller reports the error as usual.
+    pub(crate) fn fail(&self, message: &str) {
+        #[cfg(feature = "mpi")]
+        if let Some(c) = self.cluster() {
+            eprintln!("error (process {} of {}): {message}", c.rank(), c.size());
+            c.abort(1);
+        }
+        let _ = message;
+    }
+}

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use skipgram::phrases::FrozenPhrases;
 use skipgram::{
     Checkpoint, Corpus, NsDirection, Objective, Preprocessor, Progress, SkipGramModel, TrainConfig,
     TrainReport, Trainer, Vocabulary,
@@ -82,6 +83,10 @@ pub(crate) struct Args {
     /// Accept invalid UTF-8 (replaced by U+FFFD) instead of failing.
     #[arg(long)]
     lossy: bool,
+    /// Join phrases with a table saved by `skipgram phrases --save-table` before training
+    /// (the phrased text goes to a temporary file next to --output, removed afterwards).
+    #[arg(long)]
+    phrases: Option<PathBuf>,
     /// Read the vocabulary (`word count` lines, as --save-vocab writes) instead of counting
     /// the corpus; --min-count and --max-final-vocab still apply.
     #[arg(long)]
@@ -143,9 +148,26 @@ impl Args {
 }
 
 pub(crate) fn run(args: Args) -> CliResult {
-    let mut corpus = match &args.input {
-        Some(path) => Corpus::from_path(path)?,
-        None => {
+    let mut phrased_dir = None;
+    let mut corpus = match (&args.input, &args.phrases) {
+        (Some(path), Some(table)) => {
+            let t0 = Instant::now();
+            let table = FrozenPhrases::load(table)?;
+            let dir = tempfile::tempdir_in(crate::phrases::parent(&args.output))?;
+            let phrased = dir.path().join("phrased.txt");
+            crate::phrases::write_phrased(&table, path, &phrased)?;
+            eprintln!(
+                "joined {} phrases in {:.2} s",
+                table.len(),
+                t0.elapsed().as_secs_f64()
+            );
+            let corpus = Corpus::from_path(&phrased)?;
+            phrased_dir = Some(dir);
+            corpus
+        }
+        (None, Some(_)) => return Err("--phrases needs --input".into()),
+        (Some(path), None) => Corpus::from_path(path)?,
+        (None, None) => {
             eprintln!("no --input: training on the bundled 4 MB Wikipedia excerpt");
             Corpus::from_bytes(BUNDLED_CORPUS)
         }
@@ -258,6 +280,7 @@ pub(crate) fn run(args: Args) -> CliResult {
         write_text_atomically(path, &report_json(&args, &config, &model, &report))?;
         eprintln!("wrote the report to {}", path.display());
     }
+    drop(phrased_dir);
     Ok(())
 }
 

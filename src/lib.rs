@@ -118,6 +118,22 @@ pub use train::{
 };
 pub use vocab::{Vocabulary, VocabularyBuilder};
 
+/// The training kernels and samplers are crate-private; safe code cannot reach them:
+///
+/// ```compile_fail
+/// use skipgram::train::kernels::Isa;
+/// ```
+///
+/// ```compile_fail
+/// let _ = skipgram::HuffmanTree::new(&[1, 2]);
+/// ```
+///
+/// ```compile_fail
+/// let _ = skipgram::NegativeSampler::new(&[1, 2], 0.75);
+/// ```
+#[cfg(doctest)]
+pub struct PrivateInternals;
+
 /// The README's code examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -41,6 +41,7 @@
 //! epoch e continues exactly as an uninterrupted run.
 
 mod config;
+mod encoded;
 mod engine;
 pub(crate) mod huffman;
 #[allow(unsafe_code)] // SIMD kernels: see the SAFETY comments in the module.

@@ -243,3 +243,40 @@ fn weights_that_cannot_be_allocated_are_an_error() {
         }
     }
 }
+
+#[test]
+fn epochs_replayed_from_the_encoded_corpus_train_as_from_the_text() {
+    // Several lines, so that sentence breaks are recorded too.
+    let text = real_text(80_000).replace(" of the ", " of the\n");
+    let corpus = Corpus::from_text(text);
+    let base = TrainConfig { epochs: 3, ..cfg() };
+    let train = |encoded_corpus_memory: usize, one_call: bool| {
+        let trainer = Trainer::new(TrainConfig {
+            encoded_corpus_memory,
+            ..base
+        })
+        .unwrap();
+        let mut model = trainer.build_model(&corpus).unwrap();
+        if one_call {
+            // Epochs 2 and 3 replay the ids recorded in epoch 1.
+            trainer.train(&mut model, &corpus).unwrap();
+        } else {
+            // One epoch per call: every epoch reads the text.
+            for e in 1..=3 {
+                trainer.train_until(&mut model, &corpus, e).unwrap();
+            }
+        }
+        model
+    };
+    let from_text = train(1 << 30, false);
+    let in_memory = train(1 << 30, true);
+    let spilled = train(4096, true);
+    let off = train(0, true);
+    assert_eq!(from_text.input_weights(), in_memory.input_weights());
+    assert_eq!(from_text.input_weights(), off.input_weights());
+    assert_eq!(from_text.input_weights(), spilled.input_weights());
+    assert_eq!(
+        from_text.output_weights_transposed(),
+        spilled.output_weights_transposed()
+    );
+}

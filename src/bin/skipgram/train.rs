@@ -77,6 +77,10 @@ pub(crate) struct Args {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// MiB of memory for the corpus encoded to word ids, so that epochs after the first skip
+    /// tokenising (beyond it, an anonymous temporary file; 0: read the text every epoch).
+    #[arg(long, default_value_t = 1024)]
+    encoded_corpus_mb: usize,
     /// Apply the tutorial's preprocessing (lowercase, punctuation, stop words, stemming).
     #[arg(long)]
     preprocess: bool,
@@ -142,6 +146,7 @@ impl Args {
             alpha: self.alpha,
             threads: self.threads.unwrap_or(TrainConfig::default().threads),
             seed: self.seed,
+            encoded_corpus_memory: self.encoded_corpus_mb.saturating_mul(1 << 20),
             ..TrainConfig::default()
         })
     }

@@ -17,7 +17,7 @@ use super::loss::SigmoidTable;
 use super::objective::{Objective, Outputs, StepContext};
 use super::report::{EpochReport, Progress, TrainReport};
 use super::sampling::Subsampler;
-use super::shared::SharedMatrix;
+use super::shared::{traffic, SharedMatrix};
 use crate::corpus::Corpus;
 use crate::error::{try_vec, Error, Result};
 use crate::model::SkipGramModel;
@@ -97,6 +97,8 @@ struct WorkerStats {
     loss_bits: AtomicU64,
     pairs: AtomicU64,
     busy_nanos: AtomicU64,
+    bytes_read: AtomicU64,
+    bytes_written: AtomicU64,
 }
 
 impl WorkerStats {
@@ -104,6 +106,8 @@ impl WorkerStats {
         self.loss_bits.store(0f64.to_bits(), Relaxed);
         self.pairs.store(0, Relaxed);
         self.busy_nanos.store(0, Relaxed);
+        self.bytes_read.store(0, Relaxed);
+        self.bytes_written.store(0, Relaxed);
     }
 }
 
@@ -376,6 +380,12 @@ pub(crate) fn train(
                 .iter()
                 .map(|s| s.busy_nanos.load(Relaxed) as f64 * 1e-9)
                 .collect(),
+            shared_bytes_read: job.stats.iter().map(|s| s.bytes_read.load(Relaxed)).sum(),
+            shared_bytes_written: job
+                .stats
+                .iter()
+                .map(|s| s.bytes_written.load(Relaxed))
+                .sum(),
         });
         progress(&job.progress(epoch, call_start, words_at_start));
         // Later epochs count words from the schedule's position, as a resumed run would.
@@ -491,7 +501,11 @@ impl Job<'_> {
     /// [`worker_epoch`](Self::worker_epoch), telling the other workers to stop if it fails.
     fn worker(&self, thread: usize, epoch: usize) -> Result<()> {
         let t0 = Instant::now();
+        traffic::take();
         let r = self.worker_epoch(thread, epoch);
+        let (read, written) = traffic::take();
+        self.stats[thread].bytes_read.store(read, Relaxed);
+        self.stats[thread].bytes_written.store(written, Relaxed);
         if r.is_err() {
             self.stop.store(true, Relaxed);
         }

@@ -132,6 +132,7 @@ impl SharedMatrix {
     #[inline]
     pub(crate) fn read_row(&self, row: usize, dst: &mut [f32]) {
         let words = self.row_words(row);
+        traffic::count_read(words.len() * 8);
         let dst = &mut dst[..self.dim];
         let mut pairs = dst.chunks_exact_mut(2);
         for (w, d) in words.iter().zip(&mut pairs) {
@@ -156,6 +157,7 @@ impl SharedMatrix {
     #[inline]
     pub(crate) fn write_row(&self, row: usize, src: &[f32]) {
         let words = self.row_words(row);
+        traffic::count_written(words.len() * 8);
         let src = &src[..self.dim];
         let mut pairs = src.chunks_exact(2);
         for (w, s) in words.iter().zip(&mut pairs) {
@@ -164,6 +166,42 @@ impl SharedMatrix {
         if let [last] = pairs.remainder() {
             words[self.stride - 1].store(pack(*last, 0.0), Relaxed);
         }
+    }
+}
+
+/// Bytes this thread read from and wrote to the shared matrices, counted only with the
+/// `traffic-stats` feature (the counting costs a little time in the hot loop).
+pub(crate) mod traffic {
+    #[cfg(feature = "traffic-stats")]
+    thread_local! {
+        static BYTES: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+    }
+
+    #[inline]
+    pub(crate) fn count_read(_bytes: usize) {
+        #[cfg(feature = "traffic-stats")]
+        BYTES.with(|b| {
+            let (r, w) = b.get();
+            b.set((r + _bytes as u64, w));
+        });
+    }
+
+    #[inline]
+    pub(crate) fn count_written(_bytes: usize) {
+        #[cfg(feature = "traffic-stats")]
+        BYTES.with(|b| {
+            let (r, w) = b.get();
+            b.set((r, w + _bytes as u64));
+        });
+    }
+
+    /// (read, written) bytes this thread counted since the last call, which resets them;
+    /// (0, 0) without the feature.
+    pub(crate) fn take() -> (u64, u64) {
+        #[cfg(feature = "traffic-stats")]
+        return BYTES.with(|b| b.replace((0, 0)));
+        #[cfg(not(feature = "traffic-stats"))]
+        (0, 0)
     }
 }
 

@@ -280,3 +280,20 @@ fn epochs_replayed_from_the_encoded_corpus_train_as_from_the_text() {
         spilled.output_weights_transposed()
     );
 }
+
+#[test]
+fn shared_traffic_is_counted_only_with_the_feature() {
+    let corpus = Corpus::from_text(real_text(30_000));
+    let (_, report) = Trainer::new(cfg()).unwrap().fit(&corpus).unwrap();
+    let e = &report.epochs[0];
+    if cfg!(feature = "traffic-stats") {
+        // Every row read into a thread's buffer is written back once, 8 bytes per pair of
+        // f32 (dim 16: 64 bytes a row).
+        assert_eq!(e.shared_bytes_read, e.shared_bytes_written);
+        assert_eq!(e.shared_bytes_read % 64, 0);
+        // At least the center's output row, one noise row and one context row per pair.
+        assert!(e.shared_bytes_read >= 3 * 64 * e.pairs / 10, "{e:?}");
+    } else {
+        assert_eq!((e.shared_bytes_read, e.shared_bytes_written), (0, 0));
+    }
+}

@@ -337,6 +337,8 @@ fn report_json(
                 "seconds": e.seconds,
                 "words_per_sec": if e.seconds > 0.0 { e.words as f64 / e.seconds } else { 0.0 },
                 "worker_busy_seconds": e.busy,
+                "shared_bytes_read_per_word": e.shared_bytes_read as f64 / e.words.max(1) as f64,
+                "shared_bytes_written_per_word": e.shared_bytes_written as f64 / e.words.max(1) as f64,
             })
         })
         .collect();

@@ -272,7 +272,7 @@ pub(crate) fn run(args: Args) -> CliResult {
         eprintln!("wrote checkpoint {}", path.display());
     }
     report.phases.output = t_out.elapsed().as_secs_f64();
-    for word in &args.probe {
+    for word in args.probe.iter().filter(|w| !w.is_empty()) {
         match emb.most_similar(&[word.as_str()], &[], 8) {
             Ok(nn) => {
                 let list: Vec<String> = nn.iter().map(|(w, s)| format!("{w} {s:.3}")).collect();

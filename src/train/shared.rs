@@ -42,14 +42,23 @@ fn unpack(v: u64) -> (f32, f32) {
     (f32::from_bits(v as u32), f32::from_bits((v >> 32) as u32))
 }
 
-/// A rows×dim matrix of f32 in relaxed atomics, rows padded to an even length.
+/// A rows×dim matrix of f32 in relaxed atomics. Each row starts on a 64-byte cache line
+/// and is padded to whole lines, so that two threads updating neighbouring rows (the most
+/// frequent words are neighbours) never write to the same line.
 pub(crate) struct SharedMatrix {
     data: Box<[AtomicU64]>,
     rows: usize,
     dim: usize,
-    /// Words (u64) per row: ⌈dim / 2⌉.
+    /// Words (u64) holding a row's values: ⌈dim / 2⌉.
+    used: usize,
+    /// Words from one row's start to the next: `used` rounded up to 8 (64 bytes).
     stride: usize,
+    /// Index of row 0 in `data`: the first word on a 64-byte boundary.
+    offset: usize,
 }
+
+/// u64 words in a 64-byte cache line.
+const LINE_WORDS: usize = 8;
 
 impl SharedMatrix {
     /// Copies an ndarray matrix in.
@@ -58,8 +67,10 @@ impl SharedMatrix {
     /// [`Error::OutOfMemory`] naming `what` if the copy cannot be allocated.
     pub(crate) fn try_from_array(a: &Array2<f32>, what: &str) -> Result<Self> {
         let (rows, dim) = a.dim();
-        let stride = dim.div_ceil(2);
-        let words = rows.saturating_mul(stride);
+        let used = dim.div_ceil(2);
+        let stride = used.next_multiple_of(LINE_WORDS);
+        // One line more, so that row 0 can start on a line boundary.
+        let words = rows.saturating_mul(stride).saturating_add(LINE_WORDS);
         let mut data = Vec::new();
         if data.try_reserve_exact(words).is_err() {
             return Err(Error::OutOfMemory {
@@ -68,6 +79,10 @@ impl SharedMatrix {
             });
         }
         advise_huge_pages(&mut data);
+        // The address is only inspected, never dereferenced: no unsafe needed.
+        let misalign = (data.as_ptr() as usize / 8) % LINE_WORDS;
+        let offset = (LINE_WORDS - misalign) % LINE_WORDS;
+        data.extend((0..offset).map(|_| AtomicU64::new(0)));
         for row in a.rows() {
             let mut it = row.iter();
             for _ in 0..stride {
@@ -80,7 +95,9 @@ impl SharedMatrix {
             data: data.into_boxed_slice(),
             rows,
             dim,
+            used,
             stride,
+            offset,
         })
     }
 
@@ -103,7 +120,8 @@ impl SharedMatrix {
 
     #[inline]
     fn row_words(&self, row: usize) -> &[AtomicU64] {
-        &self.data[row * self.stride..(row + 1) * self.stride]
+        let start = self.offset + row * self.stride;
+        &self.data[start..start + self.used]
     }
 
     /// Hints the CPU to start loading row `row` into cache (no effect on the values).
@@ -141,7 +159,7 @@ impl SharedMatrix {
             d[1] = hi;
         }
         if let [last] = pairs.into_remainder() {
-            *last = unpack(words[self.stride - 1].load(Relaxed)).0;
+            *last = unpack(words[self.used - 1].load(Relaxed)).0;
         }
     }
 
@@ -164,7 +182,7 @@ impl SharedMatrix {
             w.store(pack(s[0], s[1]), Relaxed);
         }
         if let [last] = pairs.remainder() {
-            words[self.stride - 1].store(pack(*last, 0.0), Relaxed);
+            words[self.used - 1].store(pack(*last, 0.0), Relaxed);
         }
     }
 }
@@ -235,6 +253,18 @@ fn advise_huge_pages(data: &mut Vec<AtomicU64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_start_on_cache_lines() {
+        for dim in [1, 3, 16, 100, 300] {
+            let a = Array2::from_shape_fn((5, dim), |(i, j)| (i * dim + j) as f32);
+            let s = SharedMatrix::try_from_array(&a, "a").unwrap();
+            for r in 0..5 {
+                assert_eq!(s.row_words(r).as_ptr() as usize % 64, 0, "dim {dim} row {r}");
+            }
+            assert_eq!(s.try_to_array("a").unwrap(), a);
+        }
+    }
 
     #[test]
     fn round_trip_and_write_odd_and_even_dims() {

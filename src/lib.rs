@@ -101,7 +101,7 @@ pub use train::{
     EpochReport, HuffmanTree, NegativeSampler, NsDirection, Objective, Progress, Subsampler,
     TrainConfig, TrainReport, Trainer,
 };
-pub use vocab::{Vocabulary, VocabularyBuilder};
+pub use vocab::{CountOptions, Vocabulary, VocabularyBuilder};
 
 /// The README's code examples, compiled and run as doctests.
 #[cfg(doctest)]

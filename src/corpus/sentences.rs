@@ -98,3 +98,34 @@ impl Corpus {
         Ok(Corpus::from_bytes(text))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ops::ControlFlow;
+
+    use super::*;
+
+    fn tokens_with_starts(c: &Corpus) -> Vec<(String, bool)> {
+        let mut seen = Vec::new();
+        c.scan_part(0, 1, |t, start| {
+            seen.push((t.to_string(), start));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        seen
+    }
+
+    #[test]
+    fn each_sentence_is_a_line() {
+        let want: Vec<(String, bool)> = [("a", false), ("b", false), ("c", true), ("d", true)]
+            .iter()
+            .map(|&(t, s)| (t.to_string(), s))
+            .collect();
+        // A newline inside a sentence does not start a new one; an empty sentence is an
+        // empty line.
+        let c = Corpus::from_sentences(["a\nb", "", "c", "d"]);
+        assert_eq!(tokens_with_starts(&c), want);
+        let c = Corpus::from_tokenized([vec!["a", "b"], vec![], vec!["c"], vec!["d"]]).unwrap();
+        assert_eq!(tokens_with_starts(&c), want);
+    }
+}

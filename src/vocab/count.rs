@@ -139,7 +139,10 @@ fn check_final(max_final_vocab: Option<usize>) -> Result<()> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct VocabularyBuilder {
-    counts: FxHashMap<Box<str>, u64>,
+    /// Types of up to [`Short::MAX`] bytes, held inline in the table (most words).
+    counts: FxHashMap<Short, u64>,
+    /// Longer types.
+    long: FxHashMap<Box<str>, u64>,
     tokens: u64,
     min_count: u64,
     max_final_vocab: Option<usize>,
@@ -159,6 +162,7 @@ impl VocabularyBuilder {
     pub fn new() -> Self {
         VocabularyBuilder {
             counts: FxHashMap::default(),
+            long: FxHashMap::default(),
             tokens: 0,
             min_count: 1,
             max_final_vocab: None,
@@ -217,12 +221,26 @@ impl VocabularyBuilder {
     /// Adds to a type's count without counting tokens; allocates only for a new type.
     #[inline]
     fn add_type(&mut self, token: &str, count: u64) {
-        if let Some(c) = self.counts.get_mut(token) {
-            *c = c.saturating_add(count);
+        let c = if let Some(key) = Short::new(token) {
+            match self.counts.get_mut(&key) {
+                Some(c) => c,
+                None => {
+                    self.counts.insert(key, count);
+                    self.prune_to_bound();
+                    return;
+                }
+            }
         } else {
-            self.counts.insert(Box::from(token), count);
-            self.prune_to_bound();
-        }
+            match self.long.get_mut(token) {
+                Some(c) => c,
+                None => {
+                    self.long.insert(Box::from(token), count);
+                    self.prune_to_bound();
+                    return;
+                }
+            }
+        };
+        *c = c.saturating_add(count);
     }
 
     /// Prunes (word2vec.c `ReduceVocab`) until at most `max_vocab_size` types are held.
@@ -231,10 +249,11 @@ impl VocabularyBuilder {
         let Some(bound) = self.max_vocab_size else {
             return;
         };
-        while self.counts.len() > bound {
+        while self.type_count() > bound {
             self.pruned_at += 1;
             let t = self.pruned_at;
             self.counts.retain(|_, c| *c > t);
+            self.long.retain(|_, c| *c > t);
         }
     }
 
@@ -247,15 +266,24 @@ impl VocabularyBuilder {
     pub fn merge(&mut self, mut other: VocabularyBuilder) {
         self.tokens = self.tokens.saturating_add(other.tokens);
         self.pruned_at = self.pruned_at.max(other.pruned_at);
-        if self.max_vocab_size.is_none() && other.counts.len() > self.counts.len() {
-            // Exact either way: add the smaller map into the larger one.
+        if self.max_vocab_size.is_none() && other.type_count() > self.type_count() {
+            // Exact either way: add the smaller maps into the larger ones.
             std::mem::swap(&mut self.counts, &mut other.counts);
+            std::mem::swap(&mut self.long, &mut other.long);
         }
         for (w, c) in other.counts {
             if let Some(mine) = self.counts.get_mut(&w) {
                 *mine = mine.saturating_add(c);
             } else {
                 self.counts.insert(w, c);
+                self.prune_to_bound();
+            }
+        }
+        for (w, c) in other.long {
+            if let Some(mine) = self.long.get_mut(&w) {
+                *mine = mine.saturating_add(c);
+            } else {
+                self.long.insert(w, c);
                 self.prune_to_bound();
             }
         }
@@ -268,7 +296,7 @@ impl VocabularyBuilder {
 
     /// Distinct types held so far (after any pruning).
     pub fn type_count(&self) -> usize {
-        self.counts.len()
+        self.counts.len() + self.long.len()
     }
 
     /// The highest pruning threshold used: 0 if counting never exceeded `max_vocab_size`
@@ -280,7 +308,10 @@ impl VocabularyBuilder {
 
     /// The count of `token` so far, if held.
     pub fn count_of(&self, token: &str) -> Option<u64> {
-        self.counts.get(token).copied()
+        match Short::new(token) {
+            Some(key) => self.counts.get(&key).copied(),
+            None => self.long.get(token).copied(),
+        }
     }
 
     /// Sorts by descending count (ties by byte order), applies `min_count` and
@@ -295,15 +326,23 @@ impl VocabularyBuilder {
         if self.tokens == 0 {
             return Err(Error::EmptyCorpus);
         }
-        let types = self.counts.len();
+        let types = self.type_count();
         let min_count = self.min_count;
-        let mut entries: Vec<(Box<str>, u64)> = self
+        // Words are valid UTF-8 (they came in as &str): the lossy conversion changes nothing.
+        let mut entries: Vec<(String, u64)> = self
             .counts
             .into_iter()
             .filter(|&(_, c)| c >= min_count)
+            .map(|(w, c)| (String::from_utf8_lossy(w.as_bytes()).into_owned(), c))
+            .chain(
+                self.long
+                    .into_iter()
+                    .filter(|&(_, c)| c >= min_count)
+                    .map(|(w, c)| (String::from(w), c)),
+            )
             .collect();
         let order =
-            |a: &(Box<str>, u64), b: &(Box<str>, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+            |a: &(String, u64), b: &(String, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
         if let Some(m) = self.max_final_vocab {
             if entries.len() > m {
                 // Only the first m need sorting.
@@ -315,7 +354,44 @@ impl VocabularyBuilder {
         if entries.is_empty() {
             return Err(Error::EmptyVocabulary { min_count, types });
         }
-        Vocabulary::from_counts(entries.into_iter().map(|(w, c)| (String::from(w), c)))
+        Vocabulary::from_counts(entries)
+    }
+}
+
+/// A word of at most [`Short::MAX`] bytes held inline as a hash-map key: bytes zero-padded,
+/// the length in the last byte. Comparing and hashing it touches no other memory, and it
+/// needs no allocation of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Short([u8; 24]);
+
+impl Short {
+    const MAX: usize = 23;
+
+    #[inline]
+    fn new(word: &str) -> Option<Short> {
+        let b = word.as_bytes();
+        if b.len() > Self::MAX {
+            return None;
+        }
+        let mut k = [0u8; 24];
+        k[..b.len()].copy_from_slice(b);
+        k[Self::MAX] = b.len() as u8;
+        Some(Short(k))
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.0[..usize::from(self.0[Self::MAX])]
+    }
+}
+
+impl std::hash::Hash for Short {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for chunk in self.0.chunks_exact(8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            state.write_u64(u64::from_le_bytes(w));
+        }
     }
 }
 

@@ -195,7 +195,7 @@ impl Corpus {
                 b.add(t);
                 n = n.wrapping_add(1);
                 // Stop early once an earlier part has failed: its error is the one reported.
-                if n % 4096 == 0 && failed.load(Ordering::Relaxed) < part {
+                if n & 4095 == 0 && failed.load(Ordering::Relaxed) < part {
                     return ControlFlow::Break(());
                 }
                 ControlFlow::Continue(())

@@ -58,9 +58,11 @@ impl Vocabulary {
         I: IntoIterator<Item = (S, u64)>,
         S: Into<String>,
     {
-        let mut words = Vec::new();
-        let mut counts = Vec::new();
-        let mut index = FxHashMap::default();
+        let entries = entries.into_iter();
+        let n = entries.size_hint().0;
+        let mut words = Vec::with_capacity(n);
+        let mut counts = Vec::with_capacity(n);
+        let mut index = FxHashMap::with_capacity_and_hasher(n, Default::default());
         let mut total = 0u64;
         for (w, c) in entries {
             let w: String = w.into();

@@ -30,6 +30,8 @@ pub struct TokenReader<R> {
     /// Stop before a token starting at or after this offset.
     stop_at: Option<u64>,
     newline: bool,
+    /// Bytes of the last token lent straight from `inner`'s buffer, not consumed yet.
+    pending: usize,
 }
 
 /// One token read by [`TokenReader`].
@@ -56,11 +58,13 @@ impl<R: BufRead> TokenReader<R> {
             pos,
             stop_at,
             newline: false,
+            pending: 0,
         }
     }
 
     /// Consumes bytes up to the next whitespace (the tail of a token begun before `pos`).
     pub(super) fn skip_partial(&mut self) -> std::io::Result<()> {
+        self.inner.consume(std::mem::take(&mut self.pending));
         loop {
             let buf = self.inner.fill_buf()?;
             if buf.is_empty() {
@@ -84,6 +88,7 @@ impl<R: BufRead> TokenReader<R> {
     /// # Errors
     /// Any I/O error of the underlying reader.
     pub fn next_token(&mut self) -> std::io::Result<Option<RawToken<'_>>> {
+        self.inner.consume(std::mem::take(&mut self.pending));
         loop {
             // Skip whitespace, remembering newlines.
             loop {
@@ -103,6 +108,26 @@ impl<R: BufRead> TokenReader<R> {
             let start = self.pos;
             if self.stop_at.is_some_and(|e| start >= e) {
                 return Ok(None);
+            }
+            // Fast path: the token ends inside the buffer. Lend it from there, uncopied, and
+            // consume it at the next call.
+            let end = {
+                let buf = self.inner.fill_buf()?;
+                buf.iter()
+                    .position(u8::is_ascii_whitespace)
+                    .filter(|&k| k <= MAX_TOKEN_BYTES)
+            };
+            if let Some(k) = end {
+                self.pending = k;
+                self.pos += k as u64;
+                let line_start = std::mem::take(&mut self.newline);
+                // The same buffer again (`BufRead` refills only when it is consumed).
+                let buf = self.inner.fill_buf()?;
+                return Ok(Some(RawToken {
+                    bytes: &buf[..k.min(buf.len())],
+                    offset: start,
+                    line_start,
+                }));
             }
             self.token.clear();
             let mut overlong = false;

@@ -59,7 +59,11 @@ impl Vocabulary {
         S: Into<String>,
     {
         let entries = entries.into_iter();
-        let n = entries.size_hint().0;
+        // Reserve up front only for an iterator that knows its length (a Vec's, say).
+        let n = match entries.size_hint() {
+            (lo, Some(hi)) if lo == hi => lo,
+            _ => 0,
+        };
         let mut words = Vec::with_capacity(n);
         let mut counts = Vec::with_capacity(n);
         let mut index = FxHashMap::with_capacity_and_hasher(n, Default::default());

@@ -6,9 +6,9 @@
 //! one (word2vec.c's `</s>`). Tokens longer than [`MAX_TOKEN_BYTES`] are skipped (word2vec.c
 //! would silently truncate them to 100 bytes instead).
 //!
-//! For multi-threaded training a [`Corpus`] is split into byte ranges, one per thread; a
-//! token belongs to the range in which its first byte lies, so every token is read exactly
-//! once and reading scales with the threads.
+//! For multi-threaded training and vocabulary counting a [`Corpus`] is split into byte
+//! ranges, one per thread; a token belongs to the range in which its first byte lies, so
+//! every token is read exactly once and reading scales with the threads.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -89,7 +89,7 @@ impl Corpus {
         }
     }
 
-    /// Applies `p` to every token (the seeds' normalisation); dropped tokens are skipped.
+    /// Applies `p` to every token (the tutorial's normalisation); dropped tokens are skipped.
     pub fn with_preprocessor(mut self, p: Preprocessor) -> Self {
         self.preprocessor = Some(p);
         self

@@ -1,8 +1,10 @@
 //! The vocabulary: the deduplicated, ordered list of word types the net knows.
 //!
-//! In the seeds' words, "a vocabulary (v) is a deduplicated, ordered list of all the distinct
-//! words in our corpus"; a word's position in that list is its index, the position of the 1 in
-//! its [`OneHot`](crate::OneHot) vector and the row of p that is its embedding.
+//! In the words of L. Lorenz's tutorial ("Forward Propagation: Building a Skip-Gram Net From
+//! the Ground Up", District Data Labs), "a vocabulary (v) is a deduplicated, ordered list of
+//! all the distinct words in our corpus"; a word's position in that list is its index, the
+//! position of the 1 in its [`OneHot`](crate::OneHot) vector and the row of p that is its
+//! embedding.
 
 mod count;
 

@@ -159,6 +159,27 @@ proptest! {
     }
 }
 
+proptest! {
+    /// Tokenised sentences read back as the same tokens: counts equal a direct count of the
+    /// tokens, and raw sentences joined by spaces give the same vocabulary.
+    #[test]
+    fn tokenized_sentences_read_back_as_their_tokens(
+        sentences in vec(vec("[a-cé日🙂\u{a0}]{1,4}", 0..6), 0..8),
+    ) {
+        let flat: Vec<&String> = sentences.iter().flatten().collect();
+        let corpus = Corpus::from_tokenized(&sentences).unwrap();
+        let raw = Corpus::from_sentences(sentences.iter().map(|s| s.join(" ")));
+        prop_assert_eq!(corpus.len_bytes(), raw.len_bytes());
+        match Vocabulary::from_tokens(&flat, 1) {
+            Ok(want) => {
+                prop_assert_eq!(&corpus.build_vocabulary(1, None).unwrap(), &want);
+                prop_assert_eq!(&raw.build_vocabulary(1, None).unwrap(), &want);
+            }
+            Err(_) => prop_assert!(matches!(corpus.build_vocabulary(1, None), Err(Error::EmptyCorpus))),
+        }
+    }
+}
+
 #[test]
 fn every_cut_of_a_multibyte_text_counts_the_same() {
     // Cuts fall inside 2-, 3- and 4-byte characters, inside tokens and in whitespace.

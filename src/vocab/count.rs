@@ -41,7 +41,12 @@ use crate::vocab::Vocabulary;
 /// whose occurrences are spread thinly through the corpus can be undercounted — at most by
 /// the sum of the thresholds of the prunings that dropped it — or dropped altogether, and so
 /// fall below `min_count` where an exact count would keep it. Without pruning (no bound, or
-/// the bound never reached) counts are exact.
+/// the bound never reached) counts are exact. Measured by `scripts/vocab_scaling.sh` on the
+/// first 30 MB of English Wikipedia with 3 million one-off tokens interleaved (8.1 million
+/// tokens, 3.1 million types), `max_vocab_size` 500,000 keeps the same 1,000 most frequent
+/// words, all with their exact counts but one ("ruth": 540 instead of 542, pruned early
+/// before the article that uses it), at a quarter of the peak memory with `min_count` 5
+/// (54 MB instead of 206 MB on one thread; 98 MB instead of 273 MB on two).
 ///
 /// # Memory
 ///

@@ -201,7 +201,7 @@ fn files_count_the_same_on_any_number_of_threads() {
     std::fs::write(&path, &text).unwrap();
     let want = reference(&text, 2);
     let corpus = Corpus::from_path(&path).unwrap();
-    for t in [1, 2, 3, 8] {
+    for t in [1, 2, 3, 8, 64] {
         let opts = CountOptions {
             threads: t,
             min_count: 2,

@@ -184,7 +184,7 @@ impl Corpus {
     /// # Errors
     /// [`Error::InvalidConfig`] for invalid options ([`CountOptions::validate`]),
     /// [`Error::InvalidUtf8`] (unless lossy; the first in the corpus, as on one thread),
-    /// [`Error::Io`].
+    /// [`Error::Io`] (also if the operating system cannot start a thread).
     pub fn count_words(&self, opts: &CountOptions) -> Result<VocabularyBuilder> {
         opts.validate()?;
         let parts = opts.threads;
@@ -213,23 +213,33 @@ impl Corpus {
             let handles: Vec<_> = (0..parts)
                 .map(|p| {
                     let (count_part, failed) = (&count_part, &failed);
-                    s.spawn(move || count_part(p, failed))
+                    let spawned =
+                        std::thread::Builder::new().spawn_scoped(s, move || count_part(p, failed));
+                    if spawned.is_err() {
+                        // Threads after an unspawnable one stop early; its error is reported.
+                        failed.fetch_min(p, Ordering::Relaxed);
+                    }
+                    spawned
                 })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .map(|h| match h {
+                    Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    Err(e) => Err(Error::from(e)),
+                })
                 .collect()
         });
-        let mut merged: Option<VocabularyBuilder> = None;
+        // Merge in byte order, so that a bounded count is deterministic.
+        let mut results = results.into_iter();
+        let mut merged = match results.next() {
+            Some(r) => r?,
+            None => VocabularyBuilder::from_options(opts),
+        };
         for r in results {
-            let b = r?;
-            match &mut merged {
-                None => merged = Some(b),
-                Some(m) => m.merge(b),
-            }
+            merged.merge(r?);
         }
-        Ok(merged.expect("parts >= 2"))
+        Ok(merged)
     }
 
     /// Calls `f` on every token, in order.
@@ -265,7 +275,11 @@ impl Corpus {
                 } else {
                     false
                 };
-                let reader = BufReader::with_capacity(READ_BUFFER, file);
+                // A small part needs no full-size buffer (many threads on a small file).
+                let capacity = usize::try_from(end - start)
+                    .unwrap_or(usize::MAX)
+                    .clamp(8192, READ_BUFFER);
+                let reader = BufReader::with_capacity(capacity, file);
                 self.scan(TokenReader::at(reader, start, Some(end)), mid_token, &mut f)
             }
             Source::Memory(bytes) => {

@@ -220,9 +220,13 @@ impl VocabularyBuilder {
         self.add_count(token, 1);
     }
 
-    /// Counts `count` occurrences of `token` at once (counts saturate at 2⁶⁴ − 1).
+    /// Counts `count` occurrences of `token` at once (counts saturate at 2⁶⁴ − 1; a count of
+    /// 0 changes nothing).
     #[inline]
     pub fn add_count(&mut self, token: &str, count: u64) {
+        if count == 0 {
+            return;
+        }
         self.tokens = self.tokens.saturating_add(count);
         self.add_type(token, count);
     }
@@ -525,6 +529,22 @@ mod tests {
         let mut empty = VocabularyBuilder::new();
         empty.merge(count("b a b", VocabularyBuilder::new()));
         assert_eq!(empty.build().unwrap().counts(), [2, 1]);
+    }
+
+    #[test]
+    fn add_count_adds_at_once_and_words_of_any_length_count() {
+        let long = "x".repeat(Short::MAX + 1); // held in the second map
+        let mut b = VocabularyBuilder::new();
+        b.add_count("a", 3);
+        b.add_count("gone", 0);
+        b.add(&long);
+        b.add_count(&long, 2);
+        b.add("a\0"); // a NUL byte is part of the word, not padding
+        assert_eq!((b.token_count(), b.type_count()), (7, 3));
+        assert_eq!(b.count_of("gone"), None);
+        let v = b.build().unwrap();
+        assert_eq!(v.words(), ["a", long.as_str(), "a\0"]);
+        assert_eq!(v.counts(), [3, 3, 1]);
     }
 
     #[test]

@@ -63,7 +63,7 @@
 //!
 //! | concept | item |
 //! |---|---|
-//! | vocabulary, counts, `min_count` | [`Vocabulary`], [`VocabularyBuilder`] |
+//! | vocabulary, counts, `min_count`, parallel and bounded counting | [`Vocabulary`], [`VocabularyBuilder`], [`CountOptions`] |
 //! | one-hot input | [`OneHot`] |
 //! | p (V×N), p' (N×V), forward pass | [`SkipGramModel`], [`Forward`] |
 //! | softmax, cross-entropy | [`Softmax`] |
@@ -116,7 +116,7 @@ pub use softmax::Softmax;
 pub use train::{
     EpochReport, NsDirection, Objective, Phases, Progress, TrainConfig, TrainReport, Trainer,
 };
-pub use vocab::{Vocabulary, VocabularyBuilder};
+pub use vocab::{CountOptions, Vocabulary, VocabularyBuilder};
 
 /// The training kernels and samplers are crate-private; safe code cannot reach them:
 ///

@@ -260,7 +260,11 @@ mod tests {
             let a = Array2::from_shape_fn((5, dim), |(i, j)| (i * dim + j) as f32);
             let s = SharedMatrix::try_from_array(&a, "a").unwrap();
             for r in 0..5 {
-                assert_eq!(s.row_words(r).as_ptr() as usize % 64, 0, "dim {dim} row {r}");
+                assert_eq!(
+                    s.row_words(r).as_ptr() as usize % 64,
+                    0,
+                    "dim {dim} row {r}"
+                );
             }
             assert_eq!(s.try_to_array("a").unwrap(), a);
         }

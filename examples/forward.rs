@@ -11,7 +11,17 @@
 use ndarray::array;
 use skipgram::{OneHot, SkipGramModel, Vocabulary};
 
-fn main() -> Result<(), skipgram::Error> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), skipgram::Error> {
     let v = Vocabulary::from_words(["duct", "tape", "work", "anywher", "magic", "worship"])?;
     let c = 2;
     println!("vocabulary (V = {}): {:?}", v.len(), v.words());

@@ -9,7 +9,17 @@ use skipgram::prelude::*;
 /// examples/data/README.md).
 const TEXT: &[u8] = include_bytes!("data/enwiki-2015-text8style-4M.txt");
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     let corpus = Corpus::from_bytes(TEXT);
     let trainer = Trainer::new(TrainConfig {
         dim: 64,

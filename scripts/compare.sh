@@ -8,7 +8,8 @@
 #   SHARED_DATA  default <repo>/../shared/data
 #   CORPUS       default $SHARED_DATA/corpora/enwiki-2015-text8style-100M.txt
 #   THREADS      default 2
-#   SYSTEMS      default "ours w2v gensim" (also available: fasttext)
+#   SYSTEMS      default "ours w2v gensim" (also available: fasttext, before)
+#   BEFORE_BIN   for "before": an older build's train program (0.1.0's examples/train)
 #   QUIET_WAIT   max seconds to wait for idle CPUs before each run (600)
 #
 # Settings for every system: skip-gram, dim 100, window 5, negative 5, hs 0,
@@ -110,14 +111,27 @@ run() {
 for sys in $SYSTEMS; do
     case "$sys" in
     ours)
-        BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/examples/train"
-        (cd "$REPO" && cargo build --release --example train) \
+        BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/skipgram"
+        (cd "$REPO" && cargo build --release --features cli --bin skipgram) \
             || echo "[ours] cargo build failed" >&2
         if [[ ! -x "$BIN" ]]; then
             echo "[ours] skipped: $BIN not built (yet)" >&2
             continue
         fi
-        run ours "$OUT/ours.bin" binary "$BIN" --input "$CORPUS" --output "$OUT/ours.bin" \
+        run ours "$OUT/ours.bin" binary "$BIN" train --input "$CORPUS" \
+            --output "$OUT/ours.bin" --report "$OUT/ours.report.json" \
+            --binary --size 100 --window 5 --negative 5 --sample 1e-4 --min-count 5 \
+            --alpha 0.025 --threads "$THREADS" --iter "$EPOCHS" --seed 1 --quiet ;;
+    before)
+        # An earlier build to compare against in the same run: BEFORE_BIN is a program
+        # with the options of `skipgram train` but no subcommand (0.1.0's
+        # examples/train), e.g. built from a git worktree of an older commit.
+        if [[ ! -x "${BEFORE_BIN:-}" ]]; then
+            echo "[before] skipped: set BEFORE_BIN to an executable" >&2
+            continue
+        fi
+        run before "$OUT/before.bin" binary "$BEFORE_BIN" --input "$CORPUS" \
+            --output "$OUT/before.bin" \
             --binary --size 100 --window 5 --negative 5 --sample 1e-4 --min-count 5 \
             --alpha 0.025 --threads "$THREADS" --iter "$EPOCHS" --seed 1 --quiet ;;
     w2v)
@@ -133,7 +147,7 @@ for sys in $SYSTEMS; do
         run fasttext "$OUT/fasttext.txt" text "$PY" "$REPO/scripts/train_fasttext.py" \
             "$CORPUS" "$OUT/fasttext.txt" "$EPOCHS" "$THREADS" ;;
     *)
-        echo "unknown system '$sys' (known: ours w2v gensim fasttext)" >&2; exit 2 ;;
+        echo "unknown system '$sys' (known: ours before w2v gensim fasttext)" >&2; exit 2 ;;
     esac
 done
 

@@ -63,7 +63,7 @@
 //!
 //! | concept | item |
 //! |---|---|
-//! | vocabulary, counts, `min_count` | [`Vocabulary`], [`VocabularyBuilder`] |
+//! | vocabulary, counts, `min_count`, parallel and bounded counting | [`Vocabulary`], [`VocabularyBuilder`], [`CountOptions`] |
 //! | one-hot input | [`OneHot`] |
 //! | p (V×N), p' (N×V), forward pass | [`SkipGramModel`], [`Forward`] |
 //! | softmax, cross-entropy | [`Softmax`] |
@@ -119,7 +119,23 @@ pub use sync::{Cluster, SyncStats};
 pub use train::{
     EpochReport, NsDirection, Objective, Phases, Progress, TrainConfig, TrainReport, Trainer,
 };
-pub use vocab::{Vocabulary, VocabularyBuilder};
+pub use vocab::{CountOptions, Vocabulary, VocabularyBuilder};
+
+/// The training kernels and samplers are crate-private; safe code cannot reach them:
+///
+/// ```compile_fail
+/// use skipgram::train::kernels::Isa;
+/// ```
+///
+/// ```compile_fail
+/// let _ = skipgram::HuffmanTree::new(&[1, 2]);
+/// ```
+///
+/// ```compile_fail
+/// let _ = skipgram::NegativeSampler::new(&[1, 2], 0.75);
+/// ```
+#[cfg(doctest)]
+pub struct PrivateInternals;
 
 /// The README's code examples, compiled and run as doctests.
 #[cfg(doctest)]

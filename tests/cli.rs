@@ -190,3 +190,77 @@ fn forward_shows_the_tutorial_walkthrough() {
     assert!(out.contains("0.424517"), "{out}");
     assert!(out.contains("V = 6"), "{out}");
 }
+
+#[test]
+fn phrases_are_learned_written_and_applied_in_training() {
+    let dir = TempDir::new("cli-phrases");
+    let d = &dir.0;
+    // "new york" among 50 filler words; "new car" and "old york" are rarer pairs.
+    let mut state = 7u64;
+    let mut filler = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        format!("w{}", (state >> 33) % 50)
+    };
+    let mut text = String::new();
+    for _ in 0..800 {
+        let (a, b, c, e) = (filler(), filler(), filler(), filler());
+        text.push_str(&format!("{a} {b} new york {c} {e}\n"));
+    }
+    for _ in 0..40 {
+        let (a, b, c, e) = (filler(), filler(), filler(), filler());
+        text.push_str(&format!("{a} new car {b}\n{c} old york {e}\n"));
+    }
+    std::fs::write(d.join("c.txt"), &text).unwrap();
+    // npmi(new york) ≈ 0.95, npmi(new car) ≈ 0.37, filler pairs ≈ 0.1.
+    ok(
+        &[
+            "phrases",
+            "--input",
+            "c.txt",
+            "--output",
+            "p.txt",
+            "--scorer",
+            "npmi",
+            "--threshold",
+            "0.6",
+            "--no-connectors",
+            "--min-count",
+            "3",
+            "--save-table",
+            "t.phr",
+            "--threads",
+            "2",
+        ],
+        d,
+    );
+    let phrased = std::fs::read_to_string(d.join("p.txt")).unwrap();
+    assert_eq!(
+        phrased.matches("new_york").count(),
+        800,
+        "{}",
+        &phrased[..200]
+    );
+    assert_eq!(phrased.lines().count(), 880);
+    assert!(!phrased.contains("new_car") && !phrased.contains("old_york"));
+    let mut args = vec![
+        "train",
+        "--input",
+        "c.txt",
+        "--phrases",
+        "t.phr",
+        "--output",
+        "v.txt",
+    ];
+    args.extend_from_slice(TRAIN);
+    ok(&args, d);
+    let vectors = std::fs::read_to_string(d.join("v.txt")).unwrap();
+    assert!(vectors.lines().any(|l| l.starts_with("new_york ")));
+    // Only c.txt, p.txt, t.phr and v.txt: the temporary phrased corpus is gone.
+    let left: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 4, "{left:?}");
+}

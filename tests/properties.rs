@@ -214,6 +214,7 @@ proptest! {
             min_count: cfg.5,
             max_final_vocab: cfg2.0,
             max_vocab_size: None,
+            encoded_corpus_memory: 1 << 20,
             epochs: cfg2.1,
             alpha: cfg2.2,
             min_alpha_fraction: cfg2.3,

@@ -113,9 +113,9 @@ fuzz_target!(|input: &[u8]| {
     // 3. Preprocessing never panics, and keeps at most as many tokens.
     if b & 2 == 2 {
         let mut kept = 0u64;
-        static SEEDS: std::sync::OnceLock<Preprocessor> = std::sync::OnceLock::new();
-        let seeds = SEEDS.get_or_init(Preprocessor::seeds).clone();
-        let pre = lossy_corpus.clone().with_preprocessor(seeds);
+        static TUTORIAL: std::sync::OnceLock<Preprocessor> = std::sync::OnceLock::new();
+        let tutorial = TUTORIAL.get_or_init(Preprocessor::tutorial).clone();
+        let pre = lossy_corpus.clone().with_preprocessor(tutorial);
         pre.for_each_token(|_| kept += 1).expect("lossy");
         assert!(kept <= tokens);
         let _ = pre.build_vocabulary(1, None);

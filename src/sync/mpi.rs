@@ -12,13 +12,12 @@ use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use mpi::{Count, Threading};
-use rustc_hash::FxHashMap;
 
 use super::{decode_counts, encode_counts, hot_rows, Agreed, ModelSync, Status};
 use crate::corpus::Corpus;
 use crate::error::{try_vec, Error, Result};
 use crate::train::{SharedMatrix, SharedWeights, TrainConfig};
-use crate::vocab::{Vocabulary, VocabularyBuilder};
+use crate::vocab::{CountOptions, Vocabulary, VocabularyBuilder};
 
 /// Floats merged per all-reduce call: 1 Mi floats (4 MiB), so that a full-model sync needs
 /// 8 MiB of scratch space however large the model is.
@@ -209,34 +208,27 @@ impl Cluster {
         self.world.abort(code)
     }
 
-    /// The distributed vocabulary: each rank counts its 1/K byte range of `corpus`
-    /// ([`Corpus::len_bytes`] split as the trainer splits it), rank 0 gathers and merges the
-    /// counts and builds the vocabulary with the same rule as
-    /// [`Corpus::build_vocabulary`] (count descending, ties by bytes; `min_count`,
-    /// `max_size`), and broadcasts it. Every rank returns the identical vocabulary, equal to
-    /// the one a single process counts.
+    /// The distributed vocabulary: each rank counts its 1/K byte range of `corpus` on
+    /// `opts.threads` threads (the byte ranges the trainer gives its threads), rank 0 gathers
+    /// and merges the counts and builds the vocabulary with the same rule as
+    /// [`Corpus::build_vocabulary_with`] (count descending, ties by bytes; `min_count`,
+    /// `max_final_vocab`), and broadcasts it. Every rank returns the identical vocabulary,
+    /// equal to the one a single process counts (without `max_vocab_size`; with it, each
+    /// rank's threads prune their own counts, and rank 0 the merged ones).
     pub(crate) fn build_vocabulary(
         &self,
         corpus: &Corpus,
-        min_count: u64,
-        max_size: Option<usize>,
+        opts: &CountOptions,
     ) -> Result<Vocabulary> {
-        let mut counts: FxHashMap<String, u64> = FxHashMap::default();
-        let local = corpus.scan_part(self.rank, self.size, |t, _| {
-            if let Some(c) = counts.get_mut(t) {
-                *c += 1;
-            } else {
-                counts.insert(t.to_string(), 1);
-            }
-            ControlFlow::Continue(())
-        });
+        let local = opts
+            .validate()
+            .and_then(|()| count_range(corpus, self.rank, self.size, opts));
         let mut msg = encode_counts(
             local
                 .as_ref()
-                .map(|_| counts.iter().map(|(w, &c)| (w.as_str(), c)))
+                .map(|v| v.iter().flat_map(|v| v.iter()))
                 .map_err(|e| format!("process {}: {e}", self.rank)),
         );
-        drop(counts);
         if Count::try_from(msg.len()).is_err() {
             msg = encode_counts(Err::<std::iter::Empty<_>, _>(format!(
                 "process {}: its word counts take {} bytes, more than MPI's 2 GiB per message",
@@ -249,7 +241,7 @@ impl Cluster {
         let merged: Option<Result<Vocabulary>> = if self.is_root() {
             let mut lens = vec![0 as Count; self.size];
             root.gather_into_root(&len, &mut lens[..]);
-            Some(merge_on_root(&root, &msg, &lens, min_count, max_size))
+            Some(merge_on_root(&root, &msg, &lens, opts))
         } else {
             root.gather_into(&len);
             root.gather_varcount_into(&msg[..]);
@@ -267,7 +259,7 @@ impl Cluster {
         for chunk in reply.chunks_mut(1 << 30) {
             root.broadcast_into(chunk);
         }
-        local?;
+        drop(local?);
         if let Some(result) = merged {
             return result;
         }
@@ -283,8 +275,7 @@ fn merge_on_root(
     root: &mpi::topology::Process<'_>,
     msg: &[u8],
     lens: &[Count],
-    min_count: u64,
-    max_size: Option<usize>,
+    opts: &CountOptions,
 ) -> Result<Vocabulary> {
     let total: i64 = lens.iter().map(|&l| i64::from(l)).sum();
     let displs: Option<Vec<Count>> = lens
@@ -311,10 +302,7 @@ fn merge_on_root(
         let mut p = PartitionMut::new(&mut buf[..], lens, &displs[..]);
         root.gather_varcount_into_root(msg, &mut p);
     }
-    let mut builder = VocabularyBuilder::new().min_count(min_count);
-    if let Some(m) = max_size {
-        builder = builder.max_size(m);
-    }
+    let mut builder = VocabularyBuilder::from_options(opts);
     for (&d, &l) in displs.iter().zip(lens) {
         let part = &buf[d as usize..(d + l) as usize];
         match decode_counts(part)? {
@@ -341,6 +329,56 @@ fn read_all(m: &SharedMatrix) -> Result<Vec<f32>> {
         }
     }
     Ok(out)
+}
+
+/// Counts byte range `rank` of `ranks` of `corpus` on `opts.threads` threads (parts
+/// `rank·T + t` of `K·T`), pruning each thread's counts to `opts.max_vocab_size` if set;
+/// returns every type with its count (sorted), or `None` if the range holds no token.
+fn count_range(
+    corpus: &Corpus,
+    rank: usize,
+    ranks: usize,
+    opts: &CountOptions,
+) -> Result<Option<Vocabulary>> {
+    let threads = opts.threads.max(1);
+    let parts = ranks.saturating_mul(threads);
+    let builder = || match opts.max_vocab_size {
+        Some(m) => VocabularyBuilder::new().max_vocab_size(m),
+        None => VocabularyBuilder::new(),
+    };
+    let count = |part: usize| -> Result<VocabularyBuilder> {
+        let mut b = builder();
+        corpus.scan_part(part, parts, |t, _| {
+            b.add(t);
+            ControlFlow::Continue(())
+        })?;
+        Ok(b)
+    };
+    let results: Vec<Result<VocabularyBuilder>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let count = &count;
+                std::thread::Builder::new().spawn_scoped(s, move || count(rank * threads + t))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                Err(e) => Err(Error::from(e)),
+            })
+            .collect()
+    });
+    // Merged in byte order, as a single process merges its threads' counts.
+    let mut merged = builder();
+    for r in results {
+        merged.merge(r?);
+    }
+    match merged.build() {
+        Ok(v) => Ok(Some(v)),
+        Err(Error::EmptyCorpus) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn check_threading(level: Threading) -> Result<()> {

@@ -54,6 +54,12 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Kept tokens after which a sentence is cut (word2vec.c `MAX_SENTENCE_LENGTH`). 1000.
     pub max_sentence_len: usize,
+    /// Bytes of memory for the corpus encoded to word ids (4 bytes per in-vocabulary token),
+    /// which a call training several epochs records in its first epoch so that later epochs
+    /// skip tokenising and hash lookups. Beyond this budget the ids go to an anonymous
+    /// temporary file instead; 0 turns the encoding off (every epoch reads the text).
+    /// Default 1 GiB (250M tokens).
+    pub encoded_corpus_memory: usize,
     /// Distributed training (feature `mpi`, see `Cluster`): seconds between two merges of
     /// the hot rows of p and p' across processes (pWord2Vec's `-sync-period`). Default 0.1.
     /// A single process ignores it.
@@ -90,6 +96,7 @@ impl Default for TrainConfig {
                 .min(Self::MAX_THREADS),
             seed: 1,
             max_sentence_len: 1000,
+            encoded_corpus_memory: 1 << 30,
             sync_period: 0.1,
             sync_rows: 1024,
             full_sync_every: 0,

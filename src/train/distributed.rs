@@ -9,15 +9,16 @@ use crate::corpus::Corpus;
 use crate::error::Result;
 use crate::model::SkipGramModel;
 use crate::sync::{Cluster, MpiSync};
-use crate::vocab::Vocabulary;
+use crate::vocab::{CountOptions, Vocabulary};
 
 impl Trainer {
     /// [`build_vocabulary`](Self::build_vocabulary) across the processes of `cluster`: each
-    /// counts its 1/K byte range of `corpus`, rank 0 merges the counts with the same rule
-    /// (count descending, ties by the word's bytes; `min_count`, `max_final_vocab`), and
-    /// every rank returns the identical vocabulary, equal to the one a single process
-    /// counts. `max_vocab_size` (pruning while counting) is not applied. Collective: every
-    /// rank calls it.
+    /// counts its 1/K byte range of `corpus` on `config.threads` threads, rank 0 merges the
+    /// counts with the same rule (count descending, ties by the word's bytes; `min_count`,
+    /// `max_final_vocab`), and every rank returns the identical vocabulary, equal to the one
+    /// a single process counts. With `max_vocab_size` each rank's threads prune their own
+    /// counts and rank 0 the merged ones, so the result can differ from a single process's.
+    /// Collective: every rank calls it.
     ///
     /// # Errors
     /// As [`Corpus::build_vocabulary`] on the rank where it happened, and
@@ -28,7 +29,15 @@ impl Trainer {
         corpus: &Corpus,
         cluster: &Cluster,
     ) -> Result<Vocabulary> {
-        cluster.build_vocabulary(corpus, self.config.min_count, self.config.max_final_vocab)
+        cluster.build_vocabulary(
+            corpus,
+            &CountOptions {
+                threads: self.config.threads,
+                min_count: self.config.min_count,
+                max_final_vocab: self.config.max_final_vocab,
+                max_vocab_size: self.config.max_vocab_size,
+            },
+        )
     }
 
     /// [`fit`](Self::fit) across the processes of `cluster`: the distributed vocabulary, the

@@ -4,6 +4,7 @@
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use ndarray::Array2;
@@ -11,12 +12,13 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use super::config::TrainConfig;
+use super::encoded::{Recorder, Recording, LINE_START};
 use super::kernels::Isa;
 use super::loss::SigmoidTable;
 use super::objective::{Objective, Outputs, StepContext};
 use super::report::{EpochReport, Progress, TrainReport};
 use super::sampling::Subsampler;
-use super::shared::{SharedMatrix, SharedWeights};
+use super::shared::{traffic, SharedMatrix, SharedWeights};
 use crate::corpus::Corpus;
 use crate::error::{try_vec, Error, Result};
 use crate::model::SkipGramModel;
@@ -100,6 +102,8 @@ struct WorkerStats {
     loss_bits: AtomicU64,
     pairs: AtomicU64,
     busy_nanos: AtomicU64,
+    bytes_read: AtomicU64,
+    bytes_written: AtomicU64,
 }
 
 impl WorkerStats {
@@ -107,6 +111,8 @@ impl WorkerStats {
         self.loss_bits.store(0f64.to_bits(), Relaxed);
         self.pairs.store(0, Relaxed);
         self.busy_nanos.store(0, Relaxed);
+        self.bytes_read.store(0, Relaxed);
+        self.bytes_written.store(0, Relaxed);
     }
 }
 
@@ -198,6 +204,70 @@ struct WorkerState {
     pairs: u64,
 }
 
+/// One worker's pass over its part of one epoch: what happens at each line start and each
+/// in-vocabulary word, whether they come from the text or from a recording.
+struct Pass<'j, 'a> {
+    job: &'j Job<'a>,
+    cx: StepContext<'j>,
+    w: WorkerState,
+    stats: &'j WorkerStats,
+    pending_words: u64,
+    alpha: f32,
+    diverged: bool,
+}
+
+impl Pass<'_, '_> {
+    /// A new line: the sentence gathered so far is trained.
+    #[inline]
+    fn line_start(&mut self) -> ControlFlow<()> {
+        if !self.job.flush(&self.cx, &mut self.w, self.alpha) {
+            self.diverged = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// An in-vocabulary word: counted, subsampled, and added to the sentence.
+    #[inline]
+    fn word(&mut self, id: u32) -> ControlFlow<()> {
+        let job = self.job;
+        self.pending_words += 1;
+        if self.pending_words == REFRESH_WORDS {
+            job.add_words(self.pending_words);
+            self.pending_words = 0;
+            self.alpha = job.alpha();
+            self.stats.loss_bits.store(self.w.loss.to_bits(), Relaxed);
+            self.stats.pairs.store(self.w.pairs, Relaxed);
+            if job.stop.load(Relaxed) {
+                return ControlFlow::Break(());
+            }
+        }
+        if job.subsampler.keep(id as usize, &mut self.w.rng) {
+            self.w.sentence.push(id);
+            if self.w.sentence.len() >= job.cfg.max_sentence_len
+                && !job.flush(&self.cx, &mut self.w, self.alpha)
+            {
+                self.diverged = true;
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Trains the last sentence and publishes the counters.
+    fn finish(mut self) {
+        if !self.diverged && !self.job.flush(&self.cx, &mut self.w, self.alpha) {
+            self.diverged = true;
+        }
+        self.job.add_words(self.pending_words);
+        self.stats.loss_bits.store(self.w.loss.to_bits(), Relaxed);
+        self.stats.pairs.store(self.w.pairs, Relaxed);
+        if self.diverged {
+            self.job.stop.store(true, Relaxed);
+        }
+    }
+}
+
 /// Everything the worker threads share for one training call.
 struct Job<'a> {
     cfg: &'a TrainConfig,
@@ -216,6 +286,8 @@ struct Job<'a> {
     /// Set when a worker detects divergence, so the others stop early.
     stop: AtomicBool,
     stats: Vec<WorkerStats>,
+    /// Each thread's byte range as word ids, recorded in the call's first epoch.
+    recordings: Vec<OnceLock<Recording>>,
     /// This process's byte ranges of the corpus are `part0..part0 + threads` of `parts`
     /// (one process: `0..threads` of `threads`).
     part0: usize,
@@ -236,8 +308,8 @@ pub(crate) fn train(
     let hs = cfg.objective == Objective::HierarchicalSoftmax;
     let mut hs_init = None;
     let job = Job::new(cfg, call, model, corpus, &mut hs_init, sync);
-    // Every process learns whether all could set up, so none waits for a failed one.
     let job = job.and_then(|j| sync.begin(&j.weights()).map(|()| j));
+    // Every process learns whether all could set up, so none waits for a failed one.
     let failed = sync.agree(job.is_ok())?;
     let job = job?;
     if failed > 0 {
@@ -261,7 +333,7 @@ pub(crate) fn train(
         job.run_epoch(epoch, sync, &mut |j: &Job| {
             progress(&j.progress(epoch, call_start, words_at_start))
         })?;
-        // Every process has finished the epoch: average the whole model.
+        // Every process has finished the epoch: merge the whole model.
         sync.full(&job.weights())?;
         let (loss, pairs) = job.loss();
         let words = job.words_done.load(Relaxed).saturating_sub(words_before);
@@ -296,6 +368,12 @@ pub(crate) fn train(
                 .iter()
                 .map(|s| s.busy_nanos.load(Relaxed) as f64 * 1e-9)
                 .collect(),
+            shared_bytes_read: job.stats.iter().map(|s| s.bytes_read.load(Relaxed)).sum(),
+            shared_bytes_written: job
+                .stats
+                .iter()
+                .map(|s| s.bytes_written.load(Relaxed))
+                .sum(),
         });
         progress(&job.progress(epoch, call_start, words_at_start));
         // Later epochs count words from the schedule's position, as a resumed run would.
@@ -370,6 +448,7 @@ impl<'a> Job<'a> {
             words_done: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             stats: (0..cfg.threads).map(|_| WorkerStats::default()).collect(),
+            recordings: (0..cfg.threads).map(|_| OnceLock::new()).collect(),
             part0: sync.rank() * cfg.threads,
             parts: sync.ranks() * cfg.threads,
         })
@@ -553,7 +632,11 @@ impl Job<'_> {
     /// [`worker_epoch`](Self::worker_epoch), telling the other workers to stop if it fails.
     fn worker(&self, thread: usize, epoch: usize) -> Result<()> {
         let t0 = Instant::now();
+        traffic::take();
         let r = self.worker_epoch(thread, epoch);
+        let (read, written) = traffic::take();
+        self.stats[thread].bytes_read.store(read, Relaxed);
+        self.stats[thread].bytes_written.store(written, Relaxed);
         if r.is_err() {
             self.stop.store(true, Relaxed);
         }
@@ -562,72 +645,88 @@ impl Job<'_> {
         r
     }
 
-    /// One thread's pass over its byte range of the corpus in one epoch (1-based).
+    /// One thread's pass over its byte range of the corpus in one epoch (1-based): the text,
+    /// recording its ids when later epochs of this call can replay them, or the recording.
     fn worker_epoch(&self, thread: usize, epoch: usize) -> Result<()> {
         let cfg = self.cfg;
-        let mut w = WorkerState {
-            // One independent stream per (seed, thread, epoch): resumable and reproducible.
-            // Threads are numbered across processes (one process: 0..threads).
-            rng: SmallRng::seed_from_u64(
-                cfg.seed
-                    ^ ((self.part0 + thread) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                    ^ (epoch as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
-            ),
-            scratch: self.scratch()?,
-            sentence: Vec::with_capacity(cfg.max_sentence_len),
-            loss: 0.0,
-            pairs: 0,
+        let mut pass = Pass {
+            job: self,
+            cx: StepContext {
+                isa: self.call.isa,
+                input: &self.input,
+                output: &self.output,
+                sigmoid: &self.sigmoid,
+                stride: padded(cfg.dim),
+                block_rows: self.call.block_rows,
+            },
+            w: WorkerState {
+                // One independent stream per (seed, thread, epoch): resumable and reproducible.
+                // Threads are numbered across processes (one process: 0..threads).
+                rng: SmallRng::seed_from_u64(
+                    cfg.seed
+                        ^ ((self.part0 + thread) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                        ^ (epoch as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
+                ),
+                scratch: self.scratch()?,
+                sentence: Vec::with_capacity(cfg.max_sentence_len),
+                loss: 0.0,
+                pairs: 0,
+            },
+            stats: &self.stats[thread],
+            pending_words: 0,
+            alpha: self.alpha(),
+            diverged: false,
         };
-        let cx = StepContext {
-            isa: self.call.isa,
-            input: &self.input,
-            output: &self.output,
-            sigmoid: &self.sigmoid,
-            stride: padded(cfg.dim),
-            block_rows: self.call.block_rows,
-        };
-        let mut pending_words = 0u64;
-        let mut alpha = self.alpha();
-        let mut diverged = false;
-        let stats = &self.stats[thread];
-        self.corpus
-            .scan_part(self.part0 + thread, self.parts, |token, line_start| {
-                if line_start && !self.flush(&cx, &mut w, alpha) {
-                    diverged = true;
-                    return ControlFlow::Break(());
+        if let Some(recording) = self.recordings[thread].get() {
+            recording.replay(|id| {
+                if id == LINE_START {
+                    pass.line_start()
+                } else {
+                    pass.word(id)
                 }
-                let Some(id) = self.vocab.index_u32(token) else {
-                    return ControlFlow::Continue(());
-                };
-                pending_words += 1;
-                if pending_words == REFRESH_WORDS {
-                    self.add_words(pending_words);
-                    pending_words = 0;
-                    alpha = self.alpha();
-                    stats.loss_bits.store(w.loss.to_bits(), Relaxed);
-                    stats.pairs.store(w.pairs, Relaxed);
-                    if self.stop.load(Relaxed) {
-                        return ControlFlow::Break(());
-                    }
-                }
-                if self.subsampler.keep(id as usize, &mut w.rng) {
-                    w.sentence.push(id);
-                    if w.sentence.len() >= cfg.max_sentence_len && !self.flush(&cx, &mut w, alpha) {
-                        diverged = true;
-                        return ControlFlow::Break(());
-                    }
-                }
-                ControlFlow::Continue(())
             })?;
-        if !diverged && !self.flush(&cx, &mut w, alpha) {
-            diverged = true;
+        } else {
+            let record = epoch < self.call.last && cfg.encoded_corpus_memory > 0;
+            let mut recorder =
+                record.then(|| Recorder::new(cfg.encoded_corpus_memory / cfg.threads.max(1)));
+            let mut record_error = None;
+            let mut finished = true;
+            let mut push = |id: u32| {
+                if let Some(r) = &mut recorder {
+                    if let Err(e) = r.push(id) {
+                        record_error = Some(e);
+                        recorder = None;
+                    }
+                }
+            };
+            self.corpus
+                .scan_part(self.part0 + thread, self.parts, |token, line_start| {
+                    if line_start {
+                        push(LINE_START);
+                        if pass.line_start().is_break() {
+                            finished = false;
+                            return ControlFlow::Break(());
+                        }
+                    }
+                    match self.vocab.index_u32(token) {
+                        Some(id) => {
+                            push(id);
+                            let flow = pass.word(id);
+                            finished &= flow.is_continue();
+                            flow
+                        }
+                        None => ControlFlow::Continue(()),
+                    }
+                })?;
+            if let Some(e) = record_error {
+                return Err(e.into());
+            }
+            if let (true, Some(r)) = (finished, recorder) {
+                // Set once per call; a thread's range is recorded only in the first epoch.
+                let _ = self.recordings[thread].set(r.finish()?);
+            }
         }
-        self.add_words(pending_words);
-        stats.loss_bits.store(w.loss.to_bits(), Relaxed);
-        stats.pairs.store(w.pairs, Relaxed);
-        if diverged {
-            self.stop.store(true, Relaxed);
-        }
+        pass.finish();
         Ok(())
     }
 

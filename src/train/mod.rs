@@ -43,6 +43,7 @@
 mod config;
 #[cfg(feature = "mpi")]
 mod distributed;
+mod encoded;
 mod engine;
 pub(crate) mod huffman;
 #[allow(unsafe_code)] // SIMD kernels: see the SAFETY comments in the module.
@@ -67,7 +68,7 @@ use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::model::SkipGramModel;
 use crate::sync::{Local, ModelSync};
-use crate::vocab::Vocabulary;
+use crate::vocab::{CountOptions, Vocabulary};
 use config::check_alpha;
 use engine::{padded, Batch, Call, Schedule, Scratch};
 use kernels::Isa;
@@ -122,13 +123,20 @@ impl Trainer {
         &self.config
     }
 
-    /// Counts `corpus` (one pass) into the vocabulary the configuration asks for
-    /// (`min_count`, `max_final_vocab`).
+    /// Counts `corpus` (one pass, on `threads` threads over byte ranges, holding at most
+    /// `max_vocab_size` types while counting) into the vocabulary the configuration asks
+    /// for (`min_count`, `max_final_vocab`). The result does not depend on the number of
+    /// threads unless `max_vocab_size` prunes.
     ///
     /// # Errors
-    /// As [`Corpus::build_vocabulary`].
+    /// As [`Corpus::build_vocabulary_with`].
     pub fn build_vocabulary(&self, corpus: &Corpus) -> Result<Vocabulary> {
-        corpus.build_vocabulary(self.config.min_count, self.config.max_final_vocab)
+        corpus.build_vocabulary_with(&CountOptions {
+            threads: self.config.threads,
+            min_count: self.config.min_count,
+            max_final_vocab: self.config.max_final_vocab,
+            max_vocab_size: self.config.max_vocab_size,
+        })
     }
 
     /// A freshly initialised model for `vocab` (p uniform in ±0.5/N, p' zero, as

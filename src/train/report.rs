@@ -45,6 +45,11 @@ pub struct EpochReport {
     /// lasts as long as the slowest worker; `seconds − busy[t]` is thread t's wait at the
     /// end of the epoch.
     pub busy: Vec<f64>,
+    /// Bytes all workers read from the shared p and p' (row copies into thread-local
+    /// buffers) in this epoch; counted only with the `traffic-stats` feature, else 0.
+    pub shared_bytes_read: u64,
+    /// Bytes all workers wrote back to the shared p and p'; with `traffic-stats`, else 0.
+    pub shared_bytes_written: u64,
 }
 
 impl EpochReport {
@@ -121,6 +126,8 @@ mod tests {
             words: 300,
             seconds: 2.0,
             busy: vec![2.0, 1.5],
+            shared_bytes_read: 0,
+            shared_bytes_written: 0,
         };
         assert_eq!(e.waits(), vec![0.0, 0.5]);
         let r = TrainReport {

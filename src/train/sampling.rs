@@ -3,6 +3,7 @@
 use rand::Rng;
 use rand_distr::{weighted::WeightedAliasIndex, Distribution};
 
+use super::config::{check_ns_exponent, check_sample};
 use crate::error::{Error, Result};
 
 /// Keep probabilities for subsampling frequent words (Mikolov et al. 2013, section 2.3, in
@@ -22,11 +23,7 @@ impl Subsampler {
     /// # Errors
     /// [`Error::InvalidConfig`] if `sample` is negative or not finite.
     pub(crate) fn new(counts: &[u64], sample: f64) -> Result<Self> {
-        if !(sample >= 0.0 && sample.is_finite()) {
-            return Err(Error::InvalidConfig(format!(
-                "sample must be a finite number ≥ 0, got {sample}"
-            )));
-        }
+        check_sample(sample)?;
         // In f64: counts may add up to more than u64 holds.
         let total: f64 = counts.iter().map(|&c| c as f64).sum();
         let keep = counts
@@ -72,11 +69,7 @@ impl NegativeSampler {
     /// # Errors
     /// [`Error::InvalidConfig`] if the counts are all zero, or the exponent is not finite.
     pub(crate) fn new(counts: &[u64], exponent: f64) -> Result<Self> {
-        if !exponent.is_finite() {
-            return Err(Error::InvalidConfig(format!(
-                "the negative-sampling exponent must be finite, got {exponent}"
-            )));
-        }
+        check_ns_exponent(exponent)?;
         let weights: Vec<f64> = counts
             .iter()
             .map(|&c| {

@@ -43,7 +43,7 @@ fn unpack(v: u64) -> (f32, f32) {
 }
 
 /// p and p' (or the hierarchical-softmax node vectors) as the training threads share them,
-/// for [`ModelSync`](crate::sync::ModelSync) to average across processes.
+/// for [`ModelSync`](crate::sync::ModelSync) to merge across processes.
 #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 pub(crate) struct SharedWeights<'a> {
     /// p, V×N.
@@ -52,14 +52,23 @@ pub(crate) struct SharedWeights<'a> {
     pub(crate) output: &'a SharedMatrix,
 }
 
-/// A rows×dim matrix of f32 in relaxed atomics, rows padded to an even length.
+/// A rows×dim matrix of f32 in relaxed atomics. Each row starts on a 64-byte cache line
+/// and is padded to whole lines, so that two threads updating neighbouring rows (the most
+/// frequent words are neighbours) never write to the same line.
 pub(crate) struct SharedMatrix {
     data: Box<[AtomicU64]>,
     rows: usize,
     dim: usize,
-    /// Words (u64) per row: ⌈dim / 2⌉.
+    /// Words (u64) holding a row's values: ⌈dim / 2⌉.
+    used: usize,
+    /// Words from one row's start to the next: `used` rounded up to 8 (64 bytes).
     stride: usize,
+    /// Index of row 0 in `data`: the first word on a 64-byte boundary.
+    offset: usize,
 }
+
+/// u64 words in a 64-byte cache line.
+const LINE_WORDS: usize = 8;
 
 impl SharedMatrix {
     /// Copies an ndarray matrix in.
@@ -68,8 +77,10 @@ impl SharedMatrix {
     /// [`Error::OutOfMemory`] naming `what` if the copy cannot be allocated.
     pub(crate) fn try_from_array(a: &Array2<f32>, what: &str) -> Result<Self> {
         let (rows, dim) = a.dim();
-        let stride = dim.div_ceil(2);
-        let words = rows.saturating_mul(stride);
+        let used = dim.div_ceil(2);
+        let stride = used.next_multiple_of(LINE_WORDS);
+        // One line more, so that row 0 can start on a line boundary.
+        let words = rows.saturating_mul(stride).saturating_add(LINE_WORDS);
         let mut data = Vec::new();
         if data.try_reserve_exact(words).is_err() {
             return Err(Error::OutOfMemory {
@@ -78,6 +89,10 @@ impl SharedMatrix {
             });
         }
         advise_huge_pages(&mut data);
+        // The address is only inspected, never dereferenced: no unsafe needed.
+        let misalign = (data.as_ptr() as usize / 8) % LINE_WORDS;
+        let offset = (LINE_WORDS - misalign) % LINE_WORDS;
+        data.extend((0..offset).map(|_| AtomicU64::new(0)));
         for row in a.rows() {
             let mut it = row.iter();
             for _ in 0..stride {
@@ -90,7 +105,9 @@ impl SharedMatrix {
             data: data.into_boxed_slice(),
             rows,
             dim,
+            used,
             stride,
+            offset,
         })
     }
 
@@ -125,7 +142,8 @@ impl SharedMatrix {
 
     #[inline]
     fn row_words(&self, row: usize) -> &[AtomicU64] {
-        &self.data[row * self.stride..(row + 1) * self.stride]
+        let start = self.offset + row * self.stride;
+        &self.data[start..start + self.used]
     }
 
     /// Hints the CPU to start loading row `row` into cache (no effect on the values).
@@ -154,6 +172,7 @@ impl SharedMatrix {
     #[inline]
     pub(crate) fn read_row(&self, row: usize, dst: &mut [f32]) {
         let words = self.row_words(row);
+        traffic::count_read(words.len() * 8);
         let dst = &mut dst[..self.dim];
         let mut pairs = dst.chunks_exact_mut(2);
         for (w, d) in words.iter().zip(&mut pairs) {
@@ -162,7 +181,7 @@ impl SharedMatrix {
             d[1] = hi;
         }
         if let [last] = pairs.into_remainder() {
-            *last = unpack(words[self.stride - 1].load(Relaxed)).0;
+            *last = unpack(words[self.used - 1].load(Relaxed)).0;
         }
     }
 
@@ -178,14 +197,51 @@ impl SharedMatrix {
     #[inline]
     pub(crate) fn write_row(&self, row: usize, src: &[f32]) {
         let words = self.row_words(row);
+        traffic::count_written(words.len() * 8);
         let src = &src[..self.dim];
         let mut pairs = src.chunks_exact(2);
         for (w, s) in words.iter().zip(&mut pairs) {
             w.store(pack(s[0], s[1]), Relaxed);
         }
         if let [last] = pairs.remainder() {
-            words[self.stride - 1].store(pack(*last, 0.0), Relaxed);
+            words[self.used - 1].store(pack(*last, 0.0), Relaxed);
         }
+    }
+}
+
+/// Bytes this thread read from and wrote to the shared matrices, counted only with the
+/// `traffic-stats` feature (the counting costs a little time in the hot loop).
+pub(crate) mod traffic {
+    #[cfg(feature = "traffic-stats")]
+    thread_local! {
+        static BYTES: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+    }
+
+    #[inline]
+    pub(crate) fn count_read(_bytes: usize) {
+        #[cfg(feature = "traffic-stats")]
+        BYTES.with(|b| {
+            let (r, w) = b.get();
+            b.set((r + _bytes as u64, w));
+        });
+    }
+
+    #[inline]
+    pub(crate) fn count_written(_bytes: usize) {
+        #[cfg(feature = "traffic-stats")]
+        BYTES.with(|b| {
+            let (r, w) = b.get();
+            b.set((r, w + _bytes as u64));
+        });
+    }
+
+    /// (read, written) bytes this thread counted since the last call, which resets them;
+    /// (0, 0) without the feature.
+    pub(crate) fn take() -> (u64, u64) {
+        #[cfg(feature = "traffic-stats")]
+        return BYTES.with(|b| b.replace((0, 0)));
+        #[cfg(not(feature = "traffic-stats"))]
+        (0, 0)
     }
 }
 
@@ -219,6 +275,22 @@ fn advise_huge_pages(data: &mut Vec<AtomicU64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_start_on_cache_lines() {
+        for dim in [1, 3, 16, 100, 300] {
+            let a = Array2::from_shape_fn((5, dim), |(i, j)| (i * dim + j) as f32);
+            let s = SharedMatrix::try_from_array(&a, "a").unwrap();
+            for r in 0..5 {
+                assert_eq!(
+                    s.row_words(r).as_ptr() as usize % 64,
+                    0,
+                    "dim {dim} row {r}"
+                );
+            }
+            assert_eq!(s.try_to_array("a").unwrap(), a);
+        }
+    }
 
     #[test]
     fn round_trip_and_write_odd_and_even_dims() {

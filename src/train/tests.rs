@@ -243,3 +243,57 @@ fn weights_that_cannot_be_allocated_are_an_error() {
         }
     }
 }
+
+#[test]
+fn epochs_replayed_from_the_encoded_corpus_train_as_from_the_text() {
+    // Several lines, so that sentence breaks are recorded too.
+    let text = real_text(80_000).replace(" of the ", " of the\n");
+    let corpus = Corpus::from_text(text);
+    let base = TrainConfig { epochs: 3, ..cfg() };
+    let train = |encoded_corpus_memory: usize, one_call: bool| {
+        let trainer = Trainer::new(TrainConfig {
+            encoded_corpus_memory,
+            ..base
+        })
+        .unwrap();
+        let mut model = trainer.build_model(&corpus).unwrap();
+        if one_call {
+            // Epochs 2 and 3 replay the ids recorded in epoch 1.
+            trainer.train(&mut model, &corpus).unwrap();
+        } else {
+            // One epoch per call: every epoch reads the text.
+            for e in 1..=3 {
+                trainer.train_until(&mut model, &corpus, e).unwrap();
+            }
+        }
+        model
+    };
+    let from_text = train(1 << 30, false);
+    let in_memory = train(1 << 30, true);
+    let spilled = train(4096, true);
+    let off = train(0, true);
+    assert_eq!(from_text.input_weights(), in_memory.input_weights());
+    assert_eq!(from_text.input_weights(), off.input_weights());
+    assert_eq!(from_text.input_weights(), spilled.input_weights());
+    assert_eq!(
+        from_text.output_weights_transposed(),
+        spilled.output_weights_transposed()
+    );
+}
+
+#[test]
+fn shared_traffic_is_counted_only_with_the_feature() {
+    let corpus = Corpus::from_text(real_text(30_000));
+    let (_, report) = Trainer::new(cfg()).unwrap().fit(&corpus).unwrap();
+    let e = &report.epochs[0];
+    if cfg!(feature = "traffic-stats") {
+        // Every row read into a thread's buffer is written back once, 8 bytes per pair of
+        // f32 (dim 16: 64 bytes a row).
+        assert_eq!(e.shared_bytes_read, e.shared_bytes_written);
+        assert_eq!(e.shared_bytes_read % 64, 0);
+        // At least the center's output row, one noise row and one context row per pair.
+        assert!(e.shared_bytes_read >= 3 * 64 * e.pairs / 10, "{e:?}");
+    } else {
+        assert_eq!((e.shared_bytes_read, e.shared_bytes_written), (0, 0));
+    }
+}

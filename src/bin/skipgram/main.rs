@@ -13,6 +13,7 @@
 //! `--read-vocab`). Errors are printed as one line each (with their causes) and exit with
 //! status 1; bad usage exits with status 2.
 
+mod phrases;
 mod query;
 mod ranks;
 mod train;
@@ -48,6 +49,8 @@ enum Command {
     /// Count a corpus and write its vocabulary as `word count` lines (word2vec.c's
     /// `-save-vocab`).
     Vocab(vocab::VocabArgs),
+    /// Learn phrases ("new_york") and write the corpus with them joined (word2phrase).
+    Phrases(phrases::PhrasesArgs),
 }
 
 /// What a subcommand returns: any error, printed with its causes.
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Evaluate(a) => query::evaluate(a),
         Command::Forward(a) => query::forward(a),
         Command::Vocab(a) => vocab::run(a),
+        Command::Phrases(a) => phrases::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

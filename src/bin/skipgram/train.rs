@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use skipgram::phrases::FrozenPhrases;
 use skipgram::{
     Checkpoint, Corpus, NsDirection, Objective, Preprocessor, Progress, SkipGramModel, TrainConfig,
     TrainReport, Trainer, Vocabulary,
@@ -77,12 +78,20 @@ pub(crate) struct Args {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// MiB of memory for the corpus encoded to word ids, so that epochs after the first skip
+    /// tokenising (beyond it, an anonymous temporary file; 0: read the text every epoch).
+    #[arg(long, default_value_t = 1024)]
+    encoded_corpus_mb: usize,
     /// Apply the tutorial's preprocessing (lowercase, punctuation, stop words, stemming).
     #[arg(long)]
     preprocess: bool,
     /// Accept invalid UTF-8 (replaced by U+FFFD) instead of failing.
     #[arg(long)]
     lossy: bool,
+    /// Join phrases with a table saved by `skipgram phrases --save-table` before training
+    /// (the phrased text goes to a temporary file next to --output, removed afterwards).
+    #[arg(long)]
+    phrases: Option<PathBuf>,
     /// Read the vocabulary (`word count` lines, as --save-vocab writes) instead of counting
     /// the corpus; --min-count and --max-final-vocab still apply.
     #[arg(long)]
@@ -153,6 +162,7 @@ impl Args {
             alpha: self.alpha,
             threads: self.threads.unwrap_or(TrainConfig::default().threads),
             seed: self.seed,
+            encoded_corpus_memory: self.encoded_corpus_mb.saturating_mul(1 << 20),
             ..TrainConfig::default()
         };
         #[cfg(feature = "mpi")]
@@ -179,9 +189,28 @@ pub(crate) fn run(args: Args) -> CliResult {
 
 fn run_as(args: Args, ranks: &Ranks) -> CliResult {
     let root = ranks.is_root();
-    let mut corpus = match &args.input {
-        Some(path) => Corpus::from_path(path)?,
-        None => {
+    let mut phrased_dir = None;
+    let mut corpus = match (&args.input, &args.phrases) {
+        (Some(path), Some(table)) => {
+            let t0 = Instant::now();
+            let table = FrozenPhrases::load(table)?;
+            let dir = tempfile::tempdir_in(crate::phrases::parent(&args.output))?;
+            let phrased = dir.path().join("phrased.txt");
+            crate::phrases::write_phrased(&table, path, &phrased)?;
+            if root {
+                eprintln!(
+                    "joined {} phrases in {:.2} s",
+                    table.len(),
+                    t0.elapsed().as_secs_f64()
+                );
+            }
+            let corpus = Corpus::from_path(&phrased)?;
+            phrased_dir = Some(dir);
+            corpus
+        }
+        (None, Some(_)) => return Err("--phrases needs --input".into()),
+        (Some(path), None) => Corpus::from_path(path)?,
+        (None, None) => {
             if root {
                 eprintln!("no --input: training on the bundled 4 MB Wikipedia excerpt");
             }
@@ -280,12 +309,14 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
         None => ranks.train(&trainer, &mut model, &corpus, config.epochs, on_progress)?,
     };
     bar.finish_and_clear();
-    if !root {
-        // Every rank holds the same merged model; rank 0 writes it. Wait for its outcome.
-        return Ok(ranks.agree(true)?);
-    }
-    let written = write_outputs(&args, &config, &model, &mut report, vocab_secs, ranks);
+    // Every rank holds the same merged model; rank 0 writes it, the others wait for its
+    // outcome.
+    let written = match root {
+        true => write_outputs(&args, &config, &model, &mut report, vocab_secs, ranks),
+        false => Ok(()),
+    };
     let agreed = ranks.agree(written.is_ok());
+    drop(phrased_dir);
     written?;
     Ok(agreed?)
 }
@@ -325,7 +356,7 @@ fn write_outputs(
         eprintln!("wrote checkpoint {}", path.display());
     }
     report.phases.output = t_out.elapsed().as_secs_f64();
-    for word in &args.probe {
+    for word in args.probe.iter().filter(|w| !w.is_empty()) {
         match emb.most_similar(&[word.as_str()], &[], 8) {
             Ok(nn) => {
                 let list: Vec<String> = nn.iter().map(|(w, s)| format!("{w} {s:.3}")).collect();
@@ -390,6 +421,8 @@ fn report_json(
                 "seconds": e.seconds,
                 "words_per_sec": if e.seconds > 0.0 { e.words as f64 / e.seconds } else { 0.0 },
                 "worker_busy_seconds": e.busy,
+                "shared_bytes_read_per_word": e.shared_bytes_read as f64 / e.words.max(1) as f64,
+                "shared_bytes_written_per_word": e.shared_bytes_written as f64 / e.words.max(1) as f64,
             })
         })
         .collect();

@@ -4,7 +4,8 @@
 //! sampling, 2 hierarchical softmax), negative u64, ns_direction u8 (0 context predicts
 //! center, 1 center predicts context), ns_exponent f64, sample f64, min_count u64,
 //! max_final_vocab u8 flag + u64, epochs u64, alpha f32, min_alpha_fraction f32, threads u64,
-//! seed u64, max_sentence_len u64, max_vocab_size u8 flag + u64 (108 bytes). Adding, removing or renaming a field changes this file,
+//! seed u64, max_sentence_len u64, max_vocab_size u8 flag + u64, encoded_corpus_memory u64
+//! (116 bytes). Adding, removing or renaming a field changes this file,
 //! [`super::VERSION`] and the format table in the module docs.
 
 use super::sections::Fields;
@@ -39,6 +40,7 @@ pub(super) fn encode_config(c: &TrainConfig, out: &mut Vec<u8>) {
     out.extend_from_slice(&u64_of(c.max_sentence_len));
     out.push(u8::from(c.max_vocab_size.is_some()));
     out.extend_from_slice(&u64_of(c.max_vocab_size.unwrap_or(0)));
+    out.extend_from_slice(&u64_of(c.encoded_corpus_memory));
 }
 
 /// Decodes what [`encode_config`] wrote (not yet validated).
@@ -87,6 +89,7 @@ pub(super) fn decode_config(f: &mut Fields<'_>) -> Result<TrainConfig> {
             let value = f.usize("max_vocab_size")?;
             has.then_some(value)
         },
+        encoded_corpus_memory: f.usize("encoded_corpus_memory")?,
         // How processes of a distributed run synchronise belongs to the run, not the model.
         ..TrainConfig::default()
     })

@@ -11,7 +11,7 @@
 //! | section | content |
 //! |---|---|
 //! | preamble | the 14 bytes `SKIPGRAM-CKPT\0`, format version u32 = 2, header length u32; CRC-32 |
-//! | header | the `TrainConfig` (108 bytes: dim, window, objective, negative, ns_direction, ns_exponent, sample, min_count, max_final_vocab, epochs, alpha, min_alpha_fraction, threads, seed, max_sentence_len, max_vocab_size), epochs trained u64, V u64, N u64, vocabulary length in bytes u64, HS flag u8; CRC-32 |
+//! | header | the `TrainConfig` (116 bytes: dim, window, objective, negative, ns_direction, ns_exponent, sample, min_count, max_final_vocab, epochs, alpha, min_alpha_fraction, threads, seed, max_sentence_len, max_vocab_size, encoded_corpus_memory), epochs trained u64, V u64, N u64, vocabulary length in bytes u64, HS flag u8; CRC-32 |
 //! | vocabulary | V × (byte length u32, UTF-8 bytes, count u64), in index order; CRC-32 |
 //! | p | V×N f32, row-major; CRC-32 |
 //! | p' | V×N f32, row-major: row j is column j of p' (word2vec.c's `syn1neg`); CRC-32 |

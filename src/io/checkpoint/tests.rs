@@ -86,12 +86,12 @@ fn round_trip_restores_everything() {
         let hs = objective == Objective::HierarchicalSoftmax;
         assert_eq!(back.model.hs_node_vectors().is_some(), hs);
         assert_eq!(weights(&back.model), weights(&model));
-        // Layout: V = 4 one-byte words, N = 4: preamble 22, header 108 + 4·8 + 1 = 141,
+        // Layout: V = 4 one-byte words, N = 4: preamble 22, header 116 + 4·8 + 1 = 149,
         // vocabulary 4 × 13, two 4×4 matrices, possibly 3×4 node vectors; each + CRC.
         let hs_bytes = if hs { 48 + 4 } else { 0 };
         assert_eq!(
             bytes.len(),
-            (22 + 4) + (141 + 4) + (52 + 4) + 2 * (64 + 4) + hs_bytes
+            (22 + 4) + (149 + 4) + (52 + 4) + 2 * (64 + 4) + hs_bytes
         );
         let names: Vec<&str> = sections(&bytes).iter().map(|s| s.0).collect();
         assert_eq!(names.len(), 5 + usize::from(hs));
@@ -269,7 +269,7 @@ fn the_config_encoding_round_trips_every_variant() {
         };
         let mut b = Vec::new();
         encode_config(&c, &mut b);
-        assert_eq!(b.len(), 108);
+        assert_eq!(b.len(), 116);
         let mut f = Fields::new(&b, "header");
         assert_eq!(decode_config(&mut f).unwrap(), c);
         assert_eq!(f.remaining(), 0);

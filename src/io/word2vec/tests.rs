@@ -330,3 +330,37 @@ fn forced_readers_refuse_the_other_format_only_when_it_is_clear() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn text_rows_formatted_in_parallel_are_written_in_order() {
+    let vocab = Vocabulary::from_words((0..37).map(|i| format!("w{i}"))).unwrap();
+    let vectors = Array2::from_shape_fn((37, 5), |(i, j)| {
+        (i as f32 - 18.0) * 1.5e-5 * 10f32.powi(j as i32 * 4) + j as f32
+    });
+    let emb = Embeddings::new(vocab, vectors).unwrap();
+    let mut serial = Vec::new();
+    super::write::write_text_rows(&emb, &mut serial, usize::MAX, 1).unwrap();
+    // Independent: one row at a time, as the format is defined.
+    let mut expected = String::new();
+    for (w, row) in emb.vocab().words().iter().zip(emb.vectors().rows()) {
+        expected.push_str(w);
+        for &x in row {
+            if x == 0.0 || (1e-4..1e16).contains(&x.abs()) {
+                expected.push_str(&format!(" {x}"));
+            } else {
+                expected.push_str(&format!(" {x:e}"));
+            }
+        }
+        expected.push('\n');
+    }
+    assert_eq!(String::from_utf8(serial).unwrap(), expected);
+    for (chunk, threads) in [(1, 4), (3, 2), (5, 7), (36, 2), (37, 3)] {
+        let mut out = Vec::new();
+        super::write::write_text_rows(&emb, &mut out, chunk, threads).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            expected,
+            "{chunk} rows × {threads}"
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! Writes small valid inputs for every fuzz target into `fuzz/corpus/<target>/` (which git
 //! ignores), so the fuzzers start from well-formed files and mutate from there.
 //!
-//! Run from the repository root: `cargo run --manifest-path fuzz/Cargo.toml -p skipgram-fuzz-seeds`
+//! Run from the repository root: `cargo run --manifest-path fuzz/Cargo.toml -p skipgram-fuzz-inputs`
 
 use std::path::{Path, PathBuf};
 
@@ -84,7 +84,7 @@ fn main() {
             epochs: 2,
             threads: 1,
             objective,
-            max_vocab: (i == 1).then_some(50),
+            max_final_vocab: (i == 1).then_some(50),
             ..TrainConfig::default()
         };
         let trainer = Trainer::new(config).unwrap();
@@ -101,7 +101,7 @@ fn main() {
         .unwrap_or_default();
     let texts: [(&str, Vec<u8>); 5] = [
         (
-            "seeds",
+            "tutorial",
             b"duct tape work anywher duct tape magic worship\n".repeat(3),
         ),
         ("sentences", text.as_bytes().to_vec()),
@@ -124,5 +124,5 @@ fn main() {
             write("corpus", &format!("{i}-{name}-{j}"), &input);
         }
     }
-    println!("seeds written under fuzz/corpus/");
+    println!("starting inputs written under fuzz/corpus/");
 }

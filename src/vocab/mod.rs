@@ -1,12 +1,18 @@
 //! The vocabulary: the deduplicated, ordered list of word types the net knows.
 //!
-//! In the seeds' words, "a vocabulary (v) is a deduplicated, ordered list of all the distinct
-//! words in our corpus"; a word's position in that list is its index, the position of the 1 in
-//! its [`OneHot`](crate::OneHot) vector and the row of p that is its embedding.
+//! In the words of L. Lorenz's tutorial ("Forward Propagation: Building a Skip-Gram Net From
+//! the Ground Up", District Data Labs), "a vocabulary (v) is a deduplicated, ordered list of
+//! all the distinct words in our corpus"; a word's position in that list is its index, the
+//! position of the 1 in its [`OneHot`](crate::OneHot) vector and the row of p that is its
+//! embedding.
+
+mod count;
 
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
+
+pub use count::{CountOptions, VocabularyBuilder};
 
 /// An ordered list of word types with their corpus counts and a word → index map.
 ///
@@ -54,9 +60,15 @@ impl Vocabulary {
         I: IntoIterator<Item = (S, u64)>,
         S: Into<String>,
     {
-        let mut words = Vec::new();
-        let mut counts = Vec::new();
-        let mut index = FxHashMap::default();
+        let entries = entries.into_iter();
+        // Reserve up front only for an iterator that knows its length (a Vec's, say).
+        let n = match entries.size_hint() {
+            (lo, Some(hi)) if lo == hi => lo,
+            _ => 0,
+        };
+        let mut words = Vec::with_capacity(n);
+        let mut counts = Vec::with_capacity(n);
+        let mut index = FxHashMap::with_capacity_and_hasher(n, Default::default());
         let mut total = 0u64;
         for (w, c) in entries {
             let w: String = w.into();
@@ -177,105 +189,6 @@ impl Vocabulary {
     }
 }
 
-/// Counts tokens, then builds a [`Vocabulary`] with `min_count` and an optional maximum size.
-///
-/// ```
-/// use skipgram::Vocabulary;
-/// let mut b = Vocabulary::builder().min_count(2);
-/// for t in "a b a c b a".split_whitespace() {
-///     b.add(t);
-/// }
-/// let v = b.build()?;
-/// assert_eq!(v.words(), ["a", "b"]);
-/// assert_eq!(v.counts(), [3, 2]);
-/// # Ok::<(), skipgram::Error>(())
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct VocabularyBuilder {
-    counts: FxHashMap<String, u64>,
-    tokens: u64,
-    min_count: u64,
-    max_size: Option<usize>,
-}
-
-impl VocabularyBuilder {
-    /// An empty builder with `min_count` 1 and no maximum size.
-    pub fn new() -> Self {
-        VocabularyBuilder {
-            min_count: 1,
-            ..Default::default()
-        }
-    }
-
-    /// Keep only types seen at least `min_count` times (word2vec.c `-min-count`, default 5
-    /// there; 1 here).
-    pub fn min_count(mut self, min_count: u64) -> Self {
-        self.min_count = min_count;
-        self
-    }
-
-    /// Keep at most the `max_size` most frequent types.
-    pub fn max_size(mut self, max_size: usize) -> Self {
-        self.max_size = Some(max_size);
-        self
-    }
-
-    /// Counts one token.
-    pub fn add(&mut self, token: &str) {
-        self.tokens += 1;
-        if let Some(c) = self.counts.get_mut(token) {
-            *c += 1;
-        } else {
-            self.counts.insert(token.to_string(), 1);
-        }
-    }
-
-    /// Counts `n` occurrences of `token` at once (merging counts made elsewhere, e.g. by
-    /// the processes of a distributed run).
-    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
-    pub(crate) fn add_count(&mut self, token: &str, n: u64) {
-        self.tokens = self.tokens.saturating_add(n);
-        if let Some(c) = self.counts.get_mut(token) {
-            *c = c.saturating_add(n);
-        } else {
-            self.counts.insert(token.to_string(), n);
-        }
-    }
-
-    /// Tokens counted so far.
-    pub fn token_count(&self) -> u64 {
-        self.tokens
-    }
-
-    /// Sorts by descending count (ties by byte order), applies `min_count` and `max_size`.
-    ///
-    /// # Errors
-    /// [`Error::EmptyCorpus`] if no token was added; [`Error::EmptyVocabulary`] if no type
-    /// reaches `min_count` (or `max_size` is 0).
-    pub fn build(self) -> Result<Vocabulary> {
-        if self.tokens == 0 {
-            return Err(Error::EmptyCorpus);
-        }
-        let types = self.counts.len();
-        let mut entries: Vec<(String, u64)> = self
-            .counts
-            .into_iter()
-            .filter(|&(_, c)| c >= self.min_count)
-            .collect();
-        entries.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        if let Some(m) = self.max_size {
-            entries.truncate(m);
-        }
-        if entries.is_empty() {
-            return Err(Error::EmptyVocabulary {
-                min_count: self.min_count,
-                types,
-            });
-        }
-        Vocabulary::from_counts(entries)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,16 +199,6 @@ mod tests {
         assert_eq!(v.words(), ["a", "b", "c", "d"]);
         assert_eq!(v.counts(), [3, 2, 1, 1]);
         assert_eq!(v.total_count(), 7);
-    }
-
-    #[test]
-    fn min_count_and_max_size() {
-        let mut b = Vocabulary::builder().min_count(2).max_size(1);
-        for t in "x y y z z z".split(' ') {
-            b.add(t);
-        }
-        let v = b.build().unwrap();
-        assert_eq!(v.words(), ["z"]);
     }
 
     #[test]

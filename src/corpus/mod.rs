@@ -6,157 +6,26 @@
 //! one (word2vec.c's `</s>`). Tokens longer than [`MAX_TOKEN_BYTES`] are skipped (word2vec.c
 //! would silently truncate them to 100 bytes instead).
 //!
-//! For multi-threaded training a [`Corpus`] is split into byte ranges, one per thread; a
-//! token belongs to the range in which its first byte lies, so every token is read exactly
-//! once and reading scales with the threads.
+//! For multi-threaded training and vocabulary counting a [`Corpus`] is split into byte
+//! ranges, one per thread; a token belongs to the range in which its first byte lies, so
+//! every token is read exactly once and reading scales with the threads.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::preprocess::Preprocessor;
-use crate::vocab::{Vocabulary, VocabularyBuilder};
+use crate::vocab::{CountOptions, Vocabulary, VocabularyBuilder};
 
-/// Tokens longer than this many bytes are skipped.
-pub const MAX_TOKEN_BYTES: usize = 4096;
+mod reader;
+mod sentences;
 
-const READ_BUFFER: usize = 1 << 20;
-
-/// Reads whitespace-separated tokens from any [`BufRead`], one at a time, without loading
-/// the input whole.
-///
-/// ```
-/// use skipgram::TokenReader;
-/// let mut r = TokenReader::new("the cat\nsat  down".as_bytes());
-/// let mut seen = Vec::new();
-/// while let Some(t) = r.next_token()? {
-///     seen.push((String::from_utf8_lossy(t.bytes).into_owned(), t.line_start));
-/// }
-/// assert_eq!(seen[2], ("sat".to_string(), true)); // first token after a newline
-/// assert_eq!(seen.len(), 4);
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct TokenReader<R> {
-    inner: R,
-    token: Vec<u8>,
-    /// Absolute byte offset of the next unread byte.
-    pos: u64,
-    /// Stop before a token starting at or after this offset.
-    stop_at: Option<u64>,
-    newline: bool,
-}
-
-/// One token read by [`TokenReader`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RawToken<'a> {
-    /// The token's bytes (not necessarily UTF-8).
-    pub bytes: &'a [u8],
-    /// Byte offset of its first byte in the input.
-    pub offset: u64,
-    /// Whether a newline came between the previous token and this one.
-    pub line_start: bool,
-}
-
-impl<R: BufRead> TokenReader<R> {
-    /// A reader over the whole input.
-    pub fn new(inner: R) -> Self {
-        Self::at(inner, 0, None)
-    }
-
-    fn at(inner: R, pos: u64, stop_at: Option<u64>) -> Self {
-        TokenReader {
-            inner,
-            token: Vec::new(),
-            pos,
-            stop_at,
-            newline: false,
-        }
-    }
-
-    /// Consumes bytes up to the next whitespace (the tail of a token begun before `pos`).
-    fn skip_partial(&mut self) -> std::io::Result<()> {
-        loop {
-            let buf = self.inner.fill_buf()?;
-            if buf.is_empty() {
-                return Ok(());
-            }
-            let k = buf
-                .iter()
-                .position(u8::is_ascii_whitespace)
-                .unwrap_or(buf.len());
-            let done = k < buf.len();
-            self.inner.consume(k);
-            self.pos += k as u64;
-            if done {
-                return Ok(());
-            }
-        }
-    }
-
-    /// The next token, or `None` at the end of input (or of the reader's byte range).
-    ///
-    /// # Errors
-    /// Any I/O error of the underlying reader.
-    pub fn next_token(&mut self) -> std::io::Result<Option<RawToken<'_>>> {
-        loop {
-            // Skip whitespace, remembering newlines.
-            loop {
-                let buf = self.inner.fill_buf()?;
-                if buf.is_empty() {
-                    return Ok(None);
-                }
-                let ws = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
-                self.newline |= buf[..ws].contains(&b'\n');
-                let more = ws == buf.len();
-                self.inner.consume(ws);
-                self.pos += ws as u64;
-                if !more {
-                    break;
-                }
-            }
-            let start = self.pos;
-            if self.stop_at.is_some_and(|e| start >= e) {
-                return Ok(None);
-            }
-            self.token.clear();
-            let mut overlong = false;
-            loop {
-                let buf = self.inner.fill_buf()?;
-                if buf.is_empty() {
-                    break;
-                }
-                let k = buf
-                    .iter()
-                    .position(u8::is_ascii_whitespace)
-                    .unwrap_or(buf.len());
-                if self.token.len() + k <= MAX_TOKEN_BYTES {
-                    self.token.extend_from_slice(&buf[..k]);
-                } else {
-                    overlong = true;
-                }
-                let done = k < buf.len();
-                self.inner.consume(k);
-                self.pos += k as u64;
-                if done {
-                    break;
-                }
-            }
-            if overlong {
-                continue;
-            }
-            let line_start = std::mem::take(&mut self.newline);
-            return Ok(Some(RawToken {
-                bytes: &self.token,
-                offset: start,
-                line_start,
-            }));
-        }
-    }
-}
+use reader::READ_BUFFER;
+pub use reader::{RawToken, TokenReader, MAX_TOKEN_BYTES};
 
 #[derive(Clone, Debug)]
 enum Source {
@@ -220,7 +89,7 @@ impl Corpus {
         }
     }
 
-    /// Applies `p` to every token (the seeds' normalisation); dropped tokens are skipped.
+    /// Applies `p` to every token (the tutorial's normalisation); dropped tokens are skipped.
     pub fn with_preprocessor(mut self, p: Preprocessor) -> Self {
         self.preprocessor = Some(p);
         self
@@ -248,18 +117,129 @@ impl Corpus {
         }
     }
 
-    /// Counts every token and builds the vocabulary (one streaming pass).
+    /// Counts every token and builds the vocabulary (one streaming pass), keeping the types
+    /// seen at least `min_count` times, at most `max_final_vocab` of them (the most
+    /// frequent; ties in byte order).
+    ///
+    /// Counts on as many threads as the machine has cores (at most one per MiB of input);
+    /// the result is the same as on one thread. For a thread count of your choice or a
+    /// memory bound while counting, use [`build_vocabulary_with`](Self::build_vocabulary_with).
     ///
     /// # Errors
+    /// [`Error::InvalidConfig`] if `max_final_vocab` is `Some(0)`, [`Error::EmptyCorpus`],
+    /// [`Error::EmptyVocabulary`], [`Error::InvalidUtf8`] (unless lossy), [`Error::Io`].
+    pub fn build_vocabulary(
+        &self,
+        min_count: u64,
+        max_final_vocab: Option<usize>,
+    ) -> Result<Vocabulary> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_mib = usize::try_from(self.len_bytes() >> 20).unwrap_or(usize::MAX);
+        self.build_vocabulary_with(&CountOptions {
+            threads: cores.min(per_mib).max(1),
+            min_count,
+            max_final_vocab,
+            max_vocab_size: None,
+        })
+    }
+
+    /// Counts every token on `opts.threads` threads and builds the vocabulary: as
+    /// [`count_words`](Self::count_words) followed by [`VocabularyBuilder::build`].
+    ///
+    /// ```
+    /// use skipgram::{CountOptions, Corpus};
+    /// let corpus = Corpus::from_text("b a c a b a\nd a c");
+    /// let opts = CountOptions { threads: 3, max_final_vocab: Some(3), ..Default::default() };
+    /// let v = corpus.build_vocabulary_with(&opts)?;
+    /// assert_eq!(v.words(), ["a", "b", "c"]); // b and c tie at 2: byte order
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for invalid options ([`CountOptions::validate`]),
     /// [`Error::EmptyCorpus`], [`Error::EmptyVocabulary`], [`Error::InvalidUtf8`] (unless
     /// lossy), [`Error::Io`].
-    pub fn build_vocabulary(&self, min_count: u64, max_size: Option<usize>) -> Result<Vocabulary> {
-        let mut b = VocabularyBuilder::new().min_count(min_count);
-        if let Some(m) = max_size {
-            b = b.max_size(m);
+    pub fn build_vocabulary_with(&self, opts: &CountOptions) -> Result<Vocabulary> {
+        self.count_words(opts)?.build()
+    }
+
+    /// Counts every token in one streaming pass on `opts.threads` threads, each over its
+    /// own byte range of the corpus (cut at whitespace, as for training), and merges the
+    /// counts in byte order; the vocabulary is not built yet.
+    ///
+    /// Without `max_vocab_size` the counts are exact and do not depend on the number of
+    /// threads. With it, each thread's map holds at most `max_vocab_size` types (so up to
+    /// `threads × max_vocab_size` types are held at once) and the merged counts are pruned
+    /// to the bound again; the result is deterministic for given input and options.
+    ///
+    /// ```
+    /// use skipgram::{CountOptions, Corpus};
+    /// let corpus = Corpus::from_text("x y x z x y");
+    /// let counts = corpus.count_words(&CountOptions { threads: 2, ..Default::default() })?;
+    /// assert_eq!((counts.token_count(), counts.type_count()), (6, 3));
+    /// assert_eq!(counts.count_of("x"), Some(3));
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for invalid options ([`CountOptions::validate`]),
+    /// [`Error::InvalidUtf8`] (unless lossy; the first in the corpus, as on one thread),
+    /// [`Error::Io`] (also if the operating system cannot start a thread).
+    pub fn count_words(&self, opts: &CountOptions) -> Result<VocabularyBuilder> {
+        opts.validate()?;
+        let parts = opts.threads;
+        let count_part = |part: usize, failed: &AtomicUsize| -> Result<VocabularyBuilder> {
+            let mut b = VocabularyBuilder::from_options(opts);
+            let mut n = 0u32;
+            let r = self.scan_part(part, parts, |t, _| {
+                b.add(t);
+                n = n.wrapping_add(1);
+                // Stop early once an earlier part has failed: its error is the one reported.
+                if n & 4095 == 0 && failed.load(Ordering::Relaxed) < part {
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            });
+            if r.is_err() {
+                failed.fetch_min(part, Ordering::Relaxed);
+            }
+            r.map(|()| b)
+        };
+        let failed = AtomicUsize::new(usize::MAX);
+        if parts == 1 {
+            return count_part(0, &failed);
         }
-        self.for_each_token(|t| b.add(t))?;
-        b.build()
+        let results: Vec<Result<VocabularyBuilder>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..parts)
+                .map(|p| {
+                    let (count_part, failed) = (&count_part, &failed);
+                    let spawned =
+                        std::thread::Builder::new().spawn_scoped(s, move || count_part(p, failed));
+                    if spawned.is_err() {
+                        // Threads after an unspawnable one stop early; its error is reported.
+                        failed.fetch_min(p, Ordering::Relaxed);
+                    }
+                    spawned
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h {
+                    Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    Err(e) => Err(Error::from(e)),
+                })
+                .collect()
+        });
+        // Merge in byte order, so that a bounded count is deterministic.
+        let mut results = results.into_iter();
+        let mut merged = match results.next() {
+            Some(r) => r?,
+            None => VocabularyBuilder::from_options(opts),
+        };
+        for r in results {
+            merged.merge(r?);
+        }
+        Ok(merged)
     }
 
     /// Calls `f` on every token, in order.
@@ -295,7 +275,11 @@ impl Corpus {
                 } else {
                     false
                 };
-                let reader = BufReader::with_capacity(READ_BUFFER, file);
+                // A small part needs no full-size buffer (many threads on a small file).
+                let capacity = usize::try_from(end - start)
+                    .unwrap_or(usize::MAX)
+                    .clamp(8192, READ_BUFFER);
+                let reader = BufReader::with_capacity(capacity, file);
                 self.scan(TokenReader::at(reader, start, Some(end)), mid_token, &mut f)
             }
             Source::Memory(bytes) => {

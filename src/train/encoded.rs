@@ -1,0 +1,168 @@
+//! The corpus encoded to word ids once, so that epochs after the first skip tokenising and
+//! hash lookups.
+//!
+//! During a call's first epoch each worker records the ids of the in-vocabulary tokens of its
+//! byte range, with a marker where a line starts; later epochs of the same call replay them.
+//! Replay yields exactly the events the text would (same words, same sentence breaks), so
+//! random streams and results are unchanged. The recording stays in memory while it fits
+//! the worker's share of [`TrainConfig::encoded_corpus_memory`](super::TrainConfig); beyond
+//! that it spills to an anonymous temporary file (unlinked on creation, so nothing is left
+//! behind even after a crash), which later epochs read sequentially through a buffer, from
+//! the operating system's page cache when it fits there. Sequential reads need no memory map
+//! and no `unsafe`. A budget of 0 turns recording off.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::ops::ControlFlow;
+
+/// Where a line (sentence) starts. Word ids are below V ≤ 2³² − 1, so never this value.
+pub(crate) const LINE_START: u32 = u32::MAX;
+
+/// One worker's recorded byte range.
+pub(crate) enum Recording {
+    Memory(Vec<u32>),
+    File(File),
+}
+
+/// Records ids in memory up to `budget` of them, then in a temporary file.
+pub(crate) struct Recorder {
+    memory: Vec<u32>,
+    budget: usize,
+    file: Option<BufWriter<File>>,
+}
+
+impl Recorder {
+    /// A recorder keeping at most `budget_bytes` in memory.
+    pub(crate) fn new(budget_bytes: usize) -> Self {
+        Recorder {
+            memory: Vec::new(),
+            budget: budget_bytes / 4,
+            file: None,
+        }
+    }
+
+    /// Appends one id (or [`LINE_START`]).
+    #[inline]
+    pub(crate) fn push(&mut self, id: u32) -> std::io::Result<()> {
+        if let Some(f) = &mut self.file {
+            return f.write_all(&id.to_le_bytes());
+        }
+        if self.memory.len() < self.budget && self.memory.try_reserve(1).is_ok() {
+            self.memory.push(id);
+            return Ok(());
+        }
+        // Over budget: move what is held to an anonymous temporary file.
+        let mut f = BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
+        for x in self.memory.drain(..) {
+            f.write_all(&x.to_le_bytes())?;
+        }
+        self.memory = Vec::new();
+        f.write_all(&id.to_le_bytes())?;
+        self.file = Some(f);
+        Ok(())
+    }
+
+    /// The finished recording.
+    pub(crate) fn finish(self) -> std::io::Result<Recording> {
+        match self.file {
+            Some(f) => Ok(Recording::File(
+                f.into_inner()
+                    .map_err(std::io::IntoInnerError::into_error)?,
+            )),
+            None => Ok(Recording::Memory(self.memory)),
+        }
+    }
+}
+
+impl Recording {
+    /// Calls `f` with every recorded id in order, until it breaks.
+    pub(crate) fn replay(&self, mut f: impl FnMut(u32) -> ControlFlow<()>) -> std::io::Result<()> {
+        match self {
+            Recording::Memory(ids) => {
+                for &id in ids {
+                    if f(id).is_break() {
+                        break;
+                    }
+                }
+            }
+            Recording::File(file) => {
+                let mut file = file;
+                file.seek(SeekFrom::Start(0))?;
+                let mut r = BufReader::with_capacity(1 << 20, file);
+                let mut buf = vec![0u8; 1 << 16];
+                'outer: loop {
+                    let n = read_full(&mut r, &mut buf)?;
+                    for b in buf[..n - n % 4].chunks_exact(4) {
+                        if f(u32::from_le_bytes([b[0], b[1], b[2], b[3]])).is_break() {
+                            break 'outer;
+                        }
+                    }
+                    if n < buf.len() {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replayed(rec: &Recording) -> Vec<u32> {
+        let mut out = Vec::new();
+        rec.replay(|x| {
+            out.push(x);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn memory_and_spilled_recordings_replay_the_same_ids() {
+        let ids: Vec<u32> = (0..100_000u32)
+            .map(|i| i.wrapping_mul(2654435761) % 5000)
+            .collect();
+        for budget in [usize::MAX, 400_000, 40, 0] {
+            let mut r = Recorder::new(budget);
+            for &x in &ids {
+                r.push(x).unwrap();
+            }
+            let rec = r.finish().unwrap();
+            assert_eq!(
+                matches!(rec, Recording::File(_)),
+                budget < 400_000,
+                "budget {budget}"
+            );
+            assert_eq!(replayed(&rec), ids, "budget {budget}");
+            // Replayed twice (two later epochs), and stopped early.
+            assert_eq!(replayed(&rec), ids);
+            let mut seen = 0;
+            rec.replay(|_| {
+                seen += 1;
+                if seen == 7 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap();
+            assert_eq!(seen, 7);
+        }
+    }
+}

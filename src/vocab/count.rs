@@ -1,0 +1,559 @@
+//! Counting word types: one token at a time ([`VocabularyBuilder`]), optionally with a bound
+//! on the number of types held while counting, and merging counts made on several threads.
+//!
+//! See [`CountOptions`] for bounded counting and its memory use.
+
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::vocab::Vocabulary;
+
+/// How to count a corpus's word types and build its [`Vocabulary`]: threads, `min_count`,
+/// the final size limit, and the bound on types held while counting.
+///
+/// Used by [`Corpus::build_vocabulary_with`](crate::Corpus::build_vocabulary_with) and
+/// [`Corpus::count_words`](crate::Corpus::count_words), and by
+/// [`VocabularyBuilder::from_options`] (which counts on one thread and ignores `threads`).
+///
+/// ```
+/// use skipgram::{CountOptions, Corpus};
+/// let corpus = Corpus::from_text("a b a c b a\nd a");
+/// let opts = CountOptions { threads: 2, min_count: 2, ..Default::default() };
+/// let v = corpus.build_vocabulary_with(&opts)?;
+/// assert_eq!(v.words(), ["a", "b"]);
+/// assert_eq!(v.counts(), [4, 2]);
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+///
+/// # Bounded counting
+///
+/// A corpus with tens of millions of distinct types (typos, numbers, URLs) needs a map entry
+/// per type while it is counted, even though almost all of them will fall below `min_count`.
+/// [`CountOptions::max_vocab_size`] bounds the map: whenever a new type would make it hold
+/// more than `max_vocab_size` types, the rarest are pruned, as word2vec.c's `ReduceVocab`
+/// does (and gensim's `max_vocab_size`, through `prune_vocab`): every type whose count so far
+/// is at most `t` is dropped, with `t` = 1 at the first pruning and one more at each
+/// following one, repeated until the map is within the bound.
+///
+/// Pruning trades exactness for memory: a type dropped at threshold `t` loses the (at most
+/// `t`) occurrences seen so far, and starts again from 0 if it occurs later. Frequent words
+/// are unaffected once their count is above the thresholds reached, but a mid-frequency word
+/// whose occurrences are spread thinly through the corpus can be undercounted — at most by
+/// the sum of the thresholds of the prunings that dropped it — or dropped altogether, and so
+/// fall below `min_count` where an exact count would keep it. Without pruning (no bound, or
+/// the bound never reached) counts are exact. Measured by `scripts/vocab_scaling.sh` on the
+/// first 30 MB of English Wikipedia with 3 million one-off tokens interleaved (8.1 million
+/// tokens, 3.1 million types), `max_vocab_size` 500,000 keeps the same 1,000 most frequent
+/// words, all with their exact counts but one ("ruth": 540 instead of 542, pruned early
+/// before the article that uses it), at a quarter of the peak memory with `min_count` 5
+/// (54 MB instead of 206 MB on one thread; 98 MB instead of 273 MB on two).
+///
+/// # Memory
+///
+/// A held word of up to 23 bytes is stored inline in its hash-map slot: 24 bytes of word, an
+/// 8-byte count and one control byte, with no allocation of its own; longer words take a
+/// `Box<str>` slot in a second map plus their heap allocation. The table keeps its load
+/// factor at most 7/8 and doubles its capacity as it grows, the old and new tables both
+/// being held for a moment. Measured by `scripts/vocab_scaling.sh` (peak RSS less the RSS
+/// of a run on a tiny file, divided by the bound; English words and 10-byte one-off
+/// tokens), the peak is about **105 bytes per held type** at every bound from 250,000 to
+/// 2,000,000. Counting on `T` threads holds `T` maps, so the memory of counting is at most
+/// about `T × max_vocab_size × 105` bytes, plus a 1 MiB read buffer per thread; building
+/// the [`Vocabulary`] afterwards adds about as much again per type that reaches `min_count`
+/// (measured: 105 bytes per type with `min_count` 1 on 3.1 million types).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CountOptions {
+    /// Threads counting in parallel, each over its own byte range of the corpus (at least
+    /// 1; default 1). Without `max_vocab_size` pruning the vocabulary does not depend on it.
+    pub threads: usize,
+    /// Keep only types seen at least this many times (word2vec.c `-min-count`, gensim
+    /// `min_count`; default 1).
+    pub min_count: u64,
+    /// Keep at most this many types, the most frequent (ties: byte order of the word);
+    /// gensim's `max_final_vocab`. `None` (default): no limit. Unlike gensim, which raises
+    /// `min_count` until at most this many types remain (and so may keep fewer), the sorted
+    /// list is cut at exactly this size.
+    pub max_final_vocab: Option<usize>,
+    /// Hold at most this many types while counting, pruning the rarest when it is exceeded
+    /// (gensim's `max_vocab_size`, word2vec.c's `ReduceVocab`; see the
+    /// [type documentation](CountOptions) for the rule, the undercounting it can cause
+    /// and the memory per type). The bound applies to each thread's map and again to the
+    /// merged counts. `None` (default): exact counts, unbounded memory.
+    pub max_vocab_size: Option<usize>,
+}
+
+impl Default for CountOptions {
+    fn default() -> Self {
+        CountOptions {
+            threads: 1,
+            min_count: 1,
+            max_final_vocab: None,
+            max_vocab_size: None,
+        }
+    }
+}
+
+impl CountOptions {
+    /// Checks the options.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if `threads` is 0, `max_final_vocab` is `Some(0)` (the
+    /// vocabulary would be empty) or `max_vocab_size` is `Some(0)`.
+    pub fn validate(&self) -> Result<()> {
+        if self.threads == 0 {
+            return Err(Error::InvalidConfig(
+                "threads is 0: counting needs at least 1 thread".into(),
+            ));
+        }
+        check_final(self.max_final_vocab)?;
+        if self.max_vocab_size == Some(0) {
+            return Err(Error::InvalidConfig(
+                "max_vocab_size is 0: counting must hold at least 1 type \
+                 (use None for no bound)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_final(max_final_vocab: Option<usize>) -> Result<()> {
+    if max_final_vocab == Some(0) {
+        return Err(Error::InvalidConfig(
+            "max_final_vocab is 0: the vocabulary would be empty \
+             (use None for no limit)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Counts tokens, then builds a [`Vocabulary`] with `min_count` and an optional final size,
+/// optionally holding at most `max_vocab_size` types while counting.
+///
+/// Builders that counted different parts of a corpus (on different threads, say) can be
+/// combined with [`merge`](Self::merge); [`Corpus::count_words`](crate::Corpus::count_words)
+/// does that.
+///
+/// ```
+/// use skipgram::Vocabulary;
+/// let mut b = Vocabulary::builder().min_count(2);
+/// for t in "a b a c b a".split_whitespace() {
+///     b.add(t);
+/// }
+/// let v = b.build()?;
+/// assert_eq!(v.words(), ["a", "b"]);
+/// assert_eq!(v.counts(), [3, 2]);
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct VocabularyBuilder {
+    /// Types of up to [`Short::MAX`] bytes, held inline in the table (most words).
+    counts: FxHashMap<Short, u64>,
+    /// Longer types.
+    long: FxHashMap<Box<str>, u64>,
+    tokens: u64,
+    min_count: u64,
+    max_final_vocab: Option<usize>,
+    max_vocab_size: Option<usize>,
+    /// The highest pruning threshold used so far (0: never pruned).
+    pruned_at: u64,
+}
+
+impl Default for VocabularyBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VocabularyBuilder {
+    /// An empty builder with `min_count` 1, no final size limit and no bound while counting.
+    pub fn new() -> Self {
+        VocabularyBuilder {
+            counts: FxHashMap::default(),
+            long: FxHashMap::default(),
+            tokens: 0,
+            min_count: 1,
+            max_final_vocab: None,
+            max_vocab_size: None,
+            pruned_at: 0,
+        }
+    }
+
+    /// An empty builder with the `min_count`, `max_final_vocab` and `max_vocab_size` of
+    /// `opts` (a builder counts on one thread: `opts.threads` is not used).
+    pub fn from_options(opts: &CountOptions) -> Self {
+        VocabularyBuilder {
+            min_count: opts.min_count,
+            max_final_vocab: opts.max_final_vocab,
+            max_vocab_size: opts.max_vocab_size.map(|m| m.max(1)),
+            ..Self::new()
+        }
+    }
+
+    /// Keep only types seen at least `min_count` times (word2vec.c `-min-count`, default 5
+    /// there; 1 here).
+    pub fn min_count(mut self, min_count: u64) -> Self {
+        self.min_count = min_count;
+        self
+    }
+
+    /// Keep at most the `max_final_vocab` most frequent types (gensim's `max_final_vocab`;
+    /// see [`CountOptions::max_final_vocab`]). 0 makes [`build`](Self::build) fail.
+    pub fn max_final_vocab(mut self, max_final_vocab: usize) -> Self {
+        self.max_final_vocab = Some(max_final_vocab);
+        self
+    }
+
+    /// Hold at most `max_vocab_size` types while counting, pruning the rarest when a new
+    /// type would exceed it (see [`CountOptions::max_vocab_size`]). A bound of 0 is taken
+    /// as 1; [`CountOptions::validate`] rejects it.
+    pub fn max_vocab_size(mut self, max_vocab_size: usize) -> Self {
+        self.max_vocab_size = Some(max_vocab_size.max(1));
+        self.prune_to_bound();
+        self
+    }
+
+    /// Counts one token.
+    #[inline]
+    pub fn add(&mut self, token: &str) {
+        self.add_count(token, 1);
+    }
+
+    /// Counts `count` occurrences of `token` at once (counts saturate at 2⁶⁴ − 1; a count of
+    /// 0 changes nothing).
+    #[inline]
+    pub fn add_count(&mut self, token: &str, count: u64) {
+        if count == 0 {
+            return;
+        }
+        self.tokens = self.tokens.saturating_add(count);
+        self.add_type(token, count);
+    }
+
+    /// Adds to a type's count without counting tokens; allocates only for a new type.
+    #[inline]
+    fn add_type(&mut self, token: &str, count: u64) {
+        let c = if let Some(key) = Short::new(token) {
+            match self.counts.get_mut(&key) {
+                Some(c) => c,
+                None => {
+                    self.counts.insert(key, count);
+                    self.prune_to_bound();
+                    return;
+                }
+            }
+        } else {
+            match self.long.get_mut(token) {
+                Some(c) => c,
+                None => {
+                    self.long.insert(Box::from(token), count);
+                    self.prune_to_bound();
+                    return;
+                }
+            }
+        };
+        *c = c.saturating_add(count);
+    }
+
+    /// Prunes (word2vec.c `ReduceVocab`) until at most `max_vocab_size` types are held.
+    #[inline]
+    fn prune_to_bound(&mut self) {
+        let Some(bound) = self.max_vocab_size else {
+            return;
+        };
+        while self.type_count() > bound {
+            self.pruned_at += 1;
+            let t = self.pruned_at;
+            self.counts.retain(|_, c| *c > t);
+            self.long.retain(|_, c| *c > t);
+        }
+    }
+
+    /// Adds the counts of `other` (which counted another part of the corpus) to this one.
+    ///
+    /// Without pruning this is exact and the order of merging does not matter. With a
+    /// `max_vocab_size` bound on `self`, the merged map is pruned to it as types are added
+    /// (the pruning threshold continues from the higher of the two builders'), so the
+    /// result can depend on the order of merging; `other`'s bound and limits are ignored.
+    pub fn merge(&mut self, mut other: VocabularyBuilder) {
+        self.tokens = self.tokens.saturating_add(other.tokens);
+        self.pruned_at = self.pruned_at.max(other.pruned_at);
+        if self.max_vocab_size.is_none() && other.type_count() > self.type_count() {
+            // Exact either way: add the smaller maps into the larger ones.
+            std::mem::swap(&mut self.counts, &mut other.counts);
+            std::mem::swap(&mut self.long, &mut other.long);
+        }
+        for (w, c) in other.counts {
+            if let Some(mine) = self.counts.get_mut(&w) {
+                *mine = mine.saturating_add(c);
+            } else {
+                self.counts.insert(w, c);
+                self.prune_to_bound();
+            }
+        }
+        for (w, c) in other.long {
+            if let Some(mine) = self.long.get_mut(&w) {
+                *mine = mine.saturating_add(c);
+            } else {
+                self.long.insert(w, c);
+                self.prune_to_bound();
+            }
+        }
+    }
+
+    /// Tokens counted so far.
+    pub fn token_count(&self) -> u64 {
+        self.tokens
+    }
+
+    /// Distinct types held so far (after any pruning).
+    pub fn type_count(&self) -> usize {
+        self.counts.len() + self.long.len()
+    }
+
+    /// The highest pruning threshold used: 0 if counting never exceeded `max_vocab_size`
+    /// (the counts are exact); otherwise types whose count so far was at most this were
+    /// dropped at some point, and counts may be low (see [`CountOptions::max_vocab_size`]).
+    pub fn pruned_at(&self) -> u64 {
+        self.pruned_at
+    }
+
+    /// The count of `token` so far, if held.
+    pub fn count_of(&self, token: &str) -> Option<u64> {
+        match Short::new(token) {
+            Some(key) => self.counts.get(&key).copied(),
+            None => self.long.get(token).copied(),
+        }
+    }
+
+    /// Sorts by descending count (ties by byte order), applies `min_count` and
+    /// `max_final_vocab`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if `max_final_vocab` is 0; [`Error::EmptyCorpus`] if no
+    /// token was added; [`Error::EmptyVocabulary`] if no type reaches `min_count` (`types`
+    /// is the number of types held after any pruning).
+    pub fn build(self) -> Result<Vocabulary> {
+        check_final(self.max_final_vocab)?;
+        if self.tokens == 0 {
+            return Err(Error::EmptyCorpus);
+        }
+        let types = self.type_count();
+        let min_count = self.min_count;
+        // Sorted while short words are still inline (no pointer chasing per comparison).
+        let mut entries: Vec<(Key, u64)> = self
+            .counts
+            .into_iter()
+            .filter(|&(_, c)| c >= min_count)
+            .map(|(w, c)| (Key::Short(w), c))
+            .chain(
+                self.long
+                    .into_iter()
+                    .filter(|&(_, c)| c >= min_count)
+                    .map(|(w, c)| (Key::Long(w), c)),
+            )
+            .collect();
+        let order = |a: &(Key, u64), b: &(Key, u64)| {
+            b.1.cmp(&a.1)
+                .then_with(|| a.0.as_bytes().cmp(b.0.as_bytes()))
+        };
+        if let Some(m) = self.max_final_vocab {
+            if entries.len() > m {
+                // Only the first m need sorting.
+                entries.select_nth_unstable_by(m - 1, order);
+                entries.truncate(m);
+            }
+        }
+        entries.sort_unstable_by(order);
+        if entries.is_empty() {
+            return Err(Error::EmptyVocabulary { min_count, types });
+        }
+        Vocabulary::from_counts(entries.into_iter().map(|(w, c)| (w.into_string(), c)))
+    }
+}
+
+/// A held word, for sorting.
+enum Key {
+    Short(Short),
+    Long(Box<str>),
+}
+
+impl Key {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Key::Short(s) => s.as_bytes(),
+            Key::Long(s) => s.as_bytes(),
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            // Valid UTF-8 (it came in as a &str): the lossy conversion changes nothing.
+            Key::Short(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
+            Key::Long(s) => s.into(),
+        }
+    }
+}
+
+/// A word of at most [`Short::MAX`] bytes held inline as a hash-map key: bytes zero-padded,
+/// the length in the last byte. Comparing and hashing it touches no other memory, and it
+/// needs no allocation of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Short([u8; 24]);
+
+impl Short {
+    const MAX: usize = 23;
+
+    #[inline]
+    fn new(word: &str) -> Option<Short> {
+        let b = word.as_bytes();
+        if b.len() > Self::MAX {
+            return None;
+        }
+        let mut k = [0u8; 24];
+        k[..b.len()].copy_from_slice(b);
+        k[Self::MAX] = b.len() as u8;
+        Some(Short(k))
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.0[..usize::from(self.0[Self::MAX])]
+    }
+}
+
+impl std::hash::Hash for Short {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for chunk in self.0.chunks_exact(8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            state.write_u64(u64::from_le_bytes(w));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(text: &str, b: VocabularyBuilder) -> VocabularyBuilder {
+        let mut b = b;
+        for t in text.split_whitespace() {
+            b.add(t);
+        }
+        b
+    }
+
+    #[test]
+    fn min_count_and_max_final_vocab() {
+        let v = count("x y y z z z w w w", Vocabulary::builder().min_count(2))
+            .max_final_vocab(2)
+            .build()
+            .unwrap();
+        // z and w tie at 3: byte order decides.
+        assert_eq!(v.words(), ["w", "z"]);
+        let v = count("x y y z z z", VocabularyBuilder::new().max_final_vocab(5))
+            .build()
+            .unwrap();
+        assert_eq!(v.words(), ["z", "y", "x"]);
+    }
+
+    #[test]
+    fn a_final_limit_of_zero_says_so() {
+        let e = count("a b", VocabularyBuilder::new().max_final_vocab(0))
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidConfig(_)), "{e:?}");
+        assert!(e.to_string().contains("max_final_vocab is 0"), "{e}");
+        let opts = CountOptions {
+            max_final_vocab: Some(0),
+            ..Default::default()
+        };
+        assert!(opts
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("max_final_vocab is 0"));
+        for bad in [
+            CountOptions {
+                threads: 0,
+                ..Default::default()
+            },
+            CountOptions {
+                max_vocab_size: Some(0),
+                ..Default::default()
+            },
+        ] {
+            assert!(matches!(bad.validate(), Err(Error::InvalidConfig(_))));
+        }
+    }
+
+    /// word2vec.c's ReduceVocab, step by step: each time a new type exceeds the bound, drop
+    /// counts ≤ t with t = 1, 2, … until within the bound.
+    #[test]
+    fn pruning_drops_the_rarest_with_a_growing_threshold() {
+        let mut b = VocabularyBuilder::new().max_vocab_size(3);
+        for t in ["a", "a", "a", "b", "b", "c"] {
+            b.add(t);
+        }
+        assert_eq!((b.type_count(), b.pruned_at()), (3, 0));
+        b.add("d"); // 4 types > 3: drop count ≤ 1 (c, d)
+        assert_eq!((b.type_count(), b.pruned_at()), (2, 1));
+        assert_eq!(b.count_of("c"), None);
+        b.add("c");
+        b.add("e"); // a:3 b:2 c:1 e:1 → drop ≤ 2 (b, c, e)
+        assert_eq!((b.type_count(), b.pruned_at()), (1, 2));
+        assert_eq!(b.count_of("a"), Some(3));
+        b.add("b");
+        b.add("f");
+        b.add("g"); // a:3 b:1 f:1 g:1 → drop ≤ 3: nothing left
+        assert_eq!((b.type_count(), b.pruned_at()), (0, 3));
+        assert_eq!(b.token_count(), 12);
+        assert!(matches!(
+            b.build(),
+            Err(Error::EmptyVocabulary { types: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn merging_is_exact_without_a_bound() {
+        let text = "the cat sat on the mat the end";
+        let whole = count(text, VocabularyBuilder::new());
+        let (l, r) = text.split_at(12);
+        let mut left = count(l, VocabularyBuilder::new());
+        left.merge(count(r, VocabularyBuilder::new()));
+        assert_eq!(left.token_count(), whole.token_count());
+        assert_eq!(left.build().unwrap(), whole.build().unwrap());
+        // Merging into an empty builder keeps the other's counts.
+        let mut empty = VocabularyBuilder::new();
+        empty.merge(count("b a b", VocabularyBuilder::new()));
+        assert_eq!(empty.build().unwrap().counts(), [2, 1]);
+    }
+
+    #[test]
+    fn add_count_adds_at_once_and_words_of_any_length_count() {
+        let long = "x".repeat(Short::MAX + 1); // held in the second map
+        let mut b = VocabularyBuilder::new();
+        b.add_count("a", 3);
+        b.add_count("gone", 0);
+        b.add(&long);
+        b.add_count(&long, 2);
+        b.add("a\0"); // a NUL byte is part of the word, not padding
+        assert_eq!((b.token_count(), b.type_count()), (7, 3));
+        assert_eq!(b.count_of("gone"), None);
+        let v = b.build().unwrap();
+        assert_eq!(v.words(), ["a", long.as_str(), "a\0"]);
+        assert_eq!(v.counts(), [3, 3, 1]);
+    }
+
+    #[test]
+    fn merging_prunes_to_the_bound() {
+        let mut a = count("x x x y", VocabularyBuilder::new().max_vocab_size(2));
+        a.merge(count("x z w", VocabularyBuilder::new()));
+        assert!(a.type_count() <= 2);
+        assert_eq!(a.count_of("x"), Some(4));
+        assert_eq!(a.token_count(), 7);
+        assert!(a.pruned_at() >= 1);
+    }
+}

@@ -404,8 +404,8 @@ const POLL: Duration = Duration::from_micros(50);
 /// `recv = Σ over ranks of send`, without spinning: a non-blocking all-reduce
 /// (`MPI_Iallreduce`) tested every [`POLL`], sleeping in between, so that while it waits for
 /// slower ranks the syncing thread leaves its core to the workers. (A blocking all-reduce
-/// busy-polls; with the workers on the same cores it slowed 2-rank training down by a
-/// third here.)
+/// busy-polls on the workers' cores: with it, 2 ranks on 2 cores spent 37 ms per sync,
+/// against 15–27 ms polled.)
 fn sum_all<T: Equivalence>(comm: &SimpleCommunicator, send: &[T], recv: &mut [T]) {
     mpi::request::scope(|scope| {
         let mut req = comm.immediate_all_reduce_into(scope, send, recv, SystemOperation::sum());

@@ -183,6 +183,8 @@ pub(crate) fn run(args: Args) -> CliResult {
     corpus = corpus.lossy_utf8(args.lossy);
 
     let t_vocab = Instant::now();
+    // (vocabulary or checkpoint loading, model initialisation) in seconds.
+    let mut setup = (0.0, 0.0);
     let (config, mut model, extra) = match &args.resume {
         Some(path) => {
             let ckpt = Checkpoint::load(path)?;
@@ -196,6 +198,7 @@ pub(crate) fn run(args: Args) -> CliResult {
                 ckpt.model.epochs_trained(),
                 args.iter
             );
+            setup.0 = t_vocab.elapsed().as_secs_f64();
             (config, ckpt.model, Some(args.iter))
         }
         None => {
@@ -205,18 +208,19 @@ pub(crate) fn run(args: Args) -> CliResult {
                 Some(path) => filter_vocab(Vocabulary::load_counts(path)?, &config)?,
                 None => trainer.build_vocabulary(&corpus)?,
             };
-            let vocab_secs = t_vocab.elapsed();
+            setup.0 = t_vocab.elapsed().as_secs_f64();
+            let t_init = Instant::now();
             let model = trainer.init_model(vocab)?;
+            setup.1 = t_init.elapsed().as_secs_f64();
             eprintln!(
                 "vocabulary: {} words, {} tokens per epoch ({:.2} s)",
                 model.vocab_size(),
                 model.vocab().total_count(),
-                vocab_secs.as_secs_f64()
+                setup.0
             );
             (config, model, None)
         }
     };
-    let vocab_secs = t_vocab.elapsed().as_secs_f64();
     warn_threads(config.threads);
     let trainer = Trainer::new(config)?;
     if let Some(path) = &args.save_vocab {
@@ -246,7 +250,8 @@ pub(crate) fn run(args: Args) -> CliResult {
         None => trainer.train_with_progress(&mut model, &corpus, config.epochs, on_progress)?,
     };
     bar.finish_and_clear();
-    report.phases.vocabulary = vocab_secs;
+    report.phases.vocabulary = setup.0;
+    report.phases.initialisation += setup.1;
     for e in &report.epochs {
         eprintln!(
             "epoch {}: loss {:.4} over {} pairs, {:.2} s",

@@ -10,45 +10,69 @@
 //! types, pruning threshold, seconds for counting and for sorting into a vocabulary).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::Parser;
 use skipgram::{Corpus, CountOptions};
 
-#[derive(Parser, Debug)]
-#[command(about = "Count a corpus's word types (skipgram's vocabulary pass)")]
+/// `FILE [--threads N] [--min-count N] [--max-final-vocab N] [--max-vocab-size N] [--top N]`
 struct Args {
-    /// Corpus file (whitespace-separated tokens).
-    input: PathBuf,
-    /// Threads counting in parallel.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
-    /// Keep types seen at least this many times.
-    #[arg(long, default_value_t = 1)]
-    min_count: u64,
-    /// Keep at most this many types in the vocabulary.
-    #[arg(long)]
-    max_final_vocab: Option<usize>,
-    /// Hold at most this many types while counting (prune the rarest beyond it).
-    #[arg(long)]
-    max_vocab_size: Option<usize>,
-    /// How many of the most frequent words to print.
-    #[arg(long, default_value_t = 10)]
+    input: String,
+    opts: CountOptions,
     top: usize,
 }
 
-fn main() -> Result<(), skipgram::Error> {
-    let args = Args::parse();
-    let corpus = Corpus::from_path(&args.input)?;
-    let opts = CountOptions {
-        threads: args.threads,
-        min_count: args.min_count,
-        max_final_vocab: args.max_final_vocab,
-        max_vocab_size: args.max_vocab_size,
+fn parse() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let mut args = Args {
+        input: String::new(),
+        opts: CountOptions::default(),
+        top: 10,
     };
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| -> Result<usize, String> {
+            it.next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("{name} needs a number"))
+        };
+        match a.as_str() {
+            "--threads" => args.opts.threads = value("--threads")?,
+            "--min-count" => args.opts.min_count = value("--min-count")? as u64,
+            "--max-final-vocab" => args.opts.max_final_vocab = Some(value("--max-final-vocab")?),
+            "--max-vocab-size" => args.opts.max_vocab_size = Some(value("--max-vocab-size")?),
+            "--top" => args.top = value("--top")?,
+            _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
+            _ => args.input = a,
+        }
+    }
+    if args.input.is_empty() {
+        return Err("usage: count_vocab FILE [--threads N] [--min-count N] \
+                    [--max-final-vocab N] [--max-vocab-size N] [--top N]"
+            .into());
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    match parse() {
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+        Ok(args) => match run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn run(args: &Args) -> Result<(), skipgram::Error> {
+    let corpus = Corpus::from_path(&args.input)?;
     let start = Instant::now();
-    let counts = corpus.count_words(&opts)?;
+    let counts = corpus.count_words(&args.opts)?;
     let counted = start.elapsed();
     let (tokens, types, pruned) = (
         counts.token_count(),
@@ -68,7 +92,7 @@ fn main() -> Result<(), skipgram::Error> {
          counting {:.3} s on {} thread(s), building {:.3} s",
         vocab.len(),
         counted.as_secs_f64(),
-        args.threads,
+        args.opts.threads,
         built.as_secs_f64()
     );
     Ok(())

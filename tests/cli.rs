@@ -264,3 +264,30 @@ fn phrases_are_learned_written_and_applied_in_training() {
         .collect();
     assert_eq!(left.len(), 4, "{left:?}");
 }
+
+#[test]
+fn similar_reads_every_fixture_without_being_told_its_format() {
+    let dir = TempDir::new("cli-fixtures");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut seen = 0;
+    for sub in ["gensim", "formats"] {
+        for entry in std::fs::read_dir(root.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !matches!(ext, "txt" | "bin" | "vec") || name == "versions.txt" {
+                continue;
+            }
+            // The first word of the file is always in its vocabulary.
+            let emb = skipgram::Embeddings::load_word2vec(&path).unwrap();
+            let word = emb.vocab().words()[0].clone();
+            let out = ok(
+                &["similar", path.to_str().unwrap(), "-k", "2", &word],
+                &dir.0,
+            );
+            assert!(out.starts_with(&format!("{word}:")), "{name}: {out}");
+            seen += 1;
+        }
+    }
+    assert!(seen >= 7, "{seen} files");
+}

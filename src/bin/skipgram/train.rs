@@ -223,6 +223,8 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
     corpus = corpus.lossy_utf8(args.lossy);
 
     let t_vocab = Instant::now();
+    // (vocabulary or checkpoint loading, model initialisation) in seconds.
+    let mut setup = (0.0, 0.0);
     let (config, mut model, extra) = match &args.resume {
         Some(path) => {
             let ckpt = Checkpoint::load(path)?;
@@ -246,6 +248,7 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
                     args.iter
                 );
             }
+            setup.0 = t_vocab.elapsed().as_secs_f64();
             (config, ckpt.model, Some(args.iter))
         }
         None => {
@@ -255,20 +258,21 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
                 Some(path) => filter_vocab(Vocabulary::load_counts(path)?, &config)?,
                 None => ranks.build_vocabulary(&trainer, &corpus)?,
             };
-            let vocab_secs = t_vocab.elapsed();
+            setup.0 = t_vocab.elapsed().as_secs_f64();
+            let t_init = Instant::now();
             let model = trainer.init_model(vocab)?;
+            setup.1 = t_init.elapsed().as_secs_f64();
             if root {
                 eprintln!(
                     "vocabulary: {} words, {} tokens per epoch ({:.2} s)",
                     model.vocab_size(),
                     model.vocab().total_count(),
-                    vocab_secs.as_secs_f64()
+                    setup.0
                 );
             }
             (config, model, None)
         }
     };
-    let vocab_secs = t_vocab.elapsed().as_secs_f64();
     if ranks.size() == 1 {
         warn_threads(config.threads);
     }
@@ -312,7 +316,7 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
     // Every rank holds the same merged model; rank 0 writes it, the others wait for its
     // outcome.
     let written = match root {
-        true => write_outputs(&args, &config, &model, &mut report, vocab_secs, ranks),
+        true => write_outputs(&args, &config, &model, &mut report, setup, ranks),
         false => Ok(()),
     };
     let agreed = ranks.agree(written.is_ok());
@@ -327,10 +331,11 @@ fn write_outputs(
     config: &TrainConfig,
     model: &SkipGramModel,
     report: &mut TrainReport,
-    vocab_secs: f64,
+    setup: (f64, f64),
     ranks: &Ranks,
 ) -> CliResult {
-    report.phases.vocabulary = vocab_secs;
+    report.phases.vocabulary = setup.0;
+    report.phases.initialisation += setup.1;
     for e in &report.epochs {
         eprintln!(
             "epoch {}: loss {:.4} over {} pairs, {:.2} s",

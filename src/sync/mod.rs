@@ -16,10 +16,11 @@
 // Without the `mpi` feature only the single-process path is compiled in.
 #![cfg_attr(not(feature = "mpi"), allow(dead_code))]
 
-use std::sync::atomic::AtomicU64;
-use std::time::Duration;
+use std::sync::atomic::Ordering::{Acquire, Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
+use std::time::{Duration, Instant};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::train::SharedWeights;
 
 #[cfg(feature = "mpi")]
@@ -130,6 +131,71 @@ pub(crate) fn hot_rows(counter: u64, base: usize, v: usize) -> usize {
     rows.min(v)
 }
 
+/// What the epoch loop of a distributed run shares with [`sync_until_done`].
+pub(crate) struct Shared<'a> {
+    pub(crate) weights: &'a SharedWeights<'a>,
+    /// The global word counter the workers add to and read α from.
+    pub(crate) words_done: &'a AtomicU64,
+    /// Tells this process's workers to stop; set by a worker that fails.
+    pub(crate) stop: &'a AtomicBool,
+    /// Workers that have finished the epoch, of `workers`.
+    pub(crate) finished: &'a AtomicUsize,
+    pub(crate) workers: usize,
+}
+
+/// The calling thread's loop while the workers of a distributed run train one epoch:
+/// every `period`, a periodic sync (words counted, hot rows merged), and one at once when
+/// this process's workers finish, until every process's workers are done; `tick` about
+/// every 100 ms in between for progress reports. On a failure anywhere, stops this
+/// process's workers and returns the error with whether this process's own workers had
+/// stopped (a worker's error or divergence). Every process leaves after the same sync,
+/// because each decides from the same all-reduced status.
+pub(crate) fn sync_until_done(
+    sync: &mut dyn ModelSync,
+    period: Duration,
+    s: Shared<'_>,
+    tick: &mut dyn FnMut(),
+) -> Option<(bool, Error)> {
+    const TICK: Duration = Duration::from_millis(100);
+    let mut next = Instant::now() + period;
+    let mut last = s.words_done.load(Relaxed);
+    let mut reported_done = false;
+    loop {
+        // Acquire: pairs with the workers' Release increment after their last words.
+        let done = s.finished.load(Acquire) >= s.workers;
+        let now = Instant::now();
+        if now < next && (reported_done || !done) {
+            std::thread::park_timeout((next - now).min(TICK));
+            tick();
+            continue;
+        }
+        reported_done = done;
+        next = now + period;
+        let words = s.words_done.load(Relaxed);
+        let mine = Status {
+            words: words.saturating_sub(last),
+            done,
+            failed: s.stop.load(Relaxed),
+        };
+        let failure = match sync.periodic(mine, s.weights) {
+            Ok(all) => {
+                last = add_other_ranks(s.words_done, last, words, all.words);
+                if all.failed == 0 && all.done == sync.ranks() {
+                    return None;
+                }
+                (all.failed > 0).then(|| Error::Distributed {
+                    message: format!("training failed on {} process(es)", all.failed),
+                })
+            }
+            Err(e) => Some(e),
+        };
+        if let Some(e) = failure {
+            s.stop.store(true, Relaxed);
+            return Some((mine.failed, e));
+        }
+    }
+}
+
 /// Adds the words other ranks processed to the global word counter `words_done`.
 ///
 /// `last` is the counter's value right after the previous sync; `now` its value when this
@@ -137,7 +203,6 @@ pub(crate) fn hot_rows(counter: u64, base: usize, v: usize) -> usize {
 /// the new `last`. Words the workers add between the read and the update are counted at the
 /// next sync.
 pub(crate) fn add_other_ranks(words_done: &AtomicU64, last: u64, now: u64, global: u64) -> u64 {
-    use std::sync::atomic::Ordering::Relaxed;
     let mine = now.saturating_sub(last);
     let others = global.saturating_sub(mine);
     let _ = words_done.fetch_update(Relaxed, Relaxed, |w| Some(w.saturating_add(others)));
@@ -147,7 +212,6 @@ pub(crate) fn add_other_ranks(words_done: &AtomicU64, last: u64, now: u64, globa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::Ordering::Relaxed;
 
     #[test]
     fn hot_block_doubles_with_trailing_zeros() {

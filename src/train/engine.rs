@@ -2,7 +2,7 @@
 //! prefetch pipeline, the learning-rate schedule, and the per-thread counters.
 
 use std::ops::ControlFlow;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::Ordering::{Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -22,7 +22,7 @@ use super::shared::{traffic, SharedMatrix, SharedWeights};
 use crate::corpus::Corpus;
 use crate::error::{try_vec, Error, Result};
 use crate::model::SkipGramModel;
-use crate::sync::{add_other_ranks, ModelSync, Status};
+use crate::sync::{sync_until_done, ModelSync, Shared};
 use crate::vocab::Vocabulary;
 
 /// How often the caller wakes to report progress.
@@ -478,8 +478,8 @@ impl Job<'_> {
                         let r = self.worker(t, epoch);
                         // Count before waking the caller, so it never parks again for a
                         // worker that is done.
-                        // Release: a distributed run's sync reads `done` before the words
-                        // (Acquire), so a finished worker's words are always counted.
+                        // Release: a distributed run's sync reads `finished` before the
+                        // words (Acquire), so a finished worker's words are always counted.
                         finished.fetch_add(1, Release);
                         caller.unpark();
                         r
@@ -501,7 +501,18 @@ impl Job<'_> {
                     }
                     None
                 }
-                Some(period) => self.sync_until_done(sync, period, &finished, handles.len(), tick),
+                Some(period) => sync_until_done(
+                    sync,
+                    period,
+                    Shared {
+                        weights: &self.weights(),
+                        words_done: &self.words_done,
+                        stop: &self.stop,
+                        finished: &finished,
+                        workers: handles.len(),
+                    },
+                    &mut || tick(self),
+                ),
             };
             let results: Vec<Result<()>> = handles
                 .into_iter()
@@ -521,59 +532,6 @@ impl Job<'_> {
                 None => Ok(()),
             }
         })
-    }
-
-    /// The caller's loop while the workers of a distributed run train: every `period`, a
-    /// periodic sync (words counted, hot rows averaged), until every process's workers are
-    /// done. On a failure anywhere, stops this process's workers and returns the error with
-    /// whether this process's own workers had stopped (divergence). Every process leaves
-    /// after the same sync, because each decides from the same all-reduced status.
-    fn sync_until_done(
-        &self,
-        sync: &mut dyn ModelSync,
-        period: Duration,
-        finished: &AtomicUsize,
-        workers: usize,
-        tick: &mut dyn FnMut(&Job),
-    ) -> Option<(bool, Error)> {
-        let mut next = Instant::now() + period;
-        let mut last = self.words_done.load(Relaxed);
-        let mut reported_done = false;
-        loop {
-            let done = finished.load(Acquire) >= workers;
-            let now = Instant::now();
-            // Sync every period, and at once when this process's workers finish, so the
-            // epoch ends as soon as the last process is done.
-            if now < next && (reported_done || !done) {
-                std::thread::park_timeout((next - now).min(TICK));
-                tick(self);
-                continue;
-            }
-            reported_done = done;
-            next = now + period;
-            let words = self.words_done.load(Relaxed);
-            let mine = Status {
-                words: words.saturating_sub(last),
-                done,
-                failed: self.stop.load(Relaxed),
-            };
-            let failure = match sync.periodic(mine, &self.weights()) {
-                Ok(all) => {
-                    last = add_other_ranks(&self.words_done, last, words, all.words);
-                    if all.failed == 0 && all.done == sync.ranks() {
-                        return None;
-                    }
-                    (all.failed > 0).then(|| Error::Distributed {
-                        message: format!("training failed on {} process(es)", all.failed),
-                    })
-                }
-                Err(e) => Some(e),
-            };
-            if let Some(e) = failure {
-                self.stop.store(true, Relaxed);
-                return Some((mine.failed, e));
-            }
-        }
     }
 
     fn weights(&self) -> SharedWeights<'_> {

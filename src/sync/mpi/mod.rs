@@ -3,21 +3,20 @@
 //! worker threads never do.
 
 use std::cell::Cell;
-use std::ops::{ControlFlow, Range};
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use mpi::collective::SystemOperation;
-use mpi::datatype::PartitionMut;
 use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
-use mpi::{Count, Threading};
+use mpi::Threading;
 
-use super::{decode_counts, encode_counts, hot_rows, Agreed, ModelSync, Status};
-use crate::corpus::Corpus;
+use super::{hot_rows, Agreed, ModelSync, Status};
 use crate::error::{try_vec, Error, Result};
 use crate::train::{SharedMatrix, SharedWeights, TrainConfig};
-use crate::vocab::{CountOptions, Vocabulary, VocabularyBuilder};
+
+mod vocab;
 
 /// Floats merged per all-reduce call: 1 Mi floats (4 MiB), so that a full-model sync needs
 /// 8 MiB of scratch space however large the model is.
@@ -207,114 +206,6 @@ impl Cluster {
     pub fn abort(&self, code: i32) -> ! {
         self.world.abort(code)
     }
-
-    /// The distributed vocabulary: each rank counts its 1/K byte range of `corpus` on
-    /// `opts.threads` threads (the byte ranges the trainer gives its threads), rank 0 gathers
-    /// and merges the counts and builds the vocabulary with the same rule as
-    /// [`Corpus::build_vocabulary_with`] (count descending, ties by bytes; `min_count`,
-    /// `max_final_vocab`), and broadcasts it. Every rank returns the identical vocabulary,
-    /// equal to the one a single process counts (without `max_vocab_size`; with it, each
-    /// rank's threads prune their own counts, and rank 0 the merged ones).
-    pub(crate) fn build_vocabulary(
-        &self,
-        corpus: &Corpus,
-        opts: &CountOptions,
-    ) -> Result<Vocabulary> {
-        let local = opts
-            .validate()
-            .and_then(|()| count_range(corpus, self.rank, self.size, opts));
-        let mut msg = encode_counts(
-            local
-                .as_ref()
-                .map(|v| v.iter().flat_map(|v| v.iter()))
-                .map_err(|e| format!("process {}: {e}", self.rank)),
-        );
-        if Count::try_from(msg.len()).is_err() {
-            msg = encode_counts(Err::<std::iter::Empty<_>, _>(format!(
-                "process {}: its word counts take {} bytes, more than MPI's 2 GiB per message",
-                self.rank,
-                msg.len()
-            )));
-        }
-        let root = self.world.process_at_rank(0);
-        let len = msg.len() as Count;
-        let merged: Option<Result<Vocabulary>> = if self.is_root() {
-            let mut lens = vec![0 as Count; self.size];
-            root.gather_into_root(&len, &mut lens[..]);
-            Some(merge_on_root(&root, &msg, &lens, opts))
-        } else {
-            root.gather_into(&len);
-            root.gather_varcount_into(&msg[..]);
-            None
-        };
-        // Rank 0 broadcasts the vocabulary, or the first error, to everyone.
-        let mut reply = match &merged {
-            Some(Ok(v)) => encode_counts(Ok(v.iter())),
-            Some(Err(e)) => encode_counts(Err::<std::iter::Empty<_>, _>(e.to_string())),
-            None => Vec::new(),
-        };
-        let mut reply_len = reply.len() as u64;
-        root.broadcast_into(&mut reply_len);
-        reply.resize(reply_len as usize, 0);
-        for chunk in reply.chunks_mut(1 << 30) {
-            root.broadcast_into(chunk);
-        }
-        drop(local?);
-        if let Some(result) = merged {
-            return result;
-        }
-        match decode_counts(&reply)? {
-            Ok(entries) => Vocabulary::from_counts(entries),
-            Err(message) => Err(Error::Distributed { message }),
-        }
-    }
-}
-
-/// Rank 0's part of the vocabulary gather: receives every rank's counts and merges them.
-fn merge_on_root(
-    root: &mpi::topology::Process<'_>,
-    msg: &[u8],
-    lens: &[Count],
-    opts: &CountOptions,
-) -> Result<Vocabulary> {
-    let total: i64 = lens.iter().map(|&l| i64::from(l)).sum();
-    let displs: Option<Vec<Count>> = lens
-        .iter()
-        .scan(0i64, |acc, &l| {
-            let d = Count::try_from(*acc).ok();
-            *acc += i64::from(l);
-            Some(d)
-        })
-        .collect();
-    let Some(displs) = displs else {
-        // MPI_Gatherv addresses the receive buffer with 32-bit displacements. The other
-        // ranks still send; receive nothing useful and report.
-        let mut sink = [0u8; 0];
-        let zeros = vec![0 as Count; lens.len()];
-        let mut p = PartitionMut::new(&mut sink[..], &zeros[..], &zeros[..]);
-        root.gather_varcount_into_root(msg, &mut p);
-        return Err(Error::Distributed {
-            message: format!("the word counts of all processes take {total} bytes, more than MPI's 2 GiB per gather"),
-        });
-    };
-    let mut buf = vec![0u8; total as usize];
-    {
-        let mut p = PartitionMut::new(&mut buf[..], lens, &displs[..]);
-        root.gather_varcount_into_root(msg, &mut p);
-    }
-    let mut builder = VocabularyBuilder::from_options(opts);
-    for (&d, &l) in displs.iter().zip(lens) {
-        let part = &buf[d as usize..(d + l) as usize];
-        match decode_counts(part)? {
-            Ok(entries) => {
-                for (w, c) in entries {
-                    builder.add_count(&w, c);
-                }
-            }
-            Err(message) => return Err(Error::Distributed { message }),
-        }
-    }
-    builder.build()
 }
 
 /// A row-major copy of `m`.
@@ -329,56 +220,6 @@ fn read_all(m: &SharedMatrix) -> Result<Vec<f32>> {
         }
     }
     Ok(out)
-}
-
-/// Counts byte range `rank` of `ranks` of `corpus` on `opts.threads` threads (parts
-/// `rank·T + t` of `K·T`), pruning each thread's counts to `opts.max_vocab_size` if set;
-/// returns every type with its count (sorted), or `None` if the range holds no token.
-fn count_range(
-    corpus: &Corpus,
-    rank: usize,
-    ranks: usize,
-    opts: &CountOptions,
-) -> Result<Option<Vocabulary>> {
-    let threads = opts.threads.max(1);
-    let parts = ranks.saturating_mul(threads);
-    let builder = || match opts.max_vocab_size {
-        Some(m) => VocabularyBuilder::new().max_vocab_size(m),
-        None => VocabularyBuilder::new(),
-    };
-    let count = |part: usize| -> Result<VocabularyBuilder> {
-        let mut b = builder();
-        corpus.scan_part(part, parts, |t, _| {
-            b.add(t);
-            ControlFlow::Continue(())
-        })?;
-        Ok(b)
-    };
-    let results: Vec<Result<VocabularyBuilder>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let count = &count;
-                std::thread::Builder::new().spawn_scoped(s, move || count(rank * threads + t))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| match h {
-                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                Err(e) => Err(Error::from(e)),
-            })
-            .collect()
-    });
-    // Merged in byte order, as a single process merges its threads' counts.
-    let mut merged = builder();
-    for r in results {
-        merged.merge(r?);
-    }
-    match merged.build() {
-        Ok(v) => Ok(Some(v)),
-        Err(Error::EmptyCorpus) => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 fn check_threading(level: Threading) -> Result<()> {
@@ -506,7 +347,7 @@ impl<'c> MpiSync<'c> {
     /// hierarchical softmax (fewer output rows than words), the last rows of the node
     /// vectors, which are the inner nodes nearest the root of the Huffman tree that every
     /// path passes.
-    fn average_hot(&mut self, w: &SharedWeights<'_>, rows: usize) -> u64 {
+    fn merge_hot(&mut self, w: &SharedWeights<'_>, rows: usize) -> u64 {
         let v = w.input.rows();
         let o = w.output.rows();
         let out_rows = if o < v {
@@ -581,7 +422,7 @@ impl ModelSync for MpiSync<'_> {
         } else {
             hot_rows(self.counter, self.sync_rows, w.input.rows())
         };
-        let bytes = self.average_hot(w, rows);
+        let bytes = self.merge_hot(w, rows);
         let secs = t0.elapsed().as_secs_f64();
         self.record(|s| {
             if full {
@@ -602,7 +443,7 @@ impl ModelSync for MpiSync<'_> {
             return Ok(());
         }
         let t0 = Instant::now();
-        let bytes = self.average_hot(w, usize::MAX);
+        let bytes = self.merge_hot(w, usize::MAX);
         let secs = t0.elapsed().as_secs_f64();
         self.record(|s| {
             s.full_syncs += 1;

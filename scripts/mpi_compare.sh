@@ -48,6 +48,9 @@ PY
 }
 
 for i in $(seq 1 "$REPS"); do
-  run "single-$i" "$BIN" train "${SETTINGS[@]}" --threads "$NP"
-  run "mpi$NP-$i" mpirun -np "$NP" --oversubscribe "$BIN" train "${SETTINGS[@]}" --threads 1
+  [ -n "${SKIP_SINGLE:-}" ] || run "single-$i" "$BIN" train "${SETTINGS[@]}" --threads "$NP"
+  # MPI_ARGS: extra options for the distributed run only, e.g. "--sync-period 0.3".
+  # shellcheck disable=SC2086
+  run "mpi$NP-$i" mpirun -np "$NP" --oversubscribe "$BIN" train "${SETTINGS[@]}" --threads 1 \
+    ${MPI_ARGS:-}
 done

@@ -246,23 +246,26 @@ fn all_failed(comm: &SimpleCommunicator, ok: bool) -> usize {
     all as usize
 }
 
-/// How long the syncing thread sleeps between two tests of an unfinished all-reduce.
-const POLL: Duration = Duration::from_micros(50);
+/// How long the syncing thread sleeps between two tests of an unfinished all-reduce: from
+/// the first value, doubling up to the second.
+const POLL: (Duration, Duration) = (Duration::from_micros(20), Duration::from_millis(1));
 
 /// `recv = Σ over ranks of send`, without spinning: a non-blocking all-reduce
-/// (`MPI_Iallreduce`) tested every [`POLL`], sleeping in between, so that while it waits for
-/// slower ranks the syncing thread leaves its core to the workers. (A blocking all-reduce
-/// busy-polls on the workers' cores: with it, 2 ranks on 2 cores spent 37 ms per sync,
-/// against 15–27 ms polled.)
+/// (`MPI_Iallreduce`) tested after sleeps of 20 µs, 40 µs, … up to 1 ms, so that while it
+/// waits for slower ranks the syncing thread leaves its core to the workers and wakes
+/// rarely. (A blocking all-reduce busy-polls on the workers' cores: with it, 2 ranks on 2
+/// cores spent 37 ms per sync, against 15–27 ms polled.)
 fn sum_all<T: Equivalence>(comm: &SimpleCommunicator, send: &[T], recv: &mut [T]) {
     mpi::request::scope(|scope| {
         let mut req = comm.immediate_all_reduce_into(scope, send, recv, SystemOperation::sum());
+        let mut pause = POLL.0;
         loop {
             match req.test() {
                 Ok(_) => break,
                 Err(r) => {
                     req = r;
-                    std::thread::sleep(POLL);
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(POLL.1);
                 }
             }
         }

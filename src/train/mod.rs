@@ -40,6 +40,7 @@
 //! Random streams are seeded per (seed, thread, epoch), so resuming from a checkpoint after
 //! epoch e continues exactly as an uninterrupted run.
 
+mod batch;
 mod config;
 #[cfg(feature = "mpi")]
 mod distributed;
@@ -52,6 +53,7 @@ mod loss;
 mod objective;
 mod report;
 mod sampling;
+mod schedule;
 #[allow(unsafe_code)] // a prefetch hint and madvise: see the module docs.
 mod shared;
 
@@ -69,10 +71,12 @@ use crate::error::{Error, Result};
 use crate::model::SkipGramModel;
 use crate::sync::{Local, ModelSync};
 use crate::vocab::{CountOptions, Vocabulary};
+use batch::{padded, Batch, Scratch};
 use config::check_alpha;
-use engine::{padded, Batch, Call, Schedule, Scratch};
+use engine::Call;
 use kernels::Isa;
 use objective::{softmax_step, StepContext, MAX_BLOCK_ROWS};
+use schedule::Schedule;
 pub(crate) use shared::{SharedMatrix, SharedWeights};
 
 /// Trains a [`SkipGramModel`] with SGD.

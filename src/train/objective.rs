@@ -4,7 +4,7 @@
 
 use rand::rngs::SmallRng;
 
-use super::engine::{merge_repeats, Batch, Scratch};
+use super::batch::{merge_repeats, Batch, Scratch};
 use super::huffman::HuffmanTree;
 use super::kernels::Isa;
 use super::loss::{softmax_coefficients, SigmoidTable};

@@ -1,23 +1,24 @@
-//! The worker engine: threads over byte ranges of the corpus, the sentence loop with its
-//! prefetch pipeline, the learning-rate schedule, and the per-thread counters.
+//! The worker engine: threads over byte ranges of the corpus, epochs, the per-thread
+//! counters and the model syncs; `worker.rs` holds one worker's sentence loop.
 
-use std::ops::ControlFlow;
 use std::sync::atomic::Ordering::{Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use ndarray::Array2;
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
 
+mod worker;
+
+use super::batch::{padded, Scratch};
 use super::config::TrainConfig;
-use super::encoded::{Recorder, Recording, LINE_START};
+use super::encoded::Recording;
 use super::kernels::Isa;
 use super::loss::SigmoidTable;
-use super::objective::{Objective, Outputs, StepContext};
+use super::objective::{Objective, Outputs};
 use super::report::{EpochReport, Progress, TrainReport};
 use super::sampling::Subsampler;
+use super::schedule::Schedule;
 use super::shared::{traffic, SharedMatrix, SharedWeights};
 use crate::corpus::Corpus;
 use crate::error::{try_vec, Error, Result};
@@ -30,60 +31,6 @@ const TICK: Duration = Duration::from_millis(100);
 
 /// Words a worker processes between publishing its counters and refreshing α.
 const REFRESH_WORDS: u64 = 10_000;
-
-/// Row stride of the thread-local buffers: N rounded up to whole 8-float SIMD registers.
-/// The padding columns start at zero and stay zero (the updates add products of zeros), so
-/// the kernels run without scalar tails.
-pub(crate) fn padded(dim: usize) -> usize {
-    dim.next_multiple_of(8)
-}
-
-/// The learning rate as a function of the words processed since the model's first epoch.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Schedule {
-    /// The configuration's plan (word2vec.c): α·max(1 − words / (E·W + 1), floor) over all
-    /// E planned epochs of W words, so that stopping and resuming changes nothing.
-    Plan { alpha: f64, total: f64, floor: f64 },
-    /// Linear from `start` at `words0` to `end` at `words0 + span`, then `end` (gensim's
-    /// `train(start_alpha=…, end_alpha=…)`).
-    Span {
-        start: f64,
-        end: f64,
-        words0: f64,
-        span: f64,
-    },
-}
-
-impl Schedule {
-    /// The configuration's plan for `words_per_epoch` words per epoch.
-    pub(crate) fn plan(cfg: &TrainConfig, words_per_epoch: u64) -> Self {
-        Schedule::Plan {
-            alpha: cfg.alpha as f64,
-            total: cfg.epochs as f64 * words_per_epoch as f64 + 1.0,
-            floor: cfg.min_alpha_fraction as f64,
-        }
-    }
-
-    /// α after `words` words.
-    pub(crate) fn alpha(&self, words: u64) -> f32 {
-        match *self {
-            Schedule::Plan {
-                alpha,
-                total,
-                floor,
-            } => (alpha * (1.0 - words as f64 / total).max(floor)) as f32,
-            Schedule::Span {
-                start,
-                end,
-                words0,
-                span,
-            } => {
-                let t = ((words as f64 - words0) / span.max(1.0)).clamp(0.0, 1.0);
-                (start + (end - start) * t) as f32
-            }
-        }
-    }
-}
 
 /// One training call's settings beyond the configuration.
 pub(crate) struct Call {
@@ -113,158 +60,6 @@ impl WorkerStats {
         self.busy_nanos.store(0, Relaxed);
         self.bytes_read.store(0, Relaxed);
         self.bytes_written.store(0, Relaxed);
-    }
-}
-
-/// One worker's scratch buffers, allocated once per epoch; rows have stride [`padded`]`(N)`.
-pub(crate) struct Scratch {
-    pub(crate) a: Vec<f32>,
-    pub(crate) b: Vec<f32>,
-    pub(crate) g: Vec<f32>,
-    pub(crate) db: Vec<f32>,
-    /// The batch being computed and the next one, whose rows are being prefetched.
-    pub(crate) cur: Batch,
-    pub(crate) next: Batch,
-}
-
-impl Scratch {
-    /// Buffers for blocks of `rows` rows of p against `o` output rows of stride `n`.
-    pub(crate) fn new(rows: usize, o: usize, n: usize) -> Result<Self> {
-        let what = || format!("training scratch space ({rows}+{o} rows of {n})");
-        let len = |a: usize, b: usize| {
-            a.checked_mul(b).ok_or_else(|| Error::OutOfMemory {
-                what: what(),
-                bytes: u64::MAX,
-            })
-        };
-        Ok(Scratch {
-            a: try_vec(len(rows, n)?, 0.0, what)?,
-            b: try_vec(len(o, n)?, 0.0, what)?,
-            g: try_vec(len(rows, o)?, 0.0, what)?,
-            db: try_vec(len(o, n)?, 0.0, what)?,
-            cur: Batch::default(),
-            next: Batch::default(),
-        })
-    }
-}
-
-/// One center word's update: its context words (rows of p) and output rows with labels.
-///
-/// For the binary objectives a row that occurs twice in a batch (a context word repeated
-/// in the window, a noise word drawn twice) is kept once with weight 2: the update is then
-/// the same as applying both occurrences' deltas, and each row is written back once.
-#[derive(Default)]
-pub(crate) struct Batch {
-    pub(crate) center: u32,
-    /// (center, context) pairs this batch trains.
-    pub(crate) pairs: u64,
-    pub(crate) ctx: Vec<u32>,
-    pub(crate) ctx_weight: Vec<f32>,
-    pub(crate) out: Vec<u32>,
-    pub(crate) out_weight: Vec<f32>,
-    pub(crate) labels: Vec<f32>,
-}
-
-/// Merges repeated ids, keeping each first occurrence with its multiplicity as weight (and
-/// its label, when labels are given).
-pub(crate) fn merge_repeats(
-    ids: &mut Vec<u32>,
-    weights: &mut Vec<f32>,
-    mut labels: Option<&mut Vec<f32>>,
-) {
-    weights.clear();
-    let mut kept = 0;
-    for i in 0..ids.len() {
-        let id = ids[i];
-        if let Some(first) = ids[..kept].iter().position(|&x| x == id) {
-            weights[first] += 1.0;
-        } else {
-            ids[kept] = id;
-            if let Some(l) = labels.as_deref_mut() {
-                l[kept] = l[i];
-            }
-            weights.push(1.0);
-            kept += 1;
-        }
-    }
-    ids.truncate(kept);
-    if let Some(l) = labels {
-        l.truncate(kept);
-    }
-}
-
-/// One worker thread's state within an epoch.
-struct WorkerState {
-    rng: SmallRng,
-    scratch: Scratch,
-    /// Kept word ids of the sentence being gathered.
-    sentence: Vec<u32>,
-    /// Loss summed over this epoch's pairs so far (nats) and the number of pairs.
-    loss: f64,
-    pairs: u64,
-}
-
-/// One worker's pass over its part of one epoch: what happens at each line start and each
-/// in-vocabulary word, whether they come from the text or from a recording.
-struct Pass<'j, 'a> {
-    job: &'j Job<'a>,
-    cx: StepContext<'j>,
-    w: WorkerState,
-    stats: &'j WorkerStats,
-    pending_words: u64,
-    alpha: f32,
-    diverged: bool,
-}
-
-impl Pass<'_, '_> {
-    /// A new line: the sentence gathered so far is trained.
-    #[inline]
-    fn line_start(&mut self) -> ControlFlow<()> {
-        if !self.job.flush(&self.cx, &mut self.w, self.alpha) {
-            self.diverged = true;
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    }
-
-    /// An in-vocabulary word: counted, subsampled, and added to the sentence.
-    #[inline]
-    fn word(&mut self, id: u32) -> ControlFlow<()> {
-        let job = self.job;
-        self.pending_words += 1;
-        if self.pending_words == REFRESH_WORDS {
-            job.add_words(self.pending_words);
-            self.pending_words = 0;
-            self.alpha = job.alpha();
-            self.stats.loss_bits.store(self.w.loss.to_bits(), Relaxed);
-            self.stats.pairs.store(self.w.pairs, Relaxed);
-            if job.stop.load(Relaxed) {
-                return ControlFlow::Break(());
-            }
-        }
-        if job.subsampler.keep(id as usize, &mut self.w.rng) {
-            self.w.sentence.push(id);
-            if self.w.sentence.len() >= job.cfg.max_sentence_len
-                && !job.flush(&self.cx, &mut self.w, self.alpha)
-            {
-                self.diverged = true;
-                return ControlFlow::Break(());
-            }
-        }
-        ControlFlow::Continue(())
-    }
-
-    /// Trains the last sentence and publishes the counters.
-    fn finish(mut self) {
-        if !self.diverged && !self.job.flush(&self.cx, &mut self.w, self.alpha) {
-            self.diverged = true;
-        }
-        self.job.add_words(self.pending_words);
-        self.stats.loss_bits.store(self.w.loss.to_bits(), Relaxed);
-        self.stats.pairs.store(self.w.pairs, Relaxed);
-        if self.diverged {
-            self.job.stop.store(true, Relaxed);
-        }
     }
 }
 
@@ -601,158 +396,5 @@ impl Job<'_> {
         let busy = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.stats[thread].busy_nanos.store(busy, Relaxed);
         r
-    }
-
-    /// One thread's pass over its byte range of the corpus in one epoch (1-based): the text,
-    /// recording its ids when later epochs of this call can replay them, or the recording.
-    fn worker_epoch(&self, thread: usize, epoch: usize) -> Result<()> {
-        let cfg = self.cfg;
-        let mut pass = Pass {
-            job: self,
-            cx: StepContext {
-                isa: self.call.isa,
-                input: &self.input,
-                output: &self.output,
-                sigmoid: &self.sigmoid,
-                stride: padded(cfg.dim),
-                block_rows: self.call.block_rows,
-            },
-            w: WorkerState {
-                // One independent stream per (seed, thread, epoch): resumable and reproducible.
-                // Threads are numbered across processes (one process: 0..threads).
-                rng: SmallRng::seed_from_u64(
-                    cfg.seed
-                        ^ ((self.part0 + thread) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                        ^ (epoch as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
-                ),
-                scratch: self.scratch()?,
-                sentence: Vec::with_capacity(cfg.max_sentence_len),
-                loss: 0.0,
-                pairs: 0,
-            },
-            stats: &self.stats[thread],
-            pending_words: 0,
-            alpha: self.alpha(),
-            diverged: false,
-        };
-        if let Some(recording) = self.recordings[thread].get() {
-            recording.replay(|id| {
-                if id == LINE_START {
-                    pass.line_start()
-                } else {
-                    pass.word(id)
-                }
-            })?;
-        } else {
-            let record = epoch < self.call.last && cfg.encoded_corpus_memory > 0;
-            let mut recorder =
-                record.then(|| Recorder::new(cfg.encoded_corpus_memory / cfg.threads.max(1)));
-            let mut record_error = None;
-            let mut finished = true;
-            let mut push = |id: u32| {
-                if let Some(r) = &mut recorder {
-                    if let Err(e) = r.push(id) {
-                        record_error = Some(e);
-                        recorder = None;
-                    }
-                }
-            };
-            self.corpus
-                .scan_part(self.part0 + thread, self.parts, |token, line_start| {
-                    if line_start {
-                        push(LINE_START);
-                        if pass.line_start().is_break() {
-                            finished = false;
-                            return ControlFlow::Break(());
-                        }
-                    }
-                    match self.vocab.index_u32(token) {
-                        Some(id) => {
-                            push(id);
-                            let flow = pass.word(id);
-                            finished &= flow.is_continue();
-                            flow
-                        }
-                        None => ControlFlow::Continue(()),
-                    }
-                })?;
-            if let Some(e) = record_error {
-                return Err(e.into());
-            }
-            if let (true, Some(r)) = (finished, recorder) {
-                // Set once per call; a thread's range is recorded only in the first epoch.
-                let _ = self.recordings[thread].set(r.finish()?);
-            }
-        }
-        pass.finish();
-        Ok(())
-    }
-
-    /// Trains on the sentence gathered so far (if any) and starts a new one; `false` if the
-    /// loss became non-finite.
-    fn flush(&self, cx: &StepContext<'_>, w: &mut WorkerState, alpha: f32) -> bool {
-        let ok = self.train_sentence(cx, w, alpha);
-        w.sentence.clear();
-        ok
-    }
-
-    /// Trains on one sentence of word ids; `false` if the loss became non-finite.
-    ///
-    /// Software-pipelined: while center word t is computed, the rows of center word t + 1
-    /// are already being fetched from memory (the matrices are far larger than the caches,
-    /// and each row is a random access).
-    fn train_sentence(&self, cx: &StepContext<'_>, w: &mut WorkerState, alpha: f32) -> bool {
-        let WorkerState {
-            rng,
-            scratch: sc,
-            sentence: s,
-            loss,
-            pairs,
-        } = w;
-        if s.is_empty() {
-            return true;
-        }
-        self.prepare(s, 0, rng, &mut sc.cur);
-        for pos in 0..s.len() {
-            if pos + 1 < s.len() {
-                self.prepare(s, pos + 1, rng, &mut sc.next);
-            }
-            if !sc.cur.ctx.is_empty() {
-                match self.outputs.step(cx, alpha, sc) {
-                    Some(l) => {
-                        *loss += l;
-                        *pairs += sc.cur.pairs;
-                    }
-                    None => return false,
-                }
-            }
-            std::mem::swap(&mut sc.cur, &mut sc.next);
-        }
-        true
-    }
-
-    /// Fills `batch` for the center word at `pos`: draws its dynamic window and (through the
-    /// objective) its output rows, and prefetches the rows it will touch.
-    fn prepare(&self, s: &[u32], pos: usize, rng: &mut SmallRng, batch: &mut Batch) {
-        let window = self.cfg.window;
-        batch.center = s[pos];
-        // Dynamic window: b uniform in 1..=window (word2vec.c: window − rand % window).
-        let b = window - rng.random_range(0..window);
-        let lo = pos.saturating_sub(b);
-        let hi = pos.saturating_add(b).saturating_add(1).min(s.len());
-        batch.ctx.clear();
-        batch.ctx.extend_from_slice(&s[lo..pos]);
-        batch.ctx.extend_from_slice(&s[pos + 1..hi]);
-        batch.pairs = batch.ctx.len() as u64;
-        self.outputs.fill(batch, self.cfg.negative, rng);
-        if matches!(self.outputs, Outputs::Softmax) {
-            return;
-        }
-        for &w in &batch.ctx {
-            self.input.prefetch_row(w as usize);
-        }
-        for &w in &batch.out {
-            self.output.prefetch_row(w as usize);
-        }
     }
 }

@@ -149,6 +149,17 @@ mod tests {
     }
 
     #[test]
+    fn counts_summing_past_u64_do_not_overflow() {
+        // 2·(2⁶⁴ − 1) words: the total is taken in f64, so every probability stays finite.
+        let s = Subsampler::new(&[u64::MAX, u64::MAX], 1e-3).unwrap();
+        let p = s.keep_probability(0);
+        // t/f = 1e-3 · 2 → √0.002 + 0.002.
+        assert!((p as f64 - (0.002f64.sqrt() + 0.002)).abs() < 1e-6, "{p}");
+        let ns = NegativeSampler::new(&[u64::MAX, u64::MAX, 1], 0.75).unwrap();
+        assert!((ns.probability(0) - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
     fn negative_distribution_is_unigram_to_the_075() {
         let counts = [1000u64, 100, 10, 1, 0];
         let ns = NegativeSampler::new(&counts, 0.75).unwrap();

@@ -187,7 +187,19 @@ impl Corpus {
     /// [`Error::Io`] (also if the operating system cannot start a thread).
     pub fn count_words(&self, opts: &CountOptions) -> Result<VocabularyBuilder> {
         opts.validate()?;
-        let parts = opts.threads;
+        self.count_parts(opts, 0, opts.threads)
+    }
+
+    /// Counts byte ranges `first..first + opts.threads` of `parts` (one thread each) and
+    /// merges them in byte order: [`count_words`](Self::count_words) counts all `threads`
+    /// ranges; one process of a distributed run counts its share of `ranks × threads`.
+    pub(crate) fn count_parts(
+        &self,
+        opts: &CountOptions,
+        first: usize,
+        parts: usize,
+    ) -> Result<VocabularyBuilder> {
+        let threads = opts.threads.max(1);
         let count_part = |part: usize, failed: &AtomicUsize| -> Result<VocabularyBuilder> {
             let mut b = VocabularyBuilder::from_options(opts);
             let mut n = 0u32;
@@ -206,11 +218,11 @@ impl Corpus {
             r.map(|()| b)
         };
         let failed = AtomicUsize::new(usize::MAX);
-        if parts == 1 {
-            return count_part(0, &failed);
+        if threads == 1 {
+            return count_part(first, &failed);
         }
         let results: Vec<Result<VocabularyBuilder>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..parts)
+            let handles: Vec<_> = (first..first + threads)
                 .map(|p| {
                     let (count_part, failed) = (&count_part, &failed);
                     let spawned =

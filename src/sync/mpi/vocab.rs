@@ -1,8 +1,6 @@
 //! The distributed vocabulary: each rank counts its byte range, rank 0 merges the counts
 //! and broadcasts the vocabulary.
 
-use std::ops::ControlFlow;
-
 use mpi::datatype::PartitionMut;
 use mpi::traits::*;
 use mpi::Count;
@@ -124,8 +122,9 @@ fn merge_on_root(
 }
 
 /// Counts byte range `rank` of `ranks` of `corpus` on `opts.threads` threads (parts
-/// `rank·T + t` of `K·T`), pruning each thread's counts to `opts.max_vocab_size` if set;
-/// returns every type with its count (sorted), or `None` if the range holds no token.
+/// `rank·T + t` of `K·T`, merged in byte order as a single process merges its threads'
+/// counts), pruning each thread's counts to `opts.max_vocab_size` if set; returns every type
+/// with its count (sorted), or `None` if the range holds no token.
 fn count_range(
     corpus: &Corpus,
     rank: usize,
@@ -133,39 +132,14 @@ fn count_range(
     opts: &CountOptions,
 ) -> Result<Option<Vocabulary>> {
     let threads = opts.threads.max(1);
-    let parts = ranks.saturating_mul(threads);
-    let builder = || match opts.max_vocab_size {
-        Some(m) => VocabularyBuilder::new().max_vocab_size(m),
-        None => VocabularyBuilder::new(),
+    // Raw counts: min_count and max_final_vocab apply once all ranks' counts are merged.
+    let raw = CountOptions {
+        threads,
+        min_count: 1,
+        max_final_vocab: None,
+        max_vocab_size: opts.max_vocab_size,
     };
-    let count = |part: usize| -> Result<VocabularyBuilder> {
-        let mut b = builder();
-        corpus.scan_part(part, parts, |t, _| {
-            b.add(t);
-            ControlFlow::Continue(())
-        })?;
-        Ok(b)
-    };
-    let results: Vec<Result<VocabularyBuilder>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let count = &count;
-                std::thread::Builder::new().spawn_scoped(s, move || count(rank * threads + t))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| match h {
-                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                Err(e) => Err(Error::from(e)),
-            })
-            .collect()
-    });
-    // Merged in byte order, as a single process merges its threads' counts.
-    let mut merged = builder();
-    for r in results {
-        merged.merge(r?);
-    }
+    let merged = corpus.count_parts(&raw, rank * threads, ranks.saturating_mul(threads))?;
     match merged.build() {
         Ok(v) => Ok(Some(v)),
         Err(Error::EmptyCorpus) => Ok(None),

@@ -93,6 +93,7 @@ pub mod eval;
 pub mod io;
 mod model;
 mod one_hot;
+mod parallel;
 pub mod phrases;
 pub mod prelude;
 pub mod preprocess;

@@ -5,7 +5,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Uniform};
 
-use crate::error::{shape2, try_vec, Error, Result};
+use crate::error::{shape2, Error, Result};
+use crate::parallel::try_vec_with;
 use crate::softmax::Softmax;
 use crate::vocab::Vocabulary;
 use crate::OneHot;
@@ -68,9 +69,15 @@ impl SkipGramModel {
             what: format!("p ({v}×{n})"),
             bytes: u64::MAX,
         })?;
-        let mut input = try_vec(len, 0.0f32, || format!("p ({v}×{n})"))?;
-        let output = try_vec(len, 0.0f32, || format!("p' ({n}×{v})"))?;
-        init_uniform(&mut input, n, rng.random());
+        let input = uniform_weights(len, n, rng.random(), || format!("p ({v}×{n})"))?;
+        let output = try_vec_with(
+            len,
+            INIT_BLOCK_ROWS * n,
+            init_threads(),
+            || format!("p' ({n}×{v})"),
+            |_| 0,
+            |_| std::iter::repeat(0.0f32),
+        )?;
         Ok(SkipGramModel {
             vocab,
             input: Array2::from_shape_vec((v, n), input).expect("the length is V·N"),
@@ -334,37 +341,36 @@ fn hs_log_probabilities(
     }))
 }
 
-/// Fills `p` (rows of `n`) uniformly from [−0.5/n, 0.5/n), in parallel: blocks of rows get
-/// their own random streams derived from `seed`, so the result does not depend on the
-/// number of threads.
-fn init_uniform(p: &mut [f32], n: usize, seed: u64) {
-    const BLOCK_ROWS: usize = 4096;
+/// p (V×N, `len` = V·N elements) drawn uniformly from [−0.5/N, 0.5/N), in parallel: blocks
+/// of rows get their own random streams derived from `seed`, so the result does not depend
+/// on the number of threads.
+fn uniform_weights(
+    len: usize,
+    n: usize,
+    seed: u64,
+    what: impl FnOnce() -> String,
+) -> Result<Vec<f32>> {
     let half = 0.5 / n as f32;
     let dist = Uniform::new(-half, half).expect("0 < half is finite");
-    let block = BLOCK_ROWS * n;
-    let blocks: Vec<(usize, &mut [f32])> = p.chunks_mut(block).enumerate().collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(blocks.len())
-        .max(1);
-    let per_thread = blocks.len().div_ceil(threads);
-    let fill = |work: Vec<(usize, &mut [f32])>| {
-        for (b, rows) in work {
+    try_vec_with(
+        len,
+        INIT_BLOCK_ROWS * n,
+        init_threads(),
+        what,
+        |_| 0,
+        |b| {
             let mut rng =
                 SmallRng::seed_from_u64(seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            for x in rows.iter_mut() {
-                *x = dist.sample(&mut rng);
-            }
-        }
-    };
-    let mut blocks = blocks.into_iter();
-    std::thread::scope(|scope| {
-        for _ in 1..threads {
-            let work: Vec<_> = blocks.by_ref().take(per_thread).collect();
-            scope.spawn(|| fill(work));
-        }
-        fill(blocks.collect());
-    });
+            std::iter::repeat_with(move || dist.sample(&mut rng))
+        },
+    )
+}
+
+/// Rows one thread initialises at a time.
+const INIT_BLOCK_ROWS: usize = 4096;
+
+fn init_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |t| t.get())
 }
 
 fn check_finite(a: &Array2<f32>, what: &'static str) -> Result<()> {

@@ -371,8 +371,8 @@ impl Trainer {
             ));
         }
         check_alpha(alpha)?;
-        let input = SharedMatrix::try_from_array(model.input_array(), "p")?;
-        let output = SharedMatrix::try_from_array(model.output_array(), "p'")?;
+        let input = SharedMatrix::try_from_array(model.input_array(), "p", 1)?;
+        let output = SharedMatrix::try_from_array(model.output_array(), "p'", 1)?;
         let mut sc = Scratch::new(1, v, n)?;
         sc.cur = Batch {
             center: center as u32,
@@ -391,8 +391,8 @@ impl Trainer {
             epoch: model.epochs_trained() + 1,
             words: 0,
         })?;
-        model.replace_input(input.try_to_array("p")?);
-        model.replace_output(output.try_to_array("p'")?);
+        model.replace_input(input.try_to_array("p", 1)?);
+        model.replace_output(output.try_to_array("p'", 1)?);
         Ok(loss)
     }
 }

@@ -26,11 +26,12 @@
 //! weight it reads; the final weights are read after the scope joins all threads, which
 //! synchronises with every store they made.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 use ndarray::Array2;
 
-use crate::error::{try_vec, Error, Result};
+use crate::error::Result;
+use crate::parallel::try_vec_with;
 
 #[inline]
 fn pack(lo: f32, hi: f32) -> u64 {
@@ -70,61 +71,91 @@ pub(crate) struct SharedMatrix {
 /// u64 words in a 64-byte cache line.
 const LINE_WORDS: usize = 8;
 
+/// About how many bytes one thread copies at a time into or out of a [`SharedMatrix`].
+const COPY_BLOCK_BYTES: usize = 1 << 20;
+
 impl SharedMatrix {
-    /// Copies an ndarray matrix in.
+    /// Copies an ndarray matrix in, on up to `threads` threads.
     ///
     /// # Errors
-    /// [`Error::OutOfMemory`] naming `what` if the copy cannot be allocated.
-    pub(crate) fn try_from_array(a: &Array2<f32>, what: &str) -> Result<Self> {
+    /// [`Error::OutOfMemory`](crate::Error::OutOfMemory) naming `what` if the copy cannot be allocated.
+    pub(crate) fn try_from_array(a: &Array2<f32>, what: &str, threads: usize) -> Result<Self> {
         let (rows, dim) = a.dim();
         let used = dim.div_ceil(2);
         let stride = used.next_multiple_of(LINE_WORDS);
         // One line more, so that row 0 can start on a line boundary.
         let words = rows.saturating_mul(stride).saturating_add(LINE_WORDS);
-        let mut data = Vec::new();
-        if data.try_reserve_exact(words).is_err() {
-            return Err(Error::OutOfMemory {
-                what: format!("shared copy of {what} ({rows}×{dim})"),
-                bytes: (words as u64).saturating_mul(8),
-            });
-        }
-        advise_huge_pages(&mut data);
-        // The address is only inspected, never dereferenced: no unsafe needed.
-        let misalign = (data.as_ptr() as usize / 8) % LINE_WORDS;
-        let offset = (LINE_WORDS - misalign) % LINE_WORDS;
-        data.extend((0..offset).map(|_| AtomicU64::new(0)));
-        for row in a.rows() {
-            let mut it = row.iter();
-            for _ in 0..stride {
-                let lo = it.next().copied().unwrap_or(0.0);
-                let hi = it.next().copied().unwrap_or(0.0);
-                data.push(AtomicU64::new(pack(lo, hi)));
-            }
-        }
+        let offset = AtomicUsize::new(0);
+        let block_rows = (COPY_BLOCK_BYTES / (stride.max(1) * 8)).max(1);
+        let data = try_vec_with(
+            words,
+            block_rows * stride,
+            threads,
+            || format!("shared copy of {what} ({rows}×{dim})"),
+            |data| {
+                advise_huge_pages(data);
+                // The address is only inspected, never dereferenced: no unsafe needed.
+                let misalign = (data.as_ptr() as usize / 8) % LINE_WORDS;
+                let head = (LINE_WORDS - misalign) % LINE_WORDS;
+                offset.store(head, Relaxed);
+                head
+            },
+            |b| {
+                let first = (b * block_rows).min(rows);
+                let last = ((b + 1) * block_rows).min(rows);
+                a.rows()
+                    .into_iter()
+                    .skip(first)
+                    .take(last - first)
+                    .flat_map(move |row| {
+                        let mut it = row.into_iter();
+                        (0..stride).map(move |_| {
+                            let lo = it.next().copied().unwrap_or(0.0);
+                            let hi = it.next().copied().unwrap_or(0.0);
+                            AtomicU64::new(pack(lo, hi))
+                        })
+                    })
+                    // The words after the last row.
+                    .chain(std::iter::repeat_with(|| AtomicU64::new(0)))
+            },
+        )?;
         Ok(SharedMatrix {
             data: data.into_boxed_slice(),
             rows,
             dim,
             used,
             stride,
-            offset,
+            offset: offset.into_inner(),
         })
     }
 
-    /// Copies the matrix back out (after all threads have joined).
+    /// Copies the matrix back out (after all threads have joined), on up to `threads`
+    /// threads.
     ///
     /// # Errors
-    /// [`Error::OutOfMemory`] naming `what` if the copy cannot be allocated.
-    pub(crate) fn try_to_array(&self, what: &str) -> Result<Array2<f32>> {
+    /// [`Error::OutOfMemory`](crate::Error::OutOfMemory) naming `what` if the copy cannot be allocated.
+    pub(crate) fn try_to_array(&self, what: &str, threads: usize) -> Result<Array2<f32>> {
         let len = self.rows * self.dim; // ≤ the words already allocated × 2
-        let mut out = try_vec(len, 0.0f32, || {
-            format!("{what} ({}×{})", self.rows, self.dim)
-        })?;
-        if self.dim > 0 {
-            for (r, row) in out.chunks_exact_mut(self.dim).enumerate() {
-                self.read_row(r, row);
-            }
-        }
+        let block_rows = (COPY_BLOCK_BYTES / (self.dim.max(1) * 4)).max(1);
+        let out = try_vec_with(
+            len,
+            block_rows * self.dim,
+            threads,
+            || format!("{what} ({}×{})", self.rows, self.dim),
+            |_| 0,
+            |b| {
+                let rows = (b * block_rows).min(self.rows)..((b + 1) * block_rows).min(self.rows);
+                rows.flat_map(|r| {
+                    self.row_words(r)
+                        .iter()
+                        .flat_map(|w| {
+                            let (lo, hi) = unpack(w.load(Relaxed));
+                            [lo, hi]
+                        })
+                        .take(self.dim)
+                })
+            },
+        )?;
         Ok(Array2::from_shape_vec((self.rows, self.dim), out).expect("the length is rows·dim"))
     }
 
@@ -280,7 +311,7 @@ mod tests {
     fn rows_start_on_cache_lines() {
         for dim in [1, 3, 16, 100, 300] {
             let a = Array2::from_shape_fn((5, dim), |(i, j)| (i * dim + j) as f32);
-            let s = SharedMatrix::try_from_array(&a, "a").unwrap();
+            let s = SharedMatrix::try_from_array(&a, "a", 2).unwrap();
             for r in 0..5 {
                 assert_eq!(
                     s.row_words(r).as_ptr() as usize % 64,
@@ -288,22 +319,40 @@ mod tests {
                     "dim {dim} row {r}"
                 );
             }
-            assert_eq!(s.try_to_array("a").unwrap(), a);
+            assert_eq!(s.try_to_array("a", 3).unwrap(), a);
         }
+    }
+
+    #[test]
+    fn copies_of_many_blocks_round_trip_on_any_number_of_threads() {
+        // 5,000 rows of 100 (448 bytes apart): three blocks of about 1 MiB.
+        let a = Array2::from_shape_fn((5000, 100), |(i, j)| (i * 100 + j) as f32 * 0.5 - 3.0);
+        for threads in [1, 2, 3] {
+            let s = SharedMatrix::try_from_array(&a, "a", threads).unwrap();
+            let mut row = vec![0.0; 100];
+            for r in [0, 2339, 2340, 2341, 4680, 4999] {
+                s.read_row(r, &mut row);
+                assert_eq!(row, a.row(r).to_vec(), "row {r}, {threads} threads");
+            }
+            assert_eq!(s.try_to_array("a", threads).unwrap(), a);
+        }
+        let empty = Array2::<f32>::zeros((0, 7));
+        let s = SharedMatrix::try_from_array(&empty, "e", 2).unwrap();
+        assert_eq!(s.try_to_array("e", 2).unwrap(), empty);
     }
 
     #[test]
     fn round_trip_and_write_odd_and_even_dims() {
         for dim in [1, 2, 3, 8, 101] {
             let a = Array2::from_shape_fn((4, dim), |(i, j)| i as f32 * 100.0 + j as f32 - 7.5);
-            let s = SharedMatrix::try_from_array(&a, "a").unwrap();
-            assert_eq!(s.try_to_array("a").unwrap(), a);
+            let s = SharedMatrix::try_from_array(&a, "a", 2).unwrap();
+            assert_eq!(s.try_to_array("a", 3).unwrap(), a);
             let new: Vec<f32> = (0..dim).map(|j| j as f32 * 0.25).collect();
             s.write_row(2, &new);
             let mut back = vec![0.0; dim];
             s.read_row(2, &mut back);
             assert_eq!(back, new);
-            let b = s.try_to_array("a").unwrap();
+            let b = s.try_to_array("a", 3).unwrap();
             for j in 0..dim {
                 assert_eq!(b[[2, j]], new[j]);
                 assert_eq!(b[[1, j]], a[[1, j]]);

@@ -349,11 +349,10 @@ fn write_outputs(
     );
 
     let t_out = Instant::now();
-    let emb = model.to_embeddings();
     if args.binary == 1 {
-        emb.save_word2vec_binary(&args.output)?;
+        model.save_word2vec_binary(&args.output)?;
     } else {
-        emb.save_word2vec_text(&args.output)?;
+        model.save_word2vec_text(&args.output)?;
     }
     eprintln!("wrote {}", args.output.display());
     if let Some(path) = &args.save_checkpoint {
@@ -361,13 +360,18 @@ fn write_outputs(
         eprintln!("wrote checkpoint {}", path.display());
     }
     report.phases.output = t_out.elapsed().as_secs_f64();
-    for word in args.probe.iter().filter(|w| !w.is_empty()) {
-        match emb.most_similar(&[word.as_str()], &[], 8) {
-            Ok(nn) => {
-                let list: Vec<String> = nn.iter().map(|(w, s)| format!("{w} {s:.3}")).collect();
-                println!("{word}: {}", list.join(", "));
+    // Nearest neighbours of the probe words, for a first look (after the timed output).
+    let probes: Vec<&String> = args.probe.iter().filter(|w| !w.is_empty()).collect();
+    if !probes.is_empty() {
+        let emb = model.to_embeddings();
+        for word in probes {
+            match emb.most_similar(&[word.as_str()], &[], 8) {
+                Ok(nn) => {
+                    let list: Vec<String> = nn.iter().map(|(w, s)| format!("{w} {s:.3}")).collect();
+                    println!("{word}: {}", list.join(", "));
+                }
+                Err(e) => println!("{word}: {e}"),
             }
-            Err(e) => println!("{word}: {e}"),
         }
     }
     if let Some(path) = &args.report {

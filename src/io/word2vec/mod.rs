@@ -21,6 +21,7 @@ use crate::embeddings::Embeddings;
 #[cfg(doc)]
 use crate::error::Error;
 use crate::error::Result;
+use crate::model::SkipGramModel;
 
 mod detect;
 mod read;
@@ -214,6 +215,41 @@ impl Embeddings {
 
     /// Saves in the word2vec binary format (see [`WriteWord2Vec::write_word2vec_binary`]),
     /// atomically as [`save_word2vec_text`](Self::save_word2vec_text).
+    ///
+    /// # Errors
+    /// As `write_word2vec_binary`; [`Error::Io`].
+    pub fn save_word2vec_binary(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_atomically(path.as_ref(), |w| self.write_word2vec_binary(w))
+    }
+}
+
+impl SkipGramModel {
+    /// Saves the embeddings, the rows of p (V×N), in the word2vec text format (see
+    /// [`WriteWord2Vec::write_word2vec_text`]) without copying them out first; atomically,
+    /// as [`Embeddings::save_word2vec_text`]. The file is the same as
+    /// `model.to_embeddings().save_word2vec_text(path)` writes.
+    ///
+    /// ```
+    /// use skipgram::{Embeddings, SkipGramModel, Vocabulary};
+    /// use rand::{rngs::StdRng, SeedableRng};
+    /// let vocab = Vocabulary::from_words(["a", "b", "c"])?;
+    /// let model = SkipGramModel::new(vocab, 4, &mut StdRng::seed_from_u64(1))?;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("vectors.txt");
+    /// model.save_word2vec_text(&path)?;
+    /// let back = Embeddings::load_word2vec_text(&path)?;
+    /// assert_eq!(back.vectors(), model.input_weights());
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `write_word2vec_text`; [`Error::Io`].
+    pub fn save_word2vec_text(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_atomically(path.as_ref(), |w| self.write_word2vec_text(w))
+    }
+
+    /// Saves the rows of p (V×N) in the word2vec binary format (see
+    /// [`WriteWord2Vec::write_word2vec_binary`]), atomically, without copying them out.
     ///
     /// # Errors
     /// As `write_word2vec_binary`; [`Error::Io`].

@@ -339,7 +339,14 @@ fn text_rows_formatted_in_parallel_are_written_in_order() {
     });
     let emb = Embeddings::new(vocab, vectors).unwrap();
     let mut serial = Vec::new();
-    super::write::write_text_rows(&emb, &mut serial, usize::MAX, 1).unwrap();
+    super::write::write_text_rows(
+        emb.vocab().words(),
+        emb.vectors(),
+        &mut serial,
+        usize::MAX,
+        1,
+    )
+    .unwrap();
     // Independent: one row at a time, as the format is defined.
     let mut expected = String::new();
     for (w, row) in emb.vocab().words().iter().zip(emb.vectors().rows()) {
@@ -356,11 +363,30 @@ fn text_rows_formatted_in_parallel_are_written_in_order() {
     assert_eq!(String::from_utf8(serial).unwrap(), expected);
     for (chunk, threads) in [(1, 4), (3, 2), (5, 7), (36, 2), (37, 3)] {
         let mut out = Vec::new();
-        super::write::write_text_rows(&emb, &mut out, chunk, threads).unwrap();
+        super::write::write_text_rows(emb.vocab().words(), emb.vectors(), &mut out, chunk, threads)
+            .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             expected,
             "{chunk} rows × {threads}"
         );
     }
+}
+
+#[test]
+fn a_model_writes_the_bytes_its_embeddings_write() {
+    use rand::{rngs::StdRng, SeedableRng};
+    let vocab = Vocabulary::from_words((0..50).map(|i| format!("w{i}"))).unwrap();
+    let model = crate::SkipGramModel::new(vocab, 7, &mut StdRng::seed_from_u64(3)).unwrap();
+    let emb = model.to_embeddings();
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    model.write_word2vec_text(&mut a).unwrap();
+    emb.write_word2vec_text(&mut b).unwrap();
+    assert_eq!(a, b);
+    assert!(a.starts_with(b"50 7\nw0 "));
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    model.write_word2vec_binary(&mut a).unwrap();
+    emb.write_word2vec_binary(&mut b).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.len(), "50 7\n".len() + (0..50).map(|i| format!("w{i} ").len() + 29).sum::<usize>());
 }

@@ -3,55 +3,81 @@
 use std::io::Write;
 
 use super::{WriteWord2Vec, BINARY, MAX_WORD_BYTES, TEXT};
+use ndarray::ArrayView2;
+
 use crate::embeddings::Embeddings;
 use crate::error::{Error, Result};
 use crate::io::quote;
+use crate::model::SkipGramModel;
 use crate::vocab::Vocabulary;
 
 impl WriteWord2Vec for Embeddings {
     fn write_word2vec_text(&self, w: &mut impl Write) -> Result<()> {
-        check_writable(self.vocab(), TEXT)?;
-        writeln!(w, "{} {}", self.len(), self.dim())?;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        write_text_rows(self, w, TEXT_CHUNK_ROWS, threads)?;
-        w.flush()?;
-        Ok(())
+        write_text(self.vocab(), self.vectors(), w)
     }
 
     fn write_word2vec_binary(&self, w: &mut impl Write) -> Result<()> {
-        check_writable(self.vocab(), BINARY)?;
-        writeln!(w, "{} {}", self.len(), self.dim())?;
-        let mut bytes = Vec::with_capacity(self.dim() * 4 + 1);
-        for (word, row) in self.vocab().words().iter().zip(self.vectors().rows()) {
-            w.write_all(word.as_bytes())?;
-            bytes.clear();
-            bytes.push(b' ');
-            for &x in row {
-                bytes.extend_from_slice(&x.to_le_bytes());
-            }
-            bytes.push(b'\n');
-            w.write_all(&bytes)?;
-        }
-        w.flush()?;
-        Ok(())
+        write_binary(self.vocab(), self.vectors(), w)
     }
+}
+
+/// A model writes its embeddings, the rows of p (V×N), with no copy: what
+/// `model.to_embeddings()` would write.
+impl WriteWord2Vec for SkipGramModel {
+    fn write_word2vec_text(&self, w: &mut impl Write) -> Result<()> {
+        write_text(self.vocab(), self.input_weights(), w)
+    }
+
+    fn write_word2vec_binary(&self, w: &mut impl Write) -> Result<()> {
+        write_binary(self.vocab(), self.input_weights(), w)
+    }
+}
+
+fn write_text(vocab: &Vocabulary, vectors: ArrayView2<'_, f32>, w: &mut impl Write) -> Result<()> {
+    check_writable(vocab, TEXT)?;
+    writeln!(w, "{} {}", vectors.nrows(), vectors.ncols())?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    write_text_rows(vocab.words(), vectors, w, TEXT_CHUNK_ROWS, threads)?;
+    w.flush()?;
+    Ok(())
+}
+
+fn write_binary(
+    vocab: &Vocabulary,
+    vectors: ArrayView2<'_, f32>,
+    w: &mut impl Write,
+) -> Result<()> {
+    check_writable(vocab, BINARY)?;
+    writeln!(w, "{} {}", vectors.nrows(), vectors.ncols())?;
+    let mut bytes = Vec::with_capacity(vectors.ncols() * 4 + 1);
+    for (word, row) in vocab.words().iter().zip(vectors.rows()) {
+        w.write_all(word.as_bytes())?;
+        bytes.clear();
+        bytes.push(b' ');
+        for &x in row {
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+        bytes.push(b'\n');
+        w.write_all(&bytes)?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// Rows formatted by one thread at a time when writing text.
 const TEXT_CHUNK_ROWS: usize = 2048;
 
-/// Writes the rows of `emb` as text lines, formatted in parallel: each round, `threads`
+/// Writes `words` with the rows of `vectors` as text lines, formatted in parallel: each round, `threads`
 /// threads format one chunk of `chunk_rows` rows each into a buffer, and the buffers are
 /// written in order, so the output is byte-identical to formatting row by row while memory
 /// stays at `threads` chunks.
 pub(super) fn write_text_rows(
-    emb: &Embeddings,
+    words: &[String],
+    vectors: ArrayView2<'_, f32>,
     w: &mut impl Write,
     chunk_rows: usize,
     threads: usize,
 ) -> Result<()> {
-    let words = emb.vocab().words();
-    let vectors = emb.vectors();
     let chunks: Vec<(usize, usize)> = (0..words.len())
         .step_by(chunk_rows.max(1))
         .map(|start| (start, (start + chunk_rows.max(1)).min(words.len())))

@@ -175,8 +175,8 @@ pub(crate) fn train(
         job.words_done
             .store((epoch as u64).saturating_mul(job.words_per_epoch), Relaxed);
     }
-    let new_input = job.input.try_to_array("p")?;
-    let new_output = job.output.try_to_array("p'")?;
+    let new_input = job.input.try_to_array("p", cfg.threads)?;
+    let new_output = job.output.try_to_array("p'", cfg.threads)?;
     drop(job);
     model.replace_input(new_input);
     if hs {
@@ -234,8 +234,8 @@ impl<'a> Job<'a> {
             call,
             corpus,
             vocab,
-            input: SharedMatrix::try_from_array(model.input_array(), "p")?,
-            output: SharedMatrix::try_from_array(out_array, "p'")?,
+            input: SharedMatrix::try_from_array(model.input_array(), "p", cfg.threads)?,
+            output: SharedMatrix::try_from_array(out_array, "p'", cfg.threads)?,
             outputs,
             subsampler: Subsampler::new(vocab.counts(), cfg.sample)?,
             sigmoid: SigmoidTable::new(),

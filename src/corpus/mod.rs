@@ -11,7 +11,7 @@
 //! every token is read exactly once and reading scales with the threads.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,10 +22,12 @@ use crate::preprocess::Preprocessor;
 use crate::vocab::{CountOptions, Vocabulary, VocabularyBuilder};
 
 mod reader;
+mod scan;
 mod sentences;
 
 use reader::READ_BUFFER;
 pub use reader::{RawToken, TokenReader, MAX_TOKEN_BYTES};
+use scan::ScanState;
 
 #[derive(Clone, Debug)]
 enum Source {
@@ -276,13 +278,21 @@ impl Corpus {
         let len = self.len_bytes();
         let start = (len as u128 * part as u128 / parts as u128) as u64;
         let end = (len as u128 * (part as u128 + 1) / parts as u128) as u64;
+        let mut state = ScanState::default();
+        let mut lossy_buf = String::new();
+        let mut on_chunk = |chunk: &[u8], offset: u64| {
+            // Tokens starting at or after `end` belong to the next part.
+            let stop = usize::try_from(end.saturating_sub(offset)).unwrap_or(usize::MAX);
+            self.scan_chunk(chunk, offset, stop, &mut state, &mut lossy_buf, &mut f)
+        };
         match &self.source {
             Source::File { path, .. } => {
-                let mut file = File::open(path).map_err(|e| Error::io_at(path, e))?;
+                let io = |e| Error::io_at(path, e);
+                let mut file = File::open(path).map_err(io)?;
                 let mid_token = if start > 0 {
-                    file.seek(SeekFrom::Start(start - 1))?;
+                    file.seek(SeekFrom::Start(start - 1)).map_err(io)?;
                     let mut b = [0u8];
-                    file.read_exact(&mut b)?;
+                    file.read_exact(&mut b).map_err(io)?;
                     !b[0].is_ascii_whitespace()
                 } else {
                     false
@@ -291,58 +301,96 @@ impl Corpus {
                 let capacity = usize::try_from(end - start)
                     .unwrap_or(usize::MAX)
                     .clamp(8192, READ_BUFFER);
-                let reader = BufReader::with_capacity(capacity, file);
-                self.scan(TokenReader::at(reader, start, Some(end)), mid_token, &mut f)
+                scan::chunks(file, start, capacity, mid_token, on_chunk).map_err(|e| match e {
+                    Error::Io { path: None, source } => io(source),
+                    e => e,
+                })
             }
             Source::Memory(bytes) => {
-                let start_us = start as usize;
-                let mid_token = start_us > 0 && !bytes[start_us - 1].is_ascii_whitespace();
-                self.scan(
-                    TokenReader::at(&bytes[start_us..], start, Some(end)),
-                    mid_token,
-                    &mut f,
-                )
+                let (start, end) = (start as usize, end as usize);
+                let is_ws = |b: &u8| b.is_ascii_whitespace();
+                let from = match start > 0 && !bytes[start - 1].is_ascii_whitespace() {
+                    // The tail of a token begun in the previous part.
+                    true => bytes[start..]
+                        .iter()
+                        .position(is_ws)
+                        .map_or(bytes.len(), |k| start + k),
+                    false => start,
+                };
+                // Up to the end of the token that straddles `end`, if any.
+                let cut = match end > 0 && !bytes[end - 1].is_ascii_whitespace() {
+                    true => bytes[end..]
+                        .iter()
+                        .position(is_ws)
+                        .map_or(bytes.len(), |k| end + k),
+                    false => end,
+                };
+                if from < cut {
+                    // Stopping early (Break) and reaching the end are both done.
+                    let _ = on_chunk(&bytes[from..cut], from as u64)?;
+                }
+                Ok(())
             }
         }
     }
 
-    fn scan<R: BufRead>(
+    /// Reports the tokens of `chunk` (at byte `offset` of the corpus) that start before
+    /// `stop` (relative to the chunk) to `f`, preprocessed; see [`scan::tokens`].
+    fn scan_chunk(
         &self,
-        mut reader: TokenReader<R>,
-        mid_token: bool,
+        chunk: &[u8],
+        offset: u64,
+        stop: usize,
+        state: &mut ScanState,
+        lossy_buf: &mut String,
         f: &mut impl FnMut(&str, bool) -> ControlFlow<()>,
-    ) -> Result<()> {
-        if mid_token {
-            reader.skip_partial()?;
+    ) -> Result<ControlFlow<()>> {
+        // Whitespace is ASCII, so a chunk of valid UTF-8 splits into valid tokens: one check
+        // per chunk instead of one per token.
+        if let Ok(text) = std::str::from_utf8(chunk) {
+            return Ok(scan::tokens(chunk, stop, state, |s, e, line| {
+                self.emit(&text[s..e], line, f)
+            }));
         }
-        let mut lossy_buf = String::new();
-        while let Some(tok) = reader.next_token()? {
-            let text: &str = match std::str::from_utf8(tok.bytes) {
-                Ok(s) => s,
+        let mut error = None;
+        let flow = scan::tokens(chunk, stop, state, |s, e, line| {
+            match std::str::from_utf8(&chunk[s..e]) {
+                Ok(t) => self.emit(t, line, f),
                 Err(_) if self.lossy => {
                     lossy_buf.clear();
-                    lossy_buf.push_str(&String::from_utf8_lossy(tok.bytes));
-                    &lossy_buf
+                    lossy_buf.push_str(&String::from_utf8_lossy(&chunk[s..e]));
+                    self.emit(lossy_buf, line, f)
                 }
-                Err(e) => {
-                    return Err(Error::InvalidUtf8 {
-                        offset: tok.offset + e.valid_up_to() as u64,
+                Err(bad) => {
+                    error = Some(Error::InvalidUtf8 {
+                        offset: offset + (s + bad.valid_up_to()) as u64,
                         path: self.path(),
-                    })
+                    });
+                    ControlFlow::Break(())
                 }
-            };
-            let flow = match &self.preprocessor {
-                None => f(text, tok.line_start),
-                Some(p) => match p.process_token(text) {
-                    Some(t) => f(&t, tok.line_start),
-                    None => ControlFlow::Continue(()),
-                },
-            };
-            if flow.is_break() {
-                break;
             }
+        });
+        match error {
+            Some(e) => Err(e),
+            None => Ok(flow),
         }
-        Ok(())
+    }
+
+    /// Passes `token`, preprocessed if there is a preprocessor (which may drop it), to `f`.
+    #[inline]
+    fn emit(
+        &self,
+        token: &str,
+        line_start: bool,
+        f: &mut impl FnMut(&str, bool) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        match &self.preprocessor {
+            None => f(token, line_start),
+            Some(p) => match p.process_token(token) {
+                Some(t) => f(&t, line_start),
+                None => ControlFlow::Continue(()),
+            },
+        }
     }
 }
 
@@ -386,6 +434,67 @@ mod tests {
             assert_eq!(collect_part(&f, p, 3), collect_part(&m, p, 3));
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Part `part` of `parts` as a byte-by-byte `TokenReader` reads it: from the range's
+    /// start (after the tail of a token begun before it) to the first token starting at or
+    /// after its end.
+    fn reference_part(bytes: &[u8], part: usize, parts: usize) -> Vec<(String, bool)> {
+        let start = bytes.len() * part / parts;
+        let end = bytes.len() * (part + 1) / parts;
+        let from = match start > 0 && !bytes[start - 1].is_ascii_whitespace() {
+            true => bytes[start..]
+                .iter()
+                .position(u8::is_ascii_whitespace)
+                .map_or(bytes.len(), |k| start + k),
+            false => start,
+        };
+        let mut r = TokenReader::new(&bytes[from..]);
+        let mut out = Vec::new();
+        while let Some(t) = r.next_token().unwrap() {
+            if from + t.offset as usize >= end {
+                break;
+            }
+            out.push((String::from_utf8(t.bytes.to_vec()).unwrap(), t.line_start));
+        }
+        out
+    }
+
+    fn scanned_part(c: &Corpus, part: usize, parts: usize) -> Vec<(String, bool)> {
+        let mut v = Vec::new();
+        c.scan_part(part, parts, |t, line| {
+            v.push((t.to_string(), line));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        v
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(40))]
+
+        /// Files of 0–40 kB in parts of any size: read in chunks through the masks, every
+        /// part gives the tokens and sentence starts the byte-by-byte reader gives.
+        #[test]
+        fn parts_of_files_and_memory_read_as_the_byte_by_byte_reader(
+            words in proptest::collection::vec(
+                ("[a-dé]{1,9}", proptest::sample::select(vec![" ", "  ", "\n", "\t", " \r\n"])),
+                0..5000,
+            ),
+            parts in 1usize..6,
+        ) {
+            let text: String = words.iter().map(|(w, sep)| format!("{w}{sep}")).collect();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("c.txt");
+            std::fs::write(&path, &text).unwrap();
+            let file = Corpus::from_path(&path).unwrap();
+            let memory = Corpus::from_text(text.clone());
+            for part in 0..parts {
+                let want = reference_part(text.as_bytes(), part, parts);
+                proptest::prop_assert_eq!(&scanned_part(&file, part, parts), &want);
+                proptest::prop_assert_eq!(&scanned_part(&memory, part, parts), &want);
+            }
+        }
     }
 
     #[test]

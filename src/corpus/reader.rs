@@ -62,27 +62,6 @@ impl<R: BufRead> TokenReader<R> {
         }
     }
 
-    /// Consumes bytes up to the next whitespace (the tail of a token begun before `pos`).
-    pub(super) fn skip_partial(&mut self) -> std::io::Result<()> {
-        self.inner.consume(std::mem::take(&mut self.pending));
-        loop {
-            let buf = self.inner.fill_buf()?;
-            if buf.is_empty() {
-                return Ok(());
-            }
-            let k = buf
-                .iter()
-                .position(u8::is_ascii_whitespace)
-                .unwrap_or(buf.len());
-            let done = k < buf.len();
-            self.inner.consume(k);
-            self.pos += k as u64;
-            if done {
-                return Ok(());
-            }
-        }
-    }
-
     /// The next token, or `None` at the end of input (or of the reader's byte range).
     ///
     /// # Errors

@@ -388,5 +388,8 @@ fn a_model_writes_the_bytes_its_embeddings_write() {
     model.write_word2vec_binary(&mut a).unwrap();
     emb.write_word2vec_binary(&mut b).unwrap();
     assert_eq!(a, b);
-    assert_eq!(a.len(), "50 7\n".len() + (0..50).map(|i| format!("w{i} ").len() + 29).sum::<usize>());
+    assert_eq!(
+        a.len(),
+        "50 7\n".len() + (0..50).map(|i| format!("w{i} ").len() + 29).sum::<usize>()
+    );
 }

@@ -7,8 +7,9 @@
 //! embedding.
 
 mod count;
+mod key;
 
-use rustc_hash::FxHashMap;
+use key::WordIndex;
 
 use crate::error::{Error, Result};
 
@@ -32,7 +33,7 @@ pub use count::{CountOptions, VocabularyBuilder};
 pub struct Vocabulary {
     words: Vec<String>,
     counts: Vec<u64>,
-    index: FxHashMap<String, u32>,
+    index: WordIndex,
 }
 
 impl Vocabulary {
@@ -68,11 +69,11 @@ impl Vocabulary {
         };
         let mut words = Vec::with_capacity(n);
         let mut counts = Vec::with_capacity(n);
-        let mut index = FxHashMap::with_capacity_and_hasher(n, Default::default());
+        let mut index = WordIndex::with_capacity(n);
         let mut total = 0u64;
         for (w, c) in entries {
             let w: String = w.into();
-            if index.insert(w.clone(), words.len() as u32).is_some() {
+            if !index.insert(&w, words.len() as u32) {
                 return Err(Error::DuplicateWord(w));
             }
             total = total.checked_add(c).ok_or_else(|| {
@@ -137,7 +138,7 @@ impl Vocabulary {
 
     /// The index of `word` (its one-hot position and its row of p), if known.
     pub fn index(&self, word: &str) -> Option<usize> {
-        self.index.get(word).map(|&i| i as usize)
+        self.index.get(word).map(|i| i as usize)
     }
 
     /// The index of `word`, or [`Error::UnknownWords`] naming it.
@@ -152,7 +153,7 @@ impl Vocabulary {
     /// The index of `word` as the `u32` the trainer's hot loop keeps.
     #[inline]
     pub(crate) fn index_u32(&self, word: &str) -> Option<u32> {
-        self.index.get(word).copied()
+        self.index.get(word)
     }
 
     /// The word at `index`, if `index < len()`.

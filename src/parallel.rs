@@ -3,13 +3,43 @@
 //! A fresh allocation of tens of megabytes (p, p', their shared copies for training) costs
 //! as much in page faults — the kernel zeroing (and, with huge pages, compacting) memory on
 //! first touch — as in the copy itself. Filled by one thread, those faults are serial work;
-//! [`try_vec_with`] lets several threads touch and fill the parts of a new vector.
+//! [`try_vec_with`] lets several threads touch and fill the parts of a new vector, and
+//! [`all_blocks`] checks a large buffer on several threads. Both hand out work through
+//! [`for_each_parallel`].
 
 #![allow(unsafe_code)]
 
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
+
+/// Calls `f` on every item of `items`, on up to `threads` threads (the caller's among them),
+/// each taking the next item until none is left. A thread that cannot be started leaves its
+/// share to the others, so every item is processed; a panic in `f` is propagated.
+pub(crate) fn for_each_parallel<I>(items: I, threads: usize, f: impl Fn(I::Item) + Sync)
+where
+    I: Iterator + Send,
+    I::Item: Send,
+{
+    let queue = Mutex::new(items);
+    let work = || loop {
+        let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+        match next {
+            Some(item) => f(item),
+            None => return,
+        }
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads.max(1))
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
+        work();
+        for h in handles {
+            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        }
+    });
+}
 
 /// A vector of `len` elements, allocated fallibly and filled by up to `threads` threads, the
 /// caller's among them.
@@ -52,12 +82,9 @@ where
         for slot in head_slots {
             slot.write(T::default());
         }
-        let blocks = Mutex::new(body.chunks_mut(block).enumerate());
-        // Each thread takes the next untouched block until none is left; a thread that
-        // cannot be started leaves its share to the others.
-        let work = || loop {
-            let next = blocks.lock().unwrap_or_else(|p| p.into_inner()).next();
-            let Some((b, out)) = next else { return };
+        let threads = threads.min((len - head).div_ceil(block));
+        // Every block is taken by exactly one call, which writes each of its slots.
+        for_each_parallel(body.chunks_mut(block).enumerate(), threads, |(b, out)| {
             let mut values = fill(b).into_iter();
             for slot in out.iter_mut() {
                 let value = values
@@ -65,25 +92,35 @@ where
                     .expect("a block's fill yields its every element");
                 slot.write(value);
             }
-        };
-        let threads = threads.clamp(1, (len - head).div_ceil(block).max(1));
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (1..threads)
-                .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
-                .collect();
-            work();
-            for h in handles {
-                h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-            }
         });
     }
     // SAFETY: the first `len` elements of the spare capacity (reserved above) were split into
-    // the head, written in the loop above, and disjoint blocks; every block was taken by exactly one `work` call, which returns only
-    // after writing each of its slots (it panics first if `fill` runs short). The caller's
-    // `work` returns only once no block is left, and the scope joined every other thread,
-    // so all writes happen before this; a panic anywhere propagates before this line.
+    // the head, written in the loop above, and disjoint blocks. `for_each_parallel` returns
+    // only after every block was passed to exactly one call of the closure, and the closure
+    // returns only after writing each slot of its block (it panics first if `fill` runs
+    // short); its threads are joined before it returns, so all writes happen before this.
+    // A panic anywhere propagates before this line, leaving the length 0.
     unsafe { v.set_len(len) };
     Ok(v)
+}
+
+/// Whether `check` holds for every block of `block` elements of `data`, checked by up to
+/// `threads` threads (the caller's among them); blocks after a failed one are skipped.
+pub(crate) fn all_blocks<T: Sync>(
+    data: &[T],
+    block: usize,
+    threads: usize,
+    check: impl Fn(&[T]) -> bool + Sync,
+) -> bool {
+    let failed = AtomicBool::new(false);
+    let threads = threads.min(data.len().div_ceil(block.max(1)));
+    for_each_parallel(data.chunks(block.max(1)), threads, |b| {
+        // Blocks handed out after a failure are skipped.
+        if !failed.load(Relaxed) && !check(b) {
+            failed.store(true, Relaxed);
+        }
+    });
+    !failed.into_inner()
 }
 
 #[cfg(test)]
@@ -130,6 +167,21 @@ mod tests {
             )
         });
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn all_blocks_finds_the_one_failing_element_anywhere() {
+        let data: Vec<u32> = (0..10_000).collect();
+        for threads in [1, 2, 5] {
+            assert!(all_blocks(&data, 64, threads, |b| b
+                .iter()
+                .all(|&x| x < 10_000)));
+            for bad in [0, 63, 64, 5_000, 9_999] {
+                let ok = all_blocks(&data, 64, threads, |b| b.iter().all(|&x| x != bad));
+                assert!(!ok, "{bad} on {threads} threads");
+            }
+        }
+        assert!(all_blocks(&[] as &[u32], 64, 2, |_| false));
     }
 
     #[test]

@@ -15,9 +15,10 @@ use std::io::{Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
+use crate::parallel::for_each_parallel;
 use crate::preprocess::Preprocessor;
 use crate::vocab::{CountOptions, Vocabulary, VocabularyBuilder};
 
@@ -167,7 +168,8 @@ impl Corpus {
 
     /// Counts every token in one streaming pass on `opts.threads` threads, each over its
     /// own byte range of the corpus (cut at whitespace, as for training), and merges the
-    /// counts in byte order; the vocabulary is not built yet.
+    /// counts of neighbouring ranges, in pairs on parallel threads, until one is left; the
+    /// vocabulary is not built yet.
     ///
     /// Without `max_vocab_size` the counts are exact and do not depend on the number of
     /// threads. With it, each thread's map holds at most `max_vocab_size` types (so up to
@@ -193,7 +195,7 @@ impl Corpus {
     }
 
     /// Counts byte ranges `first..first + opts.threads` of `parts` (one thread each) and
-    /// merges them in byte order: [`count_words`](Self::count_words) counts all `threads`
+    /// merges them ([`merge_in_pairs`]): [`count_words`](Self::count_words) counts all `threads`
     /// ranges; one process of a distributed run counts its share of `ranks × threads`.
     pub(crate) fn count_parts(
         &self,
@@ -244,16 +246,9 @@ impl Corpus {
                 })
                 .collect()
         });
-        // Merge in byte order, so that a bounded count is deterministic.
-        let mut results = results.into_iter();
-        let mut merged = match results.next() {
-            Some(r) => r?,
-            None => VocabularyBuilder::from_options(opts),
-        };
-        for r in results {
-            merged.merge(r?);
-        }
-        Ok(merged)
+        // The first error in byte order is the one a single thread would have met.
+        let counts = results.into_iter().collect::<Result<Vec<_>>>()?;
+        Ok(merge_in_pairs(counts).unwrap_or_else(|| VocabularyBuilder::from_options(opts)))
     }
 
     /// Calls `f` on every token, in order.
@@ -394,6 +389,38 @@ impl Corpus {
     }
 }
 
+/// Merges counts of consecutive byte ranges, neighbours in pairs on parallel threads, round
+/// after round: log₂ T rounds instead of T − 1 merges one after another (which, on many
+/// cores, would be serial work as large as each thread's count). Each pair merges the later
+/// range into the earlier, so a bounded count is deterministic.
+fn merge_in_pairs(mut counts: Vec<VocabularyBuilder>) -> Option<VocabularyBuilder> {
+    while counts.len() > 1 {
+        let mut pairs = Vec::with_capacity(counts.len().div_ceil(2));
+        let mut it = counts.into_iter();
+        while let Some(a) = it.next() {
+            pairs.push((a, it.next()));
+        }
+        let merged: Vec<Mutex<Option<VocabularyBuilder>>> =
+            pairs.iter().map(|_| Mutex::new(None)).collect();
+        let threads = pairs.len();
+        for_each_parallel(pairs.into_iter().enumerate(), threads, |(i, (mut a, b))| {
+            if let Some(b) = b {
+                a.merge(b);
+            }
+            *merged[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(a);
+        });
+        counts = merged
+            .into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .expect("every pair is merged")
+            })
+            .collect();
+    }
+    counts.pop()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,6 +433,31 @@ mod tests {
         })
         .unwrap();
         v
+    }
+
+    #[test]
+    fn merging_in_pairs_equals_merging_in_order() {
+        let part = |i: usize| {
+            let mut b = VocabularyBuilder::new();
+            for j in 0..=i * 3 {
+                b.add_count(&format!("w{}", j % 7), (i + j) as u64 + 1);
+            }
+            b
+        };
+        assert!(merge_in_pairs(Vec::new()).is_none());
+        for n in 1..10 {
+            let mut serial = part(0);
+            for i in 1..n {
+                serial.merge(part(i));
+            }
+            let paired = merge_in_pairs((0..n).map(part).collect()).unwrap();
+            assert_eq!(paired.token_count(), serial.token_count(), "{n} parts");
+            assert_eq!(paired.type_count(), serial.type_count(), "{n} parts");
+            for j in 0..7 {
+                let w = format!("w{j}");
+                assert_eq!(paired.count_of(&w), serial.count_of(&w), "{w}, {n} parts");
+            }
+        }
     }
 
     #[test]

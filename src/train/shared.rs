@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use ndarray::Array2;
 
 use crate::error::Result;
-use crate::parallel::try_vec_with;
+use crate::parallel::{all_blocks, try_vec_with};
 
 #[inline]
 fn pack(lo: f32, hi: f32) -> u64 {
@@ -216,11 +216,14 @@ impl SharedMatrix {
         }
     }
 
-    /// Whether every element is finite (after the threads have joined).
-    pub(crate) fn all_finite(&self) -> bool {
-        self.data.iter().all(|w| {
-            let (lo, hi) = unpack(w.load(Relaxed));
-            lo.is_finite() && hi.is_finite()
+    /// Whether every element is finite (after the training threads have joined), checked
+    /// on up to `threads` threads.
+    pub(crate) fn all_finite(&self, threads: usize) -> bool {
+        all_blocks(&self.data, COPY_BLOCK_BYTES / 8, threads, |words| {
+            words.iter().all(|w| {
+                let (lo, hi) = unpack(w.load(Relaxed));
+                lo.is_finite() && hi.is_finite()
+            })
         })
     }
 
@@ -335,6 +338,14 @@ mod tests {
                 assert_eq!(row, a.row(r).to_vec(), "row {r}, {threads} threads");
             }
             assert_eq!(s.try_to_array("a", threads).unwrap(), a);
+        }
+        let s = SharedMatrix::try_from_array(&a, "a", 2).unwrap();
+        assert!(s.all_finite(2));
+        let mut row = a.row(4321).to_vec();
+        row[99] = f32::NAN;
+        s.write_row(4321, &row);
+        for threads in [1, 2, 3] {
+            assert!(!s.all_finite(threads), "{threads} threads");
         }
         let empty = Array2::<f32>::zeros((0, 7));
         let s = SharedMatrix::try_from_array(&empty, "e", 2).unwrap();

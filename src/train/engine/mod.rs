@@ -136,8 +136,8 @@ pub(crate) fn train(
         // overflow rows that are never read again: check the weights themselves.
         let diverged = job.stop.load(Relaxed)
             || !loss.is_finite()
-            || !job.input.all_finite()
-            || !job.output.all_finite();
+            || !job.input.all_finite(cfg.threads)
+            || !job.output.all_finite(cfg.threads);
         let failed = sync.agree(!diverged)?;
         if diverged {
             return Err(Error::Diverged {

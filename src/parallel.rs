@@ -1,10 +1,11 @@
-//! Filling large buffers on several threads.
+//! Filling, checking, combining and sorting large data on several threads.
 //!
 //! A fresh allocation of tens of megabytes (p, p', their shared copies for training) costs
 //! as much in page faults — the kernel zeroing (and, with huge pages, compacting) memory on
 //! first touch — as in the copy itself. Filled by one thread, those faults are serial work;
 //! [`try_vec_with`] lets several threads touch and fill the parts of a new vector, and
-//! [`all_blocks`] checks a large buffer on several threads. Both hand out work through
+//! [`all_blocks`] checks a large buffer on several threads; [`reduce_in_pairs`] and
+//! [`sort_parts`] combine and sort the parts threads made. All hand out work through
 //! [`for_each_parallel`].
 
 #![allow(unsafe_code)]
@@ -39,6 +40,66 @@ where
             h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         }
     });
+}
+
+/// Combines neighbouring items in pairs, `f(earlier, later)`, the pairs of a round on
+/// parallel threads, round after round until one item is left: log₂ n rounds. `None` for
+/// no items.
+pub(crate) fn reduce_in_pairs<T: Send>(
+    mut items: Vec<T>,
+    f: impl Fn(T, T) -> T + Sync,
+) -> Option<T> {
+    while items.len() > 1 {
+        let mut pairs = Vec::with_capacity(items.len().div_ceil(2));
+        let mut it = items.into_iter();
+        while let Some(a) = it.next() {
+            pairs.push((a, it.next()));
+        }
+        let done: Vec<Mutex<Option<T>>> = pairs.iter().map(|_| Mutex::new(None)).collect();
+        let threads = pairs.len();
+        for_each_parallel(pairs.into_iter().enumerate(), threads, |(i, (a, b))| {
+            let one = match b {
+                Some(b) => f(a, b),
+                None => a,
+            };
+            *done[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(one);
+        });
+        items = done
+            .into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .expect("every pair is combined")
+            })
+            .collect();
+    }
+    items.pop()
+}
+
+/// The items of `parts` sorted by `cmp` (not stable), in one vector: each part sorted on a
+/// thread of its own, then sorted neighbours merged in pairs on parallel threads
+/// ([`reduce_in_pairs`]). Holds up to twice the items at once while merging.
+pub(crate) fn sort_parts<T: Send>(
+    mut parts: Vec<Vec<T>>,
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
+) -> Vec<T> {
+    let threads = parts.len();
+    for_each_parallel(parts.iter_mut(), threads, |p| p.sort_unstable_by(&cmp));
+    reduce_in_pairs(parts, |a, b| {
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+        while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+            let next = match cmp(y, x) {
+                std::cmp::Ordering::Less => b.next(),
+                _ => a.next(),
+            };
+            out.extend(next);
+        }
+        out.extend(a);
+        out.extend(b);
+        out
+    })
+    .unwrap_or_default()
 }
 
 /// A vector of `len` elements, allocated fallibly and filled by up to `threads` threads, the
@@ -182,6 +243,29 @@ mod tests {
             }
         }
         assert!(all_blocks(&[] as &[u32], 64, 2, |_| false));
+    }
+
+    #[test]
+    fn sorted_parts_equal_one_sort_and_pairs_reduce_in_order() {
+        let mut x = 12345u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % 1000
+        };
+        for parts in [0, 1, 2, 3, 7] {
+            let data: Vec<Vec<u64>> = (0..parts)
+                .map(|p| (0..p * 37 + 5).map(|_| next()).collect())
+                .collect();
+            let mut want: Vec<u64> = data.concat();
+            want.sort_unstable();
+            assert_eq!(sort_parts(data, |a, b| a.cmp(b)), want, "{parts} parts");
+            let words: Vec<String> = (0..parts).map(|p| p.to_string()).collect();
+            let joined = reduce_in_pairs(words, |a, b| a + &b);
+            let want = (0..parts).map(|p| p.to_string()).collect::<String>();
+            assert_eq!(joined.unwrap_or_default(), want);
+        }
     }
 
     #[test]

@@ -15,10 +15,10 @@ use std::io::{Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::parallel::for_each_parallel;
+use crate::parallel::reduce_in_pairs;
 use crate::preprocess::Preprocessor;
 use crate::vocab::{CountOptions, Vocabulary, VocabularyBuilder};
 
@@ -389,36 +389,15 @@ impl Corpus {
     }
 }
 
-/// Merges counts of consecutive byte ranges, neighbours in pairs on parallel threads, round
-/// after round: log₂ T rounds instead of T − 1 merges one after another (which, on many
-/// cores, would be serial work as large as each thread's count). Each pair merges the later
-/// range into the earlier, so a bounded count is deterministic.
-fn merge_in_pairs(mut counts: Vec<VocabularyBuilder>) -> Option<VocabularyBuilder> {
-    while counts.len() > 1 {
-        let mut pairs = Vec::with_capacity(counts.len().div_ceil(2));
-        let mut it = counts.into_iter();
-        while let Some(a) = it.next() {
-            pairs.push((a, it.next()));
-        }
-        let merged: Vec<Mutex<Option<VocabularyBuilder>>> =
-            pairs.iter().map(|_| Mutex::new(None)).collect();
-        let threads = pairs.len();
-        for_each_parallel(pairs.into_iter().enumerate(), threads, |(i, (mut a, b))| {
-            if let Some(b) = b {
-                a.merge(b);
-            }
-            *merged[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(a);
-        });
-        counts = merged
-            .into_iter()
-            .map(|m| {
-                m.into_inner()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .expect("every pair is merged")
-            })
-            .collect();
-    }
-    counts.pop()
+/// Merges counts of consecutive byte ranges, neighbours in pairs on parallel threads
+/// ([`reduce_in_pairs`]): log₂ T rounds instead of T − 1 merges one after another (which,
+/// on many cores, would be serial work as large as each thread's count). Each pair merges
+/// the later range into the earlier, so a bounded count is deterministic.
+fn merge_in_pairs(counts: Vec<VocabularyBuilder>) -> Option<VocabularyBuilder> {
+    reduce_in_pairs(counts, |mut a, b| {
+        a.merge(b);
+        a
+    })
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 
 use rustc_hash::FxHashMap;
 
-use super::key::{Key, Short};
+use super::key::{Key, Short, PARALLEL_FROM};
 use crate::error::{Error, Result};
+use crate::parallel::{sort_parts, try_vec_with};
 use crate::vocab::Vocabulary;
 
 /// How to count a corpus's word types and build its [`Vocabulary`]: threads, `min_count`,
@@ -342,8 +343,14 @@ impl VocabularyBuilder {
         }
         let types = self.type_count();
         let min_count = self.min_count;
+        // A large vocabulary is sorted and turned into strings on every core.
+        let threads = match types >= PARALLEL_FROM {
+            true => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            false => 1,
+        };
         // Sorted while short words are still inline (no pointer chasing per comparison).
-        let mut entries: Vec<(Key, u64)> = self
+        let mut parts: Vec<Vec<(Key, u64)>> = (0..threads).map(|_| Vec::new()).collect();
+        let kept = self
             .counts
             .into_iter()
             .filter(|&(_, c)| c >= min_count)
@@ -353,22 +360,42 @@ impl VocabularyBuilder {
                     .into_iter()
                     .filter(|&(_, c)| c >= min_count)
                     .map(|(w, c)| (Key::Long(w), c)),
-            )
-            .collect();
+            );
+        for (i, e) in kept.enumerate() {
+            parts[i % threads].push(e);
+        }
         let order =
             |a: &(Key, u64), b: &(Key, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp_bytes(&b.0));
-        if let Some(m) = self.max_final_vocab {
-            if entries.len() > m {
+        let entries = match self.max_final_vocab {
+            Some(m) if parts.iter().map(Vec::len).sum::<usize>() > m => {
                 // Only the first m need sorting.
-                entries.select_nth_unstable_by(m - 1, order);
-                entries.truncate(m);
+                let mut all: Vec<(Key, u64)> = parts.into_iter().flatten().collect();
+                all.select_nth_unstable_by(m - 1, order);
+                all.truncate(m);
+                all.sort_unstable_by(order);
+                all
             }
-        }
-        entries.sort_unstable_by(order);
+            _ => sort_parts(parts, order),
+        };
         if entries.is_empty() {
             return Err(Error::EmptyVocabulary { min_count, types });
         }
-        Vocabulary::from_counts(entries.into_iter().map(|(w, c)| (w.into_string(), c)))
+        const BLOCK: usize = 1 << 14;
+        let words = try_vec_with(
+            entries.len(),
+            BLOCK,
+            threads,
+            || format!("the vocabulary's {} words", entries.len()),
+            |_| 0,
+            |b| {
+                entries[b * BLOCK..]
+                    .iter()
+                    .take(BLOCK)
+                    .map(|(w, _)| w.to_word())
+            },
+        )?;
+        let counts = entries.iter().map(|&(_, c)| c).collect();
+        Vocabulary::from_keyed(words, counts, |i| entries[i].0.short())
     }
 }
 

@@ -67,23 +67,58 @@ impl Vocabulary {
             (lo, Some(hi)) if lo == hi => lo,
             _ => 0,
         };
-        let mut words = Vec::with_capacity(n);
+        let mut words: Vec<String> = Vec::with_capacity(n);
         let mut counts = Vec::with_capacity(n);
-        let mut index = WordIndex::with_capacity(n);
         let mut total = 0u64;
         for (w, c) in entries {
-            let w: String = w.into();
-            if !index.insert(&w, words.len() as u32) {
-                return Err(Error::DuplicateWord(w));
-            }
+            words.push(w.into());
+            let Some(t) = total.checked_add(c) else {
+                // A word repeated up to here is reported first, as a loop would meet it.
+                return Err(match WordIndex::build(&words) {
+                    Err(i) => Error::DuplicateWord(words.swap_remove(i)),
+                    Ok(_) => Error::InvalidConfig(format!(
+                        "the word counts add up to more than 2^64 - 1 (at word {})",
+                        words.len() - 1
+                    )),
+                });
+            };
+            total = t;
+            counts.push(c);
+        }
+        if words.len() > u32::MAX as usize {
+            return Err(Error::InvalidConfig(
+                "a vocabulary holds at most 2^32 - 1 types".into(),
+            ));
+        }
+        let index =
+            WordIndex::build(&words).map_err(|i| Error::DuplicateWord(words.swap_remove(i)))?;
+        if words.is_empty() {
+            return Err(Error::EmptyVocabulary {
+                min_count: 0,
+                types: 0,
+            });
+        }
+        Ok(Vocabulary {
+            words,
+            counts,
+            index,
+        })
+    }
+
+    /// A vocabulary of `words` with `counts` in that order, whose short words' keys are
+    /// `short(i)` (as [`WordIndex::build_with`]).
+    fn from_keyed(
+        words: Vec<String>,
+        counts: Vec<u64>,
+        short: impl Fn(usize) -> Option<key::Short> + Sync,
+    ) -> Result<Self> {
+        let mut total = 0u64;
+        for (i, &c) in counts.iter().enumerate() {
             total = total.checked_add(c).ok_or_else(|| {
                 Error::InvalidConfig(format!(
-                    "the word counts add up to more than 2^64 - 1 (at word {})",
-                    words.len()
+                    "the word counts add up to more than 2^64 - 1 (at word {i})"
                 ))
             })?;
-            words.push(w);
-            counts.push(c);
         }
         if words.is_empty() {
             return Err(Error::EmptyVocabulary {
@@ -96,6 +131,8 @@ impl Vocabulary {
                 "a vocabulary holds at most 2^32 - 1 types".into(),
             ));
         }
+        let index = WordIndex::build_with(&words, short)
+            .map_err(|i| Error::DuplicateWord(words[i].clone()))?;
         Ok(Vocabulary {
             words,
             counts,

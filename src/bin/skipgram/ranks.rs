@@ -133,7 +133,10 @@ impl Ranks {
     pub(crate) fn fail(&self, message: &str) {
         #[cfg(feature = "mpi")]
         if let Some(c) = self.cluster() {
-            eprintln!("error (process {} of {}): {message}", c.rank(), c.size());
+            // One write of the whole line: `eprintln!` writes its pieces one by one, and
+            // mpirun's merged stderr would interleave another rank's line with them.
+            let line = format!("error (process {} of {}): {message}\n", c.rank(), c.size());
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
             c.abort(1);
         }
         let _ = message;

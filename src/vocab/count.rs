@@ -5,9 +5,9 @@
 
 use rustc_hash::FxHashMap;
 
-use super::key::{Key, Short, PARALLEL_FROM};
+use super::key::{shard_of, Key, Short, PARALLEL_FROM, SHARDS};
 use crate::error::{Error, Result};
-use crate::parallel::{sort_parts, try_vec_with};
+use crate::parallel::{for_each_parallel, sort_parts, try_vec_with};
 use crate::vocab::Vocabulary;
 
 /// How to count a corpus's word types and build its [`Vocabulary`]: threads, `min_count`,
@@ -47,22 +47,23 @@ use crate::vocab::Vocabulary;
 /// first 30 MB of English Wikipedia with 3 million one-off tokens interleaved (8.1 million
 /// tokens, 3.1 million types), `max_vocab_size` 500,000 keeps the same 1,000 most frequent
 /// words, all with their exact counts but one ("ruth": 540 instead of 542, pruned early
-/// before the article that uses it), at a quarter of the peak memory with `min_count` 5
-/// (54 MB instead of 206 MB on one thread; 98 MB instead of 273 MB on two).
+/// before the article that uses it), at a quarter to a half of the peak memory with
+/// `min_count` 5 (40 MB instead of 143 MB on one thread; 79 MB instead of 160 MB on two).
 ///
 /// # Memory
 ///
 /// A held word of up to 23 bytes is stored inline in its hash-map slot: 24 bytes of word, an
 /// 8-byte count and one control byte, with no allocation of its own; longer words take a
-/// `Box<str>` slot in a second map plus their heap allocation. The table keeps its load
-/// factor at most 7/8 and doubles its capacity as it grows, the old and new tables both
-/// being held for a moment. Measured by `scripts/vocab_scaling.sh` (peak RSS less the RSS
-/// of a run on a tiny file, divided by the bound; English words and 10-byte one-off
-/// tokens), the peak is about **105 bytes per held type** at every bound from 250,000 to
-/// 2,000,000. Counting on `T` threads holds `T` maps, so the memory of counting is at most
-/// about `T × max_vocab_size × 105` bytes, plus a 1 MiB read buffer per thread; building
-/// the [`Vocabulary`] afterwards adds about as much again per type that reaches `min_count`
-/// (measured: 105 bytes per type with `min_count` 1 on 3.1 million types).
+/// `Box<str>` slot in a second map plus their heap allocation. The short words are spread
+/// over 256 tables by a hash of the word; each keeps its load factor at most 7/8 and
+/// doubles its capacity on its own as it grows, so only one small table is ever held twice
+/// for a moment. Measured by `scripts/vocab_scaling.sh` (peak RSS less the RSS of a run on
+/// a tiny file, divided by the bound; English words and 10-byte one-off tokens), the peak
+/// is about **72–79 bytes per held type** at every bound from 250,000 to 2,000,000.
+/// Counting on `T` threads holds `T` sets of tables, so the memory of counting is at most
+/// about `T × max_vocab_size × 80` bytes, plus a 1 MiB read buffer per thread; building
+/// the [`Vocabulary`] afterwards adds about 105 bytes per type that reaches `min_count`
+/// (measured with `min_count` 1 on 3.1 million types).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CountOptions {
     /// Threads counting in parallel, each over its own byte range of the corpus (at least
@@ -150,8 +151,11 @@ fn check_final(max_final_vocab: Option<usize>) -> Result<()> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct VocabularyBuilder {
-    /// Types of up to [`Short::MAX`] bytes, held inline in the table (most words).
-    counts: FxHashMap<Short, u64>,
+    /// Types of up to [`Short::MAX`] bytes, held inline (most words), in [`SHARDS`] maps by
+    /// [`shard_of`] their key, so that two builders merge shard by shard on parallel threads.
+    counts: Box<[FxHashMap<Short, u64>]>,
+    /// Types held in `counts`.
+    held: usize,
     /// Longer types.
     long: FxHashMap<Box<str>, u64>,
     tokens: u64,
@@ -172,7 +176,8 @@ impl VocabularyBuilder {
     /// An empty builder with `min_count` 1, no final size limit and no bound while counting.
     pub fn new() -> Self {
         VocabularyBuilder {
-            counts: FxHashMap::default(),
+            counts: (0..SHARDS).map(|_| FxHashMap::default()).collect(),
+            held: 0,
             long: FxHashMap::default(),
             tokens: 0,
             min_count: 1,
@@ -237,10 +242,11 @@ impl VocabularyBuilder {
     #[inline]
     fn add_type(&mut self, token: &str, count: u64) {
         let c = if let Some(key) = Short::new(token) {
-            match self.counts.get_mut(&key) {
+            match self.counts[shard_of(&key)].get_mut(&key) {
                 Some(c) => c,
                 None => {
-                    self.counts.insert(key, count);
+                    self.counts[shard_of(&key)].insert(key, count);
+                    self.held += 1;
                     self.prune_to_bound();
                     return;
                 }
@@ -267,7 +273,10 @@ impl VocabularyBuilder {
         while self.type_count() > bound {
             self.pruned_at += 1;
             let t = self.pruned_at;
-            self.counts.retain(|_, c| *c > t);
+            for shard in self.counts.iter_mut() {
+                shard.retain(|_, c| *c > t);
+            }
+            self.held = self.counts.iter().map(|m| m.len()).sum();
             self.long.retain(|_, c| *c > t);
         }
     }
@@ -281,17 +290,45 @@ impl VocabularyBuilder {
     pub fn merge(&mut self, mut other: VocabularyBuilder) {
         self.tokens = self.tokens.saturating_add(other.tokens);
         self.pruned_at = self.pruned_at.max(other.pruned_at);
-        if self.max_vocab_size.is_none() && other.type_count() > self.type_count() {
-            // Exact either way: add the smaller maps into the larger ones.
-            std::mem::swap(&mut self.counts, &mut other.counts);
-            std::mem::swap(&mut self.long, &mut other.long);
-        }
-        for (w, c) in other.counts {
-            if let Some(mine) = self.counts.get_mut(&w) {
-                *mine = mine.saturating_add(c);
-            } else {
-                self.counts.insert(w, c);
-                self.prune_to_bound();
+        if self.max_vocab_size.is_none() {
+            // Exact in any order: shard by shard, the smaller map into the larger, large
+            // shards on parallel threads.
+            let threads = match other.held.min(self.held) >= PARALLEL_FROM {
+                true => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                false => 1,
+            };
+            let pairs = self
+                .counts
+                .iter_mut()
+                .zip(std::mem::take(&mut other.counts));
+            for_each_parallel(pairs, threads, |(mine, mut theirs)| {
+                if theirs.len() > mine.len() {
+                    std::mem::swap(mine, &mut theirs);
+                }
+                for (w, c) in theirs {
+                    let n = mine.entry(w).or_insert(0);
+                    *n = n.saturating_add(c);
+                }
+            });
+            self.held = self.counts.iter().map(|m| m.len()).sum();
+            if other.long.len() > self.long.len() {
+                std::mem::swap(&mut self.long, &mut other.long);
+            }
+        } else {
+            // Pruned as types come in: in a fixed order, shard by shard.
+            for (w, c) in std::mem::take(&mut other.counts)
+                .into_vec()
+                .into_iter()
+                .flatten()
+            {
+                let mine = &mut self.counts[shard_of(&w)];
+                if let Some(n) = mine.get_mut(&w) {
+                    *n = n.saturating_add(c);
+                } else {
+                    mine.insert(w, c);
+                    self.held += 1;
+                    self.prune_to_bound();
+                }
             }
         }
         for (w, c) in other.long {
@@ -311,7 +348,7 @@ impl VocabularyBuilder {
 
     /// Distinct types held so far (after any pruning).
     pub fn type_count(&self) -> usize {
-        self.counts.len() + self.long.len()
+        self.held + self.long.len()
     }
 
     /// The highest pruning threshold used: 0 if counting never exceeded `max_vocab_size`
@@ -324,7 +361,7 @@ impl VocabularyBuilder {
     /// The count of `token` so far, if held.
     pub fn count_of(&self, token: &str) -> Option<u64> {
         match Short::new(token) {
-            Some(key) => self.counts.get(&key).copied(),
+            Some(key) => self.counts[shard_of(&key)].get(&key).copied(),
             None => self.long.get(token).copied(),
         }
     }
@@ -352,7 +389,9 @@ impl VocabularyBuilder {
         let mut parts: Vec<Vec<(Key, u64)>> = (0..threads).map(|_| Vec::new()).collect();
         let kept = self
             .counts
+            .into_vec()
             .into_iter()
+            .flatten()
             .filter(|&(_, c)| c >= min_count)
             .map(|(w, c)| (Key::Short(w), c))
             .chain(
@@ -495,6 +534,50 @@ mod tests {
         let mut empty = VocabularyBuilder::new();
         empty.merge(count("b a b", VocabularyBuilder::new()));
         assert_eq!(empty.build().unwrap().counts(), [2, 1]);
+    }
+
+    #[test]
+    fn large_builders_merge_shard_by_shard_on_parallel_threads_exactly() {
+        // Each side over PARALLEL_FROM types, so the merge runs on parallel threads; and
+        // a large vocabulary, so building sorts and indexes in parallel too.
+        let n = PARALLEL_FROM + 1000;
+        let (mut a, mut b) = (VocabularyBuilder::new(), VocabularyBuilder::new());
+        for i in 0..n {
+            a.add_count(&format!("w{i}"), (i % 7 + 1) as u64);
+            b.add_count(&format!("w{}", i + n / 2), (i % 5 + 1) as u64);
+        }
+        b.add(&"y".repeat(40));
+        let (a_tokens, b_tokens) = (a.token_count(), b.token_count());
+        a.merge(b);
+        assert_eq!(a.type_count(), n + n / 2 + 1);
+        assert_eq!(a.token_count(), a_tokens + b_tokens);
+        let want = |i: usize| {
+            let from_a = if i < n { (i % 7 + 1) as u64 } else { 0 };
+            let from_b = if i >= n / 2 {
+                ((i - n / 2) % 5 + 1) as u64
+            } else {
+                0
+            };
+            from_a + from_b
+        };
+        for i in (0..n + n / 2).step_by(97) {
+            assert_eq!(a.count_of(&format!("w{i}")), Some(want(i)), "w{i}");
+        }
+        let v = a.build().unwrap();
+        assert_eq!(v.len(), n + n / 2 + 1);
+        // Descending counts, ties in byte order, every word where the index says.
+        for (i, pair) in v.counts().windows(2).enumerate() {
+            let ordered =
+                pair[0] > pair[1] || (pair[0] == pair[1] && v.words()[i] < v.words()[i + 1]);
+            assert!(ordered, "{i}: {:?} {:?}", &v.words()[i..i + 2], pair);
+        }
+        for (i, w) in v.words().iter().enumerate().step_by(101) {
+            assert_eq!(v.index(w), Some(i));
+            let k: usize = w[1..].parse().unwrap_or(usize::MAX);
+            if k != usize::MAX {
+                assert_eq!(v.count(i), Some(want(k)), "{w}");
+            }
+        }
     }
 
     #[test]

@@ -107,12 +107,20 @@ impl Short {
     }
 }
 
+impl Short {
+    /// The three words folded into one (rotated so that equal words at different places
+    /// do not cancel): the hasher's input and, multiplied differently, the shard's.
+    #[inline]
+    fn fold(&self) -> u64 {
+        self.0[0] ^ self.0[1].rotate_left(21) ^ self.0[2].rotate_left(42)
+    }
+}
+
 impl std::hash::Hash for Short {
+    /// One word for the hasher to mix, not three: the key is hashed once per token.
     #[inline]
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        for w in self.0 {
-            state.write_u64(w);
-        }
+        state.write_u64(self.fold());
     }
 }
 
@@ -130,18 +138,19 @@ pub(super) struct WordIndex {
     long: FxHashMap<Box<str>, u32>,
 }
 
-/// Maps of short words in a [`WordIndex`].
-const SHARDS: usize = 256;
+/// Maps of short words in a [`WordIndex`] (and in a
+/// [`VocabularyBuilder`](super::VocabularyBuilder)).
+pub(super) const SHARDS: usize = 256;
 
 /// Vocabularies smaller than this are sorted and indexed on one thread.
 pub(super) const PARALLEL_FROM: usize = 1 << 16;
 
-/// The shard of `k`: the top bits of a multiplicative hash independent of the map's own
-/// (whose top bits are hashbrown's tags, so they must vary within a shard).
+/// The shard of `k`: the top bits of the folded key times a constant other than FxHash's,
+/// so independent of the map's own hash (whose top bits are hashbrown's tags, and must
+/// vary within a shard).
 #[inline]
-fn shard_of(k: &Short) -> usize {
-    let x = k.0[0] ^ k.0[1].rotate_left(21) ^ k.0[2].rotate_left(42);
-    (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SHARDS.trailing_zeros())) as usize
+pub(super) fn shard_of(k: &Short) -> usize {
+    (k.fold().wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SHARDS.trailing_zeros())) as usize
 }
 
 impl WordIndex {

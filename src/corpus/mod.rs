@@ -303,23 +303,17 @@ impl Corpus {
             }
             Source::Memory(bytes) => {
                 let (start, end) = (start as usize, end as usize);
-                let is_ws = |b: &u8| b.is_ascii_whitespace();
-                let from = match start > 0 && !bytes[start - 1].is_ascii_whitespace() {
-                    // The tail of a token begun in the previous part.
-                    true => bytes[start..]
+                // `at`, or the end of the token `at` falls inside.
+                let past_token = |at: usize| match at > 0 && !bytes[at - 1].is_ascii_whitespace() {
+                    true => bytes[at..]
                         .iter()
-                        .position(is_ws)
-                        .map_or(bytes.len(), |k| start + k),
-                    false => start,
+                        .position(u8::is_ascii_whitespace)
+                        .map_or(bytes.len(), |k| at + k),
+                    false => at,
                 };
-                // Up to the end of the token that straddles `end`, if any.
-                let cut = match end > 0 && !bytes[end - 1].is_ascii_whitespace() {
-                    true => bytes[end..]
-                        .iter()
-                        .position(is_ws)
-                        .map_or(bytes.len(), |k| end + k),
-                    false => end,
-                };
+                // Without the tail of a token begun in the previous part, with the whole
+                // token that straddles `end`.
+                let (from, cut) = (past_token(start), past_token(end));
                 if from < cut {
                     // Stopping early (Break) and reaching the end are both done.
                     let _ = on_chunk(&bytes[from..cut], from as u64)?;

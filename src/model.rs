@@ -72,7 +72,7 @@ impl SkipGramModel {
         let input = uniform_weights(len, n, rng.random(), || format!("p ({v}×{n})"))?;
         let output = try_vec_with(
             len,
-            INIT_BLOCK_ROWS * n,
+            INIT_BLOCK_ROWS.saturating_mul(n),
             init_threads(),
             || format!("p' ({n}×{v})"),
             |_| 0,
@@ -354,7 +354,7 @@ fn uniform_weights(
     let dist = Uniform::new(-half, half).expect("0 < half is finite");
     try_vec_with(
         len,
-        INIT_BLOCK_ROWS * n,
+        INIT_BLOCK_ROWS.saturating_mul(n),
         init_threads(),
         what,
         |_| 0,
@@ -432,6 +432,16 @@ mod tests {
         // Not all equal: really random.
         let first = m.input_weights()[[0, 0]];
         assert!(m.input_weights().iter().any(|&x| x != first));
+    }
+
+    #[test]
+    fn weights_too_large_to_allocate_are_an_error_not_a_panic() {
+        use rand::{rngs::StdRng, SeedableRng};
+        for (words, n) in [(1, usize::MAX / 4), (3, usize::MAX / 8), (1 << 10, 1 << 52)] {
+            let vocab = Vocabulary::from_words((0..words).map(|i| format!("w{i}"))).unwrap();
+            let r = SkipGramModel::new(vocab, n, &mut StdRng::seed_from_u64(1));
+            assert!(matches!(r, Err(Error::OutOfMemory { .. })), "{words}×{n}");
+        }
     }
 
     #[test]

@@ -8,12 +8,14 @@
 
 mod count;
 mod key;
+mod options;
 
 use key::WordIndex;
 
 use crate::error::{Error, Result};
 
-pub use count::{CountOptions, VocabularyBuilder};
+pub use count::VocabularyBuilder;
+pub use options::CountOptions;
 
 /// An ordered list of word types with their corpus counts and a word → index map.
 ///

@@ -314,7 +314,7 @@ impl VocabularyBuilder {
             },
         )?;
         let counts = entries.iter().map(|&(_, c)| c).collect();
-        Vocabulary::from_keyed(words, counts, |i| entries[i].0.short())
+        Vocabulary::from_keyed(words, counts, |_, i| entries[i].0.short())
     }
 }
 

@@ -87,32 +87,16 @@ impl Vocabulary {
             total = t;
             counts.push(c);
         }
-        if words.len() > u32::MAX as usize {
-            return Err(Error::InvalidConfig(
-                "a vocabulary holds at most 2^32 - 1 types".into(),
-            ));
-        }
-        let index =
-            WordIndex::build(&words).map_err(|i| Error::DuplicateWord(words.swap_remove(i)))?;
-        if words.is_empty() {
-            return Err(Error::EmptyVocabulary {
-                min_count: 0,
-                types: 0,
-            });
-        }
-        Ok(Vocabulary {
-            words,
-            counts,
-            index,
-        })
+        Self::from_keyed(words, counts, |words, i| key::Short::new(&words[i]))
     }
 
     /// A vocabulary of `words` with `counts` in that order, whose short words' keys are
-    /// `short(i)` (as [`WordIndex::build_with`]).
+    /// `short(&words, i)` (as [`WordIndex::build_with`]): the checks of
+    /// [`from_counts`](Self::from_counts), for words already collected.
     fn from_keyed(
         words: Vec<String>,
         counts: Vec<u64>,
-        short: impl Fn(usize) -> Option<key::Short> + Sync,
+        short: impl Fn(&[String], usize) -> Option<key::Short> + Sync,
     ) -> Result<Self> {
         let mut total = 0u64;
         for (i, &c) in counts.iter().enumerate() {
@@ -133,7 +117,7 @@ impl Vocabulary {
                 "a vocabulary holds at most 2^32 - 1 types".into(),
             ));
         }
-        let index = WordIndex::build_with(&words, short)
+        let index = WordIndex::build_with(&words, |i| short(&words, i))
             .map_err(|i| Error::DuplicateWord(words[i].clone()))?;
         Ok(Vocabulary {
             words,

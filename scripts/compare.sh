@@ -20,7 +20,7 @@ set -euo pipefail
 
 EPOCHS="${1:-1}"
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED_DATA="${SHARED_DATA:-$REPO/../shared/data}"
+SHARED_DATA="${SHARED_DATA:-${SKIPGRAM_DATA:-$REPO/../shared/data}}"
 CORPUS="${CORPUS:-$SHARED_DATA/corpora/enwiki-2015-text8style-100M.txt}"
 THREADS="${THREADS:-2}"
 SYSTEMS="${SYSTEMS:-ours w2v gensim}"

@@ -4,15 +4,14 @@
 #
 #   scripts/make_format_fixtures.sh [VENV]
 #
-# VENV (default /work/wt/venv, else target/peers-venv from scripts/setup_peers.sh) must hold
+# VENV (default target/peers-venv, from scripts/setup_peers.sh) must hold
 # word2vec==0.11.1 (which builds Mikolov's word2vec.c into VENV/bin/word2vec) and
 # fasttext-numpy2. Training input: the first 200 kB of examples/data/enwiki-2015-text8style-4M.txt
 # (cut at a space). Both tools run with one thread, so the runs are deterministic.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${1:-/work/wt/venv}"
-[[ -x "$VENV/bin/word2vec" ]] || VENV="$REPO/target/peers-venv"
+VENV="${1:-$REPO/target/peers-venv}"
 OUT="$REPO/tests/fixtures/formats"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write gensim 4.4.0's answers to embedding queries, for tests/embeddings_query.rs.
 
-    /work/wt/venv/bin/python scripts/make_gensim_query_fixtures.py [OUTDIR]
+    python3 scripts/make_gensim_query_fixtures.py [OUTDIR]
 
 (any Python with gensim==4.4.0 will do; scripts/setup_peers.sh makes one.)
 

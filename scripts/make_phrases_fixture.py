@@ -3,8 +3,8 @@
 
 Run from the repository root with gensim 4.4.0 installed, e.g.
 
-    python3 -m venv /work/wt/venv && /work/wt/venv/bin/pip install gensim==4.4.0
-    /work/wt/venv/bin/python scripts/make_phrases_fixture.py
+    python3 -m venv venv && venv/bin/pip install gensim==4.4.0
+    venv/bin/python scripts/make_phrases_fixture.py
 
 corpus.txt: the first 240,000 bytes (cut back to the last whole word) of
 examples/data/enwiki-2015-text8style-4M.txt (English Wikipedia 2015, text8-style,

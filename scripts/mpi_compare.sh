@@ -8,13 +8,13 @@
 #   cargo build --release --features cli,mpi
 #   scripts/mpi_compare.sh            # REPS=3 by default
 #
-# Needs /work/shared/data (not in the repository) and OpenMPI's mpirun.
+# Needs the shared data folder ($SKIPGRAM_DATA, default ../shared/data; not in the repository) and OpenMPI's mpirun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
 NP=${NP:-2}
 BIN=target/release/skipgram
-CORPUS=/work/shared/data/corpora/enwiki-2015-text8style-100M.txt
+CORPUS=${SKIPGRAM_DATA:-../shared/data}/corpora/enwiki-2015-text8style-100M.txt
 DATA=/tmp/enwiki-30M.txt
 OUT=${OUT:-/tmp/mpi_compare}
 mkdir -p "$OUT"

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=target/release/skipgram
-CORPUS=/work/shared/data/corpora/enwiki-2015-text8style-100M.txt
+CORPUS=${SKIPGRAM_DATA:-../shared/data}/corpora/enwiki-2015-text8style-100M.txt
 DATA=/tmp/enwiki-10M.txt
 OUT=${OUT:-/tmp/mpi_sync_cost}
 mkdir -p "$OUT"

@@ -8,10 +8,10 @@
 #   3. the memory per held type: peak RSS at several bounds, less a run on a tiny file.
 #
 # Usage: scripts/vocab_scaling.sh [CORPUS] (default: the shared 100 MB corpus).
-# Reads /work/shared/data; writes only under /tmp. Takes about a minute on 2 cores.
+# Reads the shared data folder ($SKIPGRAM_DATA, default ../shared/data); writes only under /tmp. Takes about a minute on 2 cores.
 set -euo pipefail
 
-CORPUS=${1:-/work/shared/data/corpora/enwiki-2015-text8style-100M.txt}
+CORPUS=${1:-${SKIPGRAM_DATA:-$(dirname "$0")/../../shared/data}/corpora/enwiki-2015-text8style-100M.txt}
 TMP=${TMPDIR:-/tmp}/skipgram-vocab-scaling
 mkdir -p "$TMP"
 cd "$(dirname "$0")/.."

@@ -1,11 +1,9 @@
 //! Embeddings in use: word2vec files (against gensim-written fixtures), nearest neighbours and
 //! analogies (against brute force), and the evaluations (against hand computation).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{cosine, TempDir};
+use crate::common::{cosine, TempDir};
 use ndarray::{array, Array1, Array2};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use skipgram::eval::{evaluate_analogies, evaluate_word_pairs, AnalogyOptions, PairOptions};
@@ -86,7 +84,7 @@ fn gensim_text_and_binary_fixtures_decode_exactly() {
 fn fixtures_round_trip_through_our_writers() {
     let dir = TempDir::new("fixture-rt");
     let e = Embeddings::load_word2vec_binary(fixture("tiny.bin")).unwrap();
-    let (t, b) = (dir.0.join("tiny.txt"), dir.0.join("tiny.bin"));
+    let (t, b) = (dir.dir().join("tiny.txt"), dir.dir().join("tiny.bin"));
     e.save_word2vec_text(&t).unwrap();
     e.save_word2vec_binary(&b).unwrap();
     let expected = expected_tiny();
@@ -125,7 +123,7 @@ fn text_and_binary_round_trip_non_ascii_words() {
     e = Embeddings::new(e.vocab().clone(), v).unwrap();
     let dir = TempDir::new("rt");
     for binary in [false, true] {
-        let path = dir.0.join(if binary { "v.bin" } else { "v.txt" });
+        let path = dir.dir().join(if binary { "v.bin" } else { "v.txt" });
         let back = if binary {
             e.save_word2vec_binary(&path).unwrap();
             Embeddings::load_word2vec_binary(&path).unwrap()
@@ -140,7 +138,7 @@ fn text_and_binary_round_trip_non_ascii_words() {
     // In-memory writers and readers agree with the file ones.
     let mut buf = Vec::new();
     e.write_word2vec_binary(&mut buf).unwrap();
-    assert_eq!(buf, std::fs::read(dir.0.join("v.bin")).unwrap());
+    assert_eq!(buf, std::fs::read(dir.dir().join("v.bin")).unwrap());
     let back = Embeddings::read_word2vec_binary(&mut buf.as_slice()).unwrap();
     assert_eq!(back.vectors(), e.vectors());
 }

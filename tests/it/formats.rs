@@ -2,11 +2,9 @@
 //! is detected as its format, forcing the other format is a clear error, and error messages
 //! never carry raw bytes of the input.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::TempDir;
+use crate::common::TempDir;
 use skipgram::{Embeddings, Error, ReadWord2Vec, WriteWord2Vec};
 
 fn fixtures(dir: &str) -> PathBuf {
@@ -226,8 +224,8 @@ fn load_errors_name_the_path() {
         }
     }
     // A directory where a file is expected: the read fails, naming the path.
-    match Embeddings::load_word2vec(&dir.0) {
-        Err(Error::Io { path: Some(p), .. }) => assert_eq!(p, dir.0),
+    match Embeddings::load_word2vec(dir.dir()) {
+        Err(Error::Io { path: Some(p), .. }) => assert_eq!(p, dir.dir()),
         other => panic!("{other:?}"),
     }
     // Saving over a directory fails in the rename and names the target.

@@ -1,12 +1,10 @@
 //! The distributed vocabulary (feature `mpi`): under `mpirun -np K`, every rank counts its
 //! byte range, rank 0 merges, and every rank must end with exactly the vocabulary a single
-//! process counts. Run: `mpirun -np 2 target/…/mpi_vocab` (see .ci/run).
-
-mod mpi_support;
+//! process counts. Run under `mpirun -np 2` (see .ci/run).
 
 use std::hash::{Hash, Hasher};
 
-use mpi_support::ensure;
+use crate::support::ensure;
 use skipgram::{Cluster, Corpus, Error, TrainConfig, Trainer, Vocabulary};
 
 const EXCERPT: &str = concat!(
@@ -119,10 +117,9 @@ fn errors_reach_every_rank(cluster: &Cluster) -> Result<(), String> {
     }
 }
 
-fn main() {
-    mpi_support::run(&[
-        ("excerpt_matches_serial", excerpt_matches_serial),
-        ("small_corpora_match_serial", small_corpora_match_serial),
-        ("errors_reach_every_rank", errors_reach_every_rank),
-    ]);
-}
+/// The tests of this module, in the order every rank runs them.
+pub(crate) const TESTS: &[(&str, crate::support::Test)] = &[
+    ("excerpt_matches_serial", excerpt_matches_serial),
+    ("small_corpora_match_serial", small_corpora_match_serial),
+    ("errors_reach_every_rank", errors_reach_every_rank),
+];

@@ -1,8 +1,6 @@
 //! Training behaviour: the gradient, loss curves, similarity structure, reproducibility.
 
-mod common;
-
-use common::{cosine, real_text, two_topic_corpus};
+use crate::common::{cosine, real_text, two_topic_corpus};
 use ndarray::Array2;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use skipgram::{

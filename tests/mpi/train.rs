@@ -1,13 +1,11 @@
 //! Data-parallel training (feature `mpi`): under `mpirun -np K`, every rank must end with the
 //! same merged model, count the words of all ranks, learn what a single process learns, and
-//! stop with an error (not hang) when one rank fails. Run: `mpirun -np 2 target/…/mpi_train`
+//! stop with an error (not hang) when one rank fails. Run under `mpirun -np 2`
 //! (see .ci/run).
-
-mod mpi_support;
 
 use std::hash::{Hash, Hasher};
 
-use mpi_support::ensure;
+use crate::support::ensure;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use skipgram::{
@@ -190,14 +188,13 @@ fn a_failing_rank_stops_every_rank(cluster: &Cluster) -> Result<(), String> {
     ensure(model.epochs_trained() == 0, || "the model changed".into())
 }
 
-fn main() {
-    mpi_support::run(&[
-        ("negative_sampling", negative_sampling),
-        ("hierarchical_softmax", hierarchical_softmax),
-        ("stopping_and_resuming", stopping_and_resuming),
-        (
-            "a_failing_rank_stops_every_rank",
-            a_failing_rank_stops_every_rank,
-        ),
-    ]);
-}
+/// The tests of this module, in the order every rank runs them.
+pub(crate) const TESTS: &[(&str, crate::support::Test)] = &[
+    ("negative_sampling", negative_sampling),
+    ("hierarchical_softmax", hierarchical_softmax),
+    ("stopping_and_resuming", stopping_and_resuming),
+    (
+        "a_failing_rank_stops_every_rank",
+        a_failing_rank_stops_every_rank,
+    ),
+];

@@ -2,11 +2,9 @@
 //! bound on the types held it prunes as word2vec.c's `ReduceVocab` does; corpora from
 //! sentences in memory.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 
-use common::TempDir;
+use crate::common::TempDir;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use skipgram::{Corpus, CountOptions, Error, Vocabulary, VocabularyBuilder};
@@ -197,7 +195,7 @@ fn every_cut_of_a_multibyte_text_counts_the_same() {
 fn files_count_the_same_on_any_number_of_threads() {
     let dir = TempDir::new("vocab-count");
     let path = dir.path("c.txt");
-    let text = common::real_text(200_000);
+    let text = crate::common::real_text(200_000);
     std::fs::write(&path, &text).unwrap();
     let want = reference(&text, 2);
     let corpus = Corpus::from_path(&path).unwrap();
@@ -238,7 +236,7 @@ fn the_first_invalid_utf8_is_reported_whatever_the_threads() {
 /// the one-off types are what gets pruned.
 #[test]
 fn a_bound_keeps_the_frequent_words_and_their_counts() {
-    let real = common::real_text(300_000);
+    let real = crate::common::real_text(300_000);
     let mut text = String::new();
     for (i, w) in real.split(' ').enumerate() {
         text.push_str(w);

@@ -2,14 +2,10 @@
 //! removed by the next save into the directory once their process is gone (rules in
 //! src/io/atomic.rs); other failure cases are in tests/robustness.rs. Linux only: there the
 //! clean-up checks /proc.
-#![cfg(target_os = "linux")]
-
-mod common;
-
 use std::path::Path;
 use std::time::Duration;
 
-use common::TempDir;
+use crate::common::TempDir;
 use ndarray::{array, Array2};
 use skipgram::{Checkpoint, Embeddings, SkipGramModel, TrainConfig, Vocabulary};
 

@@ -1,7 +1,8 @@
-//! The seeds' walkthrough (`000_1bd6186118953076.txt`): vocabulary, c = 2, n = 3, p and p'
-//! as printed there, and a forward pass of "tape".
+//! The walkthrough of L. Lorenz, "Forward Propagation: Building a Skip-Gram Net From the
+//! Ground Up" (District Data Labs): vocabulary, c = 2, n = 3, p and p' as printed there, and
+//! a forward pass of "tape".
 
-// The seeds print p and p' with 8 decimals, more than f32 holds; they are kept verbatim.
+// The tutorial prints p and p' with 8 decimals, more than f32 holds; they are kept verbatim.
 #![allow(clippy::excessive_precision)]
 
 use approx::assert_abs_diff_eq;

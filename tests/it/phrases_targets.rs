@@ -1,5 +1,5 @@
 //! The phrases issue's targets on the shared corpus, which a fresh clone does not have: run
-//! with `cargo test --release --test phrases_targets -- --ignored --nocapture`.
+//! with `cargo test --release --test it phrases_targets -- --ignored --nocapture`.
 
 use std::collections::BTreeMap;
 
@@ -12,12 +12,15 @@ use skipgram::Corpus;
 /// and `world_war` are each joined at least 100 times and `of_the` / `in_the` at most 50
 /// times; and the time to learn the full 100 MB is printed.
 #[test]
-#[ignore = "reads /work/shared/data (not in a fresh clone)"]
+#[ignore = "reads the shared data folder (SKIPGRAM_DATA or ../shared/data)"]
 fn targets_on_the_shared_corpus() {
     use std::io::Read;
-    let path = "/work/shared/data/corpora/enwiki-2015-text8style-100M.txt";
+    let Some(data) = crate::common::shared_data() else {
+        return;
+    };
+    let path = data.join("corpora/enwiki-2015-text8style-100M.txt");
     let mut head = Vec::new();
-    std::fs::File::open(path)
+    std::fs::File::open(&path)
         .unwrap()
         .take(30_000_000)
         .read_to_end(&mut head)
@@ -67,8 +70,8 @@ fn targets_on_the_shared_corpus() {
         assert!(n("of_the") <= 50 && n("in_the") <= 50, "{name}");
     }
     let t = std::time::Instant::now();
-    let full =
-        Phrases::learn_corpus(PhrasesConfig::default(), &Corpus::from_path(path).unwrap()).unwrap();
+    let full = Phrases::learn_corpus(PhrasesConfig::default(), &Corpus::from_path(&path).unwrap())
+        .unwrap();
     println!(
         "learned the full 100 MB in {:.2?} ({} words, {} entries)",
         t.elapsed(),
@@ -86,7 +89,7 @@ fn targets_on_the_shared_corpus() {
         println!("peak memory so far: {kib}");
     }
     let t = std::time::Instant::now();
-    let par = Phrases::learn_file_parallel(PhrasesConfig::default(), path, 2).unwrap();
+    let par = Phrases::learn_file_parallel(PhrasesConfig::default(), &path, 2).unwrap();
     println!(
         "learned the full 100 MB on 2 threads in {:.2?}",
         t.elapsed()

@@ -1,17 +1,34 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::{Path, PathBuf};
 
 use ndarray::ArrayView1;
 
 /// The first `bytes` bytes (cut at a space) of the examples' default corpus: real English
 /// Wikipedia text (CC BY-SA 3.0, see examples/data/README.md).
 pub fn real_text(bytes: usize) -> String {
-    let all = include_str!("../../examples/data/enwiki-2015-text8style-4M.txt");
+    let all = include_str!("../../../examples/data/enwiki-2015-text8style-4M.txt");
     let cut = all[..bytes.min(all.len())].rfind(' ').unwrap_or(0);
     all[..cut].to_string()
+}
+
+/// The shared data folder (the 100 MB corpus and the evaluation sets): `$SKIPGRAM_DATA`, or
+/// `../shared/data` next to the repository. `None`, with a message, where it does not exist,
+/// so that the `#[ignore]`d tests that read it skip on a fresh clone.
+pub fn shared_data() -> Option<PathBuf> {
+    let dir = std::env::var_os("SKIPGRAM_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipped: no shared data folder at {} (set SKIPGRAM_DATA)",
+            dir.display()
+        );
+        None
+    }
 }
 
 /// Cosine similarity in f64.
@@ -48,38 +65,37 @@ pub fn two_topic_corpus(sentences: usize) -> String {
 }
 
 /// A fresh directory under the system temp dir, removed when dropped.
-pub struct TempDir(pub PathBuf);
+/// A temporary directory (`tempfile`), removed when dropped.
+pub struct TempDir(tempfile::TempDir);
 
 impl TempDir {
+    /// A new directory whose name starts with `skipgram-test-{tag}-`.
     pub fn new(tag: &str) -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let d = std::env::temp_dir().join(format!(
-            "skipgram-test-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&d).unwrap();
-        TempDir(d)
+        TempDir(
+            tempfile::Builder::new()
+                .prefix(&format!("skipgram-test-{tag}-"))
+                .tempdir()
+                .unwrap(),
+        )
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        self.0.path()
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
+        self.0.path().join(name)
     }
 
     /// The names in the directory, sorted (temporary files of a save would show up here).
     pub fn entries(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(&self.0)
+        let mut v: Vec<String> = std::fs::read_dir(self.0.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         v.sort();
         v
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -3,13 +3,11 @@
 //! without `mpirun` the program trains as one process. These tests start `mpirun` themselves
 //! (2 processes, oversubscribed), so they run without a test runner.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{real_text, TempDir};
+use crate::common::{real_text, TempDir};
 
 /// Runs `cmd` to completion, failing the test if it takes more than a minute (a rank that
 /// waits forever for another).
@@ -80,7 +78,7 @@ fn two_ranks_train_one_model_and_rank_0_writes_it() {
         ],
     ]
     .concat();
-    let out = mpirun(2, &args, &dir.0);
+    let out = mpirun(2, &args, dir.dir());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     // Rank 0 alone prints.
@@ -107,7 +105,7 @@ fn a_failure_on_rank_0_ends_every_rank() {
     std::fs::write(dir.path("corpus.txt"), real_text(100_000)).unwrap();
     // Rank 0 cannot write its output; the other rank waits for it and must not hang.
     let args = [TRAIN, &["--output", "missing/v.txt"]].concat();
-    let out = mpirun(2, &args, &dir.0);
+    let out = mpirun(2, &args, dir.dir());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("error (process 0 of 2): "), "{err}");
@@ -121,7 +119,7 @@ fn without_mpirun_the_program_trains_as_one_process() {
     std::fs::write(dir.path("corpus.txt"), real_text(100_000)).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_skipgram"));
     cmd.args([TRAIN, &["--output", "v.txt", "--report", "r.json"]].concat())
-        .current_dir(&dir.0);
+        .current_dir(dir.dir());
     let out = run(cmd);
     assert!(
         out.status.success(),

@@ -1,7 +1,10 @@
 //! The `skipgram` command line (feature `cli`), run as a user runs it: exit codes, files
 //! written, errors printed with their message.
 
+#[path = "../it/common/mod.rs"]
 mod common;
+#[cfg(feature = "mpi")]
+mod mpi;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -54,7 +57,7 @@ const TRAIN: &[&str] = &[
 #[test]
 fn train_query_evaluate_resume() {
     let dir = TempDir::new("cli");
-    let d = &dir.0;
+    let d = dir.dir();
     std::fs::write(d.join("corpus.txt"), real_text(150_000)).unwrap();
     let mut args = vec![
         "train",
@@ -162,7 +165,7 @@ fn train_query_evaluate_resume() {
 #[test]
 fn wrong_formats_and_bad_input_fail_cleanly() {
     let dir = TempDir::new("cli-bad");
-    let d = &dir.0;
+    let d = dir.dir();
     std::fs::write(d.join("v.txt"), "2 3\nthe 0.1 0.2 0.3\ncat -1 0 1\n").unwrap();
     ok(&["similar", "v.txt", "the"], d);
     // Forcing the binary reader on a text file is an error, not garbage.
@@ -183,7 +186,7 @@ fn wrong_formats_and_bad_input_fail_cleanly() {
 #[test]
 fn forward_shows_the_tutorial_walkthrough() {
     let dir = TempDir::new("cli-forward");
-    let out = ok(&["forward"], &dir.0);
+    let out = ok(&["forward"], dir.dir());
     // Row 1 of p, the projection of "tape" in L. Lorenz's tutorial.
     assert!(out.contains("0.5986585"), "{out}");
     // The score of "duct", 0.42451664 in the tutorial.
@@ -194,7 +197,7 @@ fn forward_shows_the_tutorial_walkthrough() {
 #[test]
 fn phrases_are_learned_written_and_applied_in_training() {
     let dir = TempDir::new("cli-phrases");
-    let d = &dir.0;
+    let d = dir.dir();
     // "new york" among 50 filler words; "new car" and "old york" are rarer pairs.
     let mut state = 7u64;
     let mut filler = || {
@@ -283,7 +286,7 @@ fn similar_reads_every_fixture_without_being_told_its_format() {
             let word = emb.vocab().words()[0].clone();
             let out = ok(
                 &["similar", path.to_str().unwrap(), "-k", "2", &word],
-                &dir.0,
+                dir.dir(),
             );
             assert!(out.starts_with(&format!("{word}:")), "{name}: {out}");
             seen += 1;

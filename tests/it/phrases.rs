@@ -1,11 +1,9 @@
 //! Phrase detection: hand-computed counts and scores, gensim 4.4.0's phrases on a fixture
 //! corpus, multi-pass, streaming, persistence.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::TempDir;
+use crate::common::TempDir;
 use skipgram::phrases::{
     FrozenPhrases, PhraseModel, Phrases, PhrasesConfig, Scoring, ENGLISH_CONNECTOR_WORDS,
 };

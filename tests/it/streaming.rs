@@ -1,11 +1,9 @@
 //! A 100 MB input on one line is streamed with bounded memory (its own test binary, so that
 //! no other test's allocations show up in the process's peak memory).
 
-mod common;
-
 use std::io::Write;
 
-use common::TempDir;
+use crate::common::TempDir;
 use skipgram::Corpus;
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`), if the OS reports it.

@@ -1,0 +1,19 @@
+//! The library's integration tests, in one test binary: behaviour seen from outside the
+//! crate. Each module is one subject.
+
+mod common;
+
+#[cfg(target_os = "linux")]
+mod atomic_saves;
+mod embeddings_io;
+mod embeddings_query;
+mod eval;
+mod formats;
+mod phrases;
+mod phrases_targets;
+mod properties;
+mod robustness;
+mod streaming;
+mod training;
+mod vocab_count;
+mod walkthrough;

@@ -98,7 +98,6 @@ pub mod phrases;
 pub mod prelude;
 pub mod preprocess;
 mod softmax;
-mod sync;
 mod train;
 mod vocab;
 
@@ -116,7 +115,7 @@ pub use phrases::{FrozenPhrases, PhraseModel, Phrases, PhrasesConfig};
 pub use preprocess::Preprocessor;
 pub use softmax::Softmax;
 #[cfg(feature = "mpi")]
-pub use sync::{Cluster, SyncStats};
+pub use train::{Cluster, SyncStats};
 pub use train::{
     EpochReport, NsDirection, Objective, Phases, Progress, TrainConfig, TrainReport, Trainer,
 };

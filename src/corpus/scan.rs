@@ -15,7 +15,7 @@
 use std::io::Read;
 use std::ops::ControlFlow;
 
-use super::MAX_TOKEN_BYTES;
+use super::reader::MAX_TOKEN_BYTES;
 
 const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 const HIGH: u64 = 0x8080_8080_8080_8080;

@@ -4,11 +4,11 @@
 
 use std::time::Instant;
 
+use super::sync::{Cluster, MpiSync};
 use super::{Progress, TrainReport, Trainer};
 use crate::corpus::Corpus;
 use crate::error::Result;
 use crate::model::SkipGramModel;
-use crate::sync::{Cluster, MpiSync};
 use crate::vocab::{CountOptions, Vocabulary};
 
 impl Trainer {

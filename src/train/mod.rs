@@ -46,7 +46,6 @@ mod config;
 mod distributed;
 mod encoded;
 mod engine;
-pub(crate) mod huffman;
 #[allow(unsafe_code)] // SIMD kernels: see the SAFETY comments in the module.
 mod kernels;
 mod loss;
@@ -56,28 +55,31 @@ mod sampling;
 mod schedule;
 #[allow(unsafe_code)] // a prefetch hint and madvise: see the module docs.
 mod shared;
+mod sync;
 
 use std::time::Instant;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-pub use config::TrainConfig;
-pub use objective::{NsDirection, Objective};
+pub use config::{NsDirection, Objective, TrainConfig};
 pub use report::{EpochReport, Phases, Progress, TrainReport};
+#[cfg(feature = "mpi")]
+pub use sync::{Cluster, SyncStats};
 
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::model::SkipGramModel;
-use crate::sync::{Local, ModelSync};
 use crate::vocab::{CountOptions, Vocabulary};
+use batch::MAX_BLOCK_ROWS;
 use batch::{padded, Batch, Scratch};
 use config::check_alpha;
 use engine::Call;
 use kernels::Isa;
-use objective::{softmax_step, StepContext, MAX_BLOCK_ROWS};
+use objective::{softmax_step, StepContext};
 use schedule::Schedule;
-pub(crate) use shared::{SharedMatrix, SharedWeights};
+use shared::SharedMatrix;
+use sync::{Local, ModelSync};
 
 /// Trains a [`SkipGramModel`] with SGD.
 ///

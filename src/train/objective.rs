@@ -5,59 +5,16 @@
 use rand::rngs::SmallRng;
 
 use super::batch::{merge_repeats, Batch, Scratch};
-use super::huffman::HuffmanTree;
+use super::config::{NsDirection, Objective};
 use super::kernels::Isa;
 use super::loss::{softmax_coefficients, SigmoidTable};
 use super::sampling::NegativeSampler;
 use super::shared::SharedMatrix;
+use crate::model::huffman::HuffmanTree;
+use std::sync::Arc;
+
 use crate::error::Result;
-
-/// Which loss the trainer minimises.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Objective {
-    /// The exact V-way softmax of the tutorial's net (L. Lorenz, "Forward Propagation:
-    /// Building a Skip-Gram Net From the Ground Up"): O(V·N) per center word, for small
-    /// vocabularies.
-    Softmax,
-    /// Negative sampling with `TrainConfig::negative` noise words per positive pair
-    /// (Mikolov et al. 2013).
-    NegativeSampling,
-    /// Hierarchical softmax over a Huffman tree of the vocabulary (Mikolov et al. 2013,
-    /// word2vec.c).
-    HierarchicalSoftmax,
-}
-
-/// The direction in which a negative-sampling pair (center w, context c) is trained.
-///
-/// Summed over a corpus both see the same pairs, since c is in w's window exactly when w is
-/// in c's. They differ in which embedding a pair moves and in how one center word's pairs
-/// batch. Measured on the shared 100 MB Wikipedia corpus (1 epoch, dim 100, window 5,
-/// negative 5, sample 1e-4, 2 threads; analogy accuracy on the 30,000 most frequent words,
-/// WordSim-353 Spearman ρ): `ContextPredictsCenter` 11.2 % and 0.488,
-/// `CenterPredictsContext` 6.2 % and 0.476 in 25 % less time, so the default is word2vec.c's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NsDirection {
-    /// word2vec.c's and gensim's loop: c's row of p against the output rows of w and of the
-    /// noise words, which all contexts of w share (an m×(k+1) block).
-    ContextPredictsCenter,
-    /// The tutorial's net: w's row of p (its projection) against the output rows of its m
-    /// contexts and of k noise words shared by those m pairs, each noise term counted m
-    /// times (a 1×(m+k) block). Noise words that are one of the contexts are redrawn
-    /// no more than word2vec.c redraws a noise word equal to its target: they are skipped.
-    CenterPredictsContext,
-}
-
-/// Rows of p updated together as one block: 2 × word2vec.c's default window of 5.
-///
-/// A block sums its rows' gradients into the shared output rows before they are applied,
-/// which word2vec.c's pair-by-pair loop does not. The difference grows with the rows: on
-/// 60 kB of the bundled text (dim 16, 1 epoch) the mean loss of one block per center word
-/// was 0.6 % above the pair-by-pair loss at window 5, 2.3 % at 8, 3.9 % at 10, 9 % at 16,
-/// 46 % at 50 and 230 % at 200 (and at window 200 on the 4 MB excerpt the weights blew up).
-/// So a batch of at most this many rows is one block (the pWord2Vec speed-up, whose quality
-/// at window 5 matches word2vec.c's), and a wider batch is stepped row by row, exactly as
-/// word2vec.c does, each row seeing the output rows the previous one updated.
-pub(crate) const MAX_BLOCK_ROWS: usize = 10;
+use crate::model::SkipGramModel;
 
 /// The objective's output side, with what it draws output rows from.
 pub(crate) enum Outputs {
@@ -66,7 +23,7 @@ pub(crate) enum Outputs {
     /// Negative sampling: the positive word and noise words, in the given direction.
     Negative(NegativeSampler, NsDirection),
     /// Hierarchical softmax: the inner nodes on the positive word's Huffman path.
-    Hierarchical(HuffmanTree),
+    Hierarchical(Arc<HuffmanTree>),
 }
 
 /// What a step reads and writes besides the batch: the shared matrices and the kernels.
@@ -85,20 +42,21 @@ impl Outputs {
     /// The output side of `objective` for a vocabulary with these `counts`.
     ///
     /// # Errors
-    /// From the noise distribution or the Huffman tree (e.g. fewer than 2 words for
-    /// hierarchical softmax).
+    /// From the noise distribution or the model's Huffman tree (e.g. fewer than 2 words
+    /// for hierarchical softmax).
     pub(crate) fn new(
         objective: Objective,
         direction: NsDirection,
         ns_exponent: f64,
-        counts: &[u64],
+        model: &SkipGramModel,
     ) -> Result<Self> {
         Ok(match objective {
             Objective::Softmax => Outputs::Softmax,
-            Objective::NegativeSampling => {
-                Outputs::Negative(NegativeSampler::new(counts, ns_exponent)?, direction)
-            }
-            Objective::HierarchicalSoftmax => Outputs::Hierarchical(HuffmanTree::new(counts)?),
+            Objective::NegativeSampling => Outputs::Negative(
+                NegativeSampler::new(model.vocab().counts(), ns_exponent)?,
+                direction,
+            ),
+            Objective::HierarchicalSoftmax => Outputs::Hierarchical(model.huffman()?),
         })
     }
 

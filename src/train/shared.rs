@@ -44,7 +44,7 @@ fn unpack(v: u64) -> (f32, f32) {
 }
 
 /// p and p' (or the hierarchical-softmax node vectors) as the training threads share them,
-/// for [`ModelSync`](crate::sync::ModelSync) to merge across processes.
+/// for [`ModelSync`](super::sync::ModelSync) to merge across processes.
 #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 pub(crate) struct SharedWeights<'a> {
     /// p, V×N.

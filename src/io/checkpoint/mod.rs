@@ -38,12 +38,11 @@ mod sections;
 mod tests;
 
 use config::{decode_config, encode_config};
-use sections::{check_crc, read_f32_section, read_section, CrcWriter, Fields};
+use sections::{check_crc, format_err, read_f32_section, read_section, CrcWriter, Fields, FORMAT};
 
 const MAGIC: &[u8; 14] = b"SKIPGRAM-CKPT\0";
 /// The format version this build writes and reads.
 const VERSION: u32 = 2;
-const FORMAT: &str = "skipgram checkpoint";
 /// Longest word a checkpoint may hold (as [`MAX_WORD_BYTES`](super::MAX_WORD_BYTES)).
 const MAX_WORD: usize = super::MAX_WORD_BYTES;
 /// Longest header the reader accepts (this version's is 132 bytes).
@@ -208,14 +207,6 @@ fn write_matrix<W: Write>(w: &mut CrcWriter<'_, W>, a: ndarray::ArrayView2<'_, f
     }
     w.end_section()?;
     Ok(())
-}
-
-fn format_err(message: impl Into<String>) -> Error {
-    Error::Format {
-        format: FORMAT,
-        line: None,
-        message: message.into(),
-    }
 }
 
 /// Reads and checks the preamble; returns the header length.

@@ -5,9 +5,20 @@ use std::io::{Read, Write};
 
 use crc32fast::Hasher;
 
-use super::{format_err, FORMAT};
 use crate::error::{Error, Result};
 use crate::io::read_exact_or_truncated;
+
+/// The format's name in errors.
+pub(super) const FORMAT: &str = "skipgram checkpoint";
+
+/// An [`Error::Format`] of this format.
+pub(super) fn format_err(message: impl Into<String>) -> Error {
+    Error::Format {
+        format: FORMAT,
+        line: None,
+        message: message.into(),
+    }
+}
 
 /// Bytes read per step, so memory grows only as data arrives.
 const CHUNK: usize = 1 << 16;

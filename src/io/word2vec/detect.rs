@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, Read};
 
-use super::read::{read_header, MAX_HEADER_BYTES};
+use super::header::{read_header, MAX_HEADER_BYTES};
 use crate::error::Result;
 
 /// Bytes a text number token can hold: digits, signs, the decimal point, the exponent, and

@@ -24,6 +24,7 @@ use crate::error::Result;
 use crate::model::SkipGramModel;
 
 mod detect;
+mod header;
 mod read;
 #[cfg(test)]
 mod tests;
@@ -31,13 +32,7 @@ mod write;
 
 use read::{read_auto, read_binary, read_text};
 
-/// Longest word (in bytes) the readers accept and the writers write: 1 MiB.
-pub const MAX_WORD_BYTES: usize = 1 << 20;
-
-const TEXT: &str = "word2vec text";
-const BINARY: &str = "word2vec binary";
-/// The format name in errors when the format is detected.
-const AUTO: &str = "word2vec";
+pub use header::MAX_WORD_BYTES;
 
 /// Reading embeddings in the word2vec formats (API in the style of finalfusion's
 /// `ReadWord2Vec`).

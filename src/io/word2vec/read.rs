@@ -5,13 +5,12 @@ use std::io::{BufRead, Read};
 use ndarray::Array2;
 
 use super::detect::{sniff, Guess};
-use super::{AUTO, BINARY, MAX_WORD_BYTES, TEXT};
+use super::header::{read_header, read_line, Line, AUTO, BINARY, MAX_WORD_BYTES, TEXT};
 use crate::embeddings::Embeddings;
 use crate::error::{shape2, Error, Result};
 use crate::io::{decode_word, quote, read_f32s, Tracked};
 use crate::vocab::Vocabulary;
 
-pub(super) const MAX_HEADER_BYTES: usize = 1024;
 /// Values pre-allocated when the input size is unknown; beyond this, memory grows with data.
 const DEFAULT_CAPACITY: usize = 1 << 16;
 
@@ -69,104 +68,6 @@ pub(super) fn read_auto<R: BufRead>(
         Guess::Binary(_) => binary_body(&mut r, lossy, size),
         Guess::Text(_) | Guess::Unknown => text_body(&mut r, lossy, size),
     }
-}
-
-/// How a line read by [`read_line`] ended.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Line {
-    /// No bytes: end of input.
-    Eof,
-    /// Ended with `\n` (removed).
-    Complete,
-    /// Ended at end of input without `\n`.
-    Unterminated,
-}
-
-/// Reads one line of at most `limit` bytes (without the `\n`) into `buf`.
-fn read_line(
-    r: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    limit: usize,
-    format: &'static str,
-    line: u64,
-) -> Result<Line> {
-    buf.clear();
-    // `limit` may be usize::MAX (a huge N in the header): the cap saturates.
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    let got = r.by_ref().take(cap).read_until(b'\n', buf)?;
-    if got == 0 {
-        Ok(Line::Eof)
-    } else if buf.last() == Some(&b'\n') {
-        buf.pop();
-        Ok(Line::Complete)
-    } else if got > limit {
-        Err(Error::Format {
-            format,
-            line: Some(line),
-            message: format!("line longer than {limit} bytes"),
-        })
-    } else {
-        Ok(Line::Unterminated)
-    }
-}
-
-/// Reads and checks the header line `V N`.
-pub(super) fn read_header(
-    r: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    format: &'static str,
-) -> Result<(usize, usize)> {
-    if read_line(r, buf, MAX_HEADER_BYTES, format, 1)? == Line::Eof {
-        return Err(Error::Truncated {
-            format,
-            message: "the input is empty: no \"V N\" header".into(),
-        });
-    }
-    let bad = |message: String| Error::Format {
-        format,
-        line: Some(1),
-        message,
-    };
-    let fields: Vec<&[u8]> = buf
-        .split(u8::is_ascii_whitespace)
-        .filter(|f| !f.is_empty())
-        .collect();
-    let [v, n] = fields[..] else {
-        return Err(bad(format!(
-            "the header must be two integers \"V N\", found {}",
-            quote(buf.trim_ascii_end())
-        )));
-    };
-    let parse = |s: &[u8], what: &str| {
-        std::str::from_utf8(s)
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok())
-            .ok_or_else(|| {
-                bad(format!(
-                    "{what} in the header is not an integer: {}",
-                    quote(s)
-                ))
-            })
-    };
-    let (v, n) = (parse(v, "the word count V")?, parse(n, "the dimension N")?);
-    if v == 0 || n == 0 {
-        return Err(bad(format!("the header gives {v} words of dimension {n}")));
-    }
-    if v > u64::from(u32::MAX) {
-        return Err(bad(format!(
-            "the header gives {v} words, more than a vocabulary holds (2^32 - 1)"
-        )));
-    }
-    match v.checked_mul(n).and_then(|t| t.checked_mul(4)) {
-        Some(bytes) if bytes <= isize::MAX as u64 => {}
-        _ => {
-            return Err(bad(format!(
-                "the header gives {v}×{n} values, more than memory can address"
-            )))
-        }
-    }
-    let to_usize = |x: u64| usize::try_from(x).map_err(|_| bad(format!("{x} is too large")));
-    Ok((to_usize(v)?, to_usize(n)?))
 }
 
 /// Buffers for V words and V×N values, pre-allocated only up to what `max_values` (from the

@@ -2,7 +2,8 @@
 
 use std::io::Write;
 
-use super::{WriteWord2Vec, BINARY, MAX_WORD_BYTES, TEXT};
+use super::header::{BINARY, MAX_WORD_BYTES, TEXT};
+use super::WriteWord2Vec;
 use ndarray::ArrayView2;
 
 use crate::embeddings::Embeddings;

@@ -11,19 +11,19 @@ use ndarray::Array2;
 mod worker;
 
 use super::batch::{padded, Scratch};
-use super::config::TrainConfig;
+use super::config::{Objective, TrainConfig};
 use super::encoded::Recording;
 use super::kernels::Isa;
 use super::loss::SigmoidTable;
-use super::objective::{Objective, Outputs};
+use super::objective::Outputs;
 use super::report::{EpochReport, Progress, TrainReport};
 use super::sampling::Subsampler;
 use super::schedule::Schedule;
 use super::shared::{traffic, SharedMatrix, SharedWeights};
+use super::sync::{sync_until_done, ModelSync, Shared};
 use crate::corpus::Corpus;
 use crate::error::{try_vec, Error, Result};
 use crate::model::SkipGramModel;
-use crate::sync::{sync_until_done, ModelSync, Shared};
 use crate::vocab::Vocabulary;
 
 /// How often the caller wakes to report progress.
@@ -203,12 +203,7 @@ impl<'a> Job<'a> {
         let vocab = model.vocab();
         let v = vocab.len();
         let hs = cfg.objective == Objective::HierarchicalSoftmax;
-        let outputs = Outputs::new(
-            cfg.objective,
-            cfg.ns_direction,
-            cfg.ns_exponent,
-            vocab.counts(),
-        )?;
+        let outputs = Outputs::new(cfg.objective, cfg.ns_direction, cfg.ns_exponent, model)?;
         let out_array: &Array2<f32> = match (hs, model.hs_node_array()) {
             (true, Some(h)) => h,
             (true, None) => {

@@ -20,8 +20,8 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::time::{Duration, Instant};
 
+use super::shared::SharedWeights;
 use crate::error::{Error, Result};
-use crate::train::SharedWeights;
 
 #[cfg(feature = "mpi")]
 mod mpi;

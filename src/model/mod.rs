@@ -1,15 +1,23 @@
 //! The skip-gram network: vocabulary, input weights p (V×N) and output weights p' (N×V).
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use std::sync::{Arc, OnceLock};
+
+use ndarray::{Array2, ArrayView1, ArrayView2};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Uniform};
 
 use crate::error::{shape2, Error, Result};
 use crate::parallel::try_vec_with;
-use crate::softmax::Softmax;
 use crate::vocab::Vocabulary;
 use crate::OneHot;
+
+mod forward;
+pub(crate) mod huffman;
+
+use forward::hs_log_probabilities;
+pub use forward::Forward;
+use huffman::HuffmanTree;
 
 /// The skip-gram net of Mikolov et al. (2013): a one-hot input of length V, a linear
 /// projection through the input weights **p** (V×N) to a projection layer of N nodes, and
@@ -49,6 +57,9 @@ pub struct SkipGramModel {
     /// Inner-node vectors of the Huffman tree for hierarchical softmax, (V−1)×N, when trained
     /// with that objective (word2vec.c's `syn1`).
     hs_output: Option<Array2<f32>>,
+    /// The Huffman tree of the vocabulary's counts, built once when hierarchical softmax
+    /// first needs it (training, or `forward` of a model with node vectors).
+    huffman: OnceLock<Arc<HuffmanTree>>,
     epochs_trained: usize,
 }
 
@@ -83,6 +94,7 @@ impl SkipGramModel {
             input: Array2::from_shape_vec((v, n), input).expect("the length is V·N"),
             output: Array2::from_shape_vec((v, n), output).expect("the length is V·N"),
             hs_output: None,
+            huffman: OnceLock::new(),
             epochs_trained: 0,
         })
     }
@@ -119,6 +131,7 @@ impl SkipGramModel {
             input: p.as_standard_layout().into_owned(),
             output,
             hs_output: None,
+            huffman: OnceLock::new(),
             epochs_trained: 0,
         })
     }
@@ -218,7 +231,7 @@ impl SkipGramModel {
         }
         let projection = self.input.row(index).to_owned();
         if let Some(nodes) = &self.hs_output {
-            let scores = hs_log_probabilities(&self.vocab, nodes, &projection)?;
+            let scores = hs_log_probabilities(&*self.huffman()?, nodes, &projection);
             return Ok(Forward {
                 index,
                 projection,
@@ -234,6 +247,19 @@ impl SkipGramModel {
             scores,
             hierarchical: false,
         })
+    }
+
+    /// The Huffman tree of the vocabulary for hierarchical softmax, built on first use and
+    /// kept.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if the vocabulary has fewer than 2 words.
+    pub(crate) fn huffman(&self) -> Result<Arc<HuffmanTree>> {
+        if let Some(t) = self.huffman.get() {
+            return Ok(Arc::clone(t));
+        }
+        let tree = Arc::new(HuffmanTree::new(self.vocab.counts())?);
+        Ok(Arc::clone(self.huffman.get_or_init(|| tree)))
     }
 
     /// p, V×N, for the trainer.
@@ -307,38 +333,10 @@ impl SkipGramModel {
             input: input.as_standard_layout().into_owned(),
             output: output.as_standard_layout().into_owned(),
             hs_output: hs_output.map(|h| h.as_standard_layout().into_owned()),
+            huffman: OnceLock::new(),
             epochs_trained,
         })
     }
-}
-
-/// ln p(w | h) for every word w: the sum of ln σ(±h·v'ₙ) over the inner nodes n on w's
-/// Huffman path, + for a 0 bit and − for a 1 bit (the labels training uses).
-fn hs_log_probabilities(
-    vocab: &Vocabulary,
-    nodes: &Array2<f32>,
-    h: &Array1<f32>,
-) -> Result<Array1<f32>> {
-    let tree = crate::train::huffman::HuffmanTree::new(vocab.counts())?;
-    let node_scores = nodes.dot(h);
-    // ln σ(x) = −ln(1 + e^(−x)), computed stably in f64 for large |x|.
-    let ln_sigmoid = |x: f64| -> f64 {
-        if x >= 0.0 {
-            -(-x).exp().ln_1p()
-        } else {
-            x - x.exp().ln_1p()
-        }
-    };
-    Ok(Array1::from_shape_fn(vocab.len(), |w| {
-        tree.points(w)
-            .iter()
-            .zip(tree.code(w))
-            .map(|(&n, &bit)| {
-                let x = node_scores[n as usize] as f64;
-                ln_sigmoid(if bit == 0 { x } else { -x })
-            })
-            .sum::<f64>() as f32
-    }))
 }
 
 /// p (V×N, `len` = V·N elements) drawn uniformly from [−0.5/N, 0.5/N), in parallel: blocks
@@ -378,37 +376,6 @@ fn check_finite(a: &Array2<f32>, what: &'static str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::NonFinite { what })
-    }
-}
-
-/// One forward pass: the projection h (length N) and the scores u (length V).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Forward {
-    /// Vocabulary index of the input word.
-    pub index: usize,
-    /// h = one-hot · p: row `index` of p, length N.
-    pub projection: Array1<f32>,
-    /// u = h · p': one score per vocabulary word, length V. For a model trained with
-    /// hierarchical softmax, the log-probabilities ln p(w | h) of the Huffman paths instead
-    /// (see [`SkipGramModel::forward`]).
-    pub scores: Array1<f32>,
-    /// `true` when `scores` are hierarchical-softmax log-probabilities rather than h · p'.
-    pub hierarchical: bool,
-}
-
-impl Forward {
-    /// softmax(u): the probability of each vocabulary word appearing at any one context
-    /// position, length V.
-    pub fn probabilities(&self) -> Array1<f32> {
-        Softmax::probabilities(self.scores.view())
-    }
-
-    /// The tutorial's picture of 2c output vectors w(t−c) … w(t+c), shape 2c×V. They are
-    /// identical because every position shares p'; this is a zero-copy broadcast.
-    pub fn scores_per_position(&self, c: usize) -> ArrayView2<'_, f32> {
-        self.scores
-            .broadcast((2 * c, self.scores.len()))
-            .expect("broadcasting a 1-D array to rows of its own length always succeeds")
     }
 }
 

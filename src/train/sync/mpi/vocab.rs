@@ -8,7 +8,7 @@ use mpi::Count;
 use super::Cluster;
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
-use crate::sync::{decode_counts, encode_counts};
+use crate::train::sync::{decode_counts, encode_counts};
 use crate::vocab::{CountOptions, Vocabulary, VocabularyBuilder};
 
 impl Cluster {

@@ -14,7 +14,8 @@ use mpi::Threading;
 
 use super::{hot_rows, Agreed, ModelSync, Status};
 use crate::error::{try_vec, Error, Result};
-use crate::train::{SharedMatrix, SharedWeights, TrainConfig};
+use crate::train::config::TrainConfig;
+use crate::train::shared::{SharedMatrix, SharedWeights};
 
 mod vocab;
 

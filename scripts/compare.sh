@@ -9,7 +9,7 @@
 #   CORPUS       default $SHARED_DATA/corpora/enwiki-2015-text8style-100M.txt
 #   THREADS      default 2
 #   SYSTEMS      default "ours w2v gensim" (also available: fasttext, before)
-#   BEFORE_BIN   for "before": an older build's train program (0.1.0's examples/train)
+#   BEFORE_BIN   for "before": an older build's `skipgram` program (0.2.0 or later)
 #   QUIET_WAIT   max seconds to wait for idle CPUs before each run (600)
 #
 # Settings for every system: skip-gram, dim 100, window 5, negative 5, hs 0,
@@ -123,14 +123,13 @@ for sys in $SYSTEMS; do
             --binary --size 100 --window 5 --negative 5 --sample 1e-4 --min-count 5 \
             --alpha 0.025 --threads "$THREADS" --iter "$EPOCHS" --seed 1 --quiet ;;
     before)
-        # An earlier build to compare against in the same run: BEFORE_BIN is a program
-        # with the options of `skipgram train` but no subcommand (0.1.0's
-        # examples/train), e.g. built from a git worktree of an older commit.
+        # An earlier build to compare against in the same run: BEFORE_BIN is the
+        # `skipgram` program of an older commit (built from a git worktree of it).
         if [[ ! -x "${BEFORE_BIN:-}" ]]; then
             echo "[before] skipped: set BEFORE_BIN to an executable" >&2
             continue
         fi
-        run before "$OUT/before.bin" binary "$BEFORE_BIN" --input "$CORPUS" \
+        run before "$OUT/before.bin" binary "$BEFORE_BIN" train --input "$CORPUS" \
             --output "$OUT/before.bin" \
             --binary --size 100 --window 5 --negative 5 --sample 1e-4 --min-count 5 \
             --alpha 0.025 --threads "$THREADS" --iter "$EPOCHS" --seed 1 --quiet ;;

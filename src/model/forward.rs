@@ -14,7 +14,7 @@ pub struct Forward {
     pub projection: Array1<f32>,
     /// u = h · p': one score per vocabulary word, length V. For a model trained with
     /// hierarchical softmax, the log-probabilities ln p(w | h) of the Huffman paths instead
-    /// (see [`SkipGramModel::forward`]).
+    /// (see [`SkipGramModel::forward`](super::SkipGramModel::forward)).
     pub scores: Array1<f32>,
     /// `true` when `scores` are hierarchical-softmax log-probabilities rather than h · p'.
     pub hierarchical: bool,

@@ -285,7 +285,7 @@ impl PhrasesConfig {
 
 /// A phrase model learned from a corpus: unigram and phrase counts (gensim's `Phrases`).
 ///
-/// Learn it with [`Phrases::learn`] (sentences), [`Phrases::learn_corpus`] (a [`Corpus`],
+/// Learn it with [`Phrases::learn`] (sentences), [`Phrases::learn_corpus`] (a [`Corpus`](crate::Corpus),
 /// streamed), or add more text later; apply it through [`PhraseModel`]; ship it as a
 /// [`FrozenPhrases`] from [`Phrases::freeze`].
 #[derive(Clone, Debug)]

@@ -14,6 +14,7 @@ use crate::OneHot;
 
 mod forward;
 pub(crate) mod huffman;
+mod step;
 
 use forward::hs_log_probabilities;
 pub use forward::Forward;

@@ -1,6 +1,9 @@
 //! [`TrainConfig`]: the training settings, and their validation (one check per rule, reused
 //! by every entry point that takes a setting).
 
+use std::fmt;
+use std::str::FromStr;
+
 use crate::error::{Error, Result};
 
 use super::batch::MAX_BLOCK_ROWS;
@@ -235,6 +238,86 @@ pub enum NsDirection {
     /// times (a 1×(m+k) block). Noise words that are one of the contexts are redrawn
     /// no more than word2vec.c redraws a noise word equal to its target: they are skipped.
     CenterPredictsContext,
+}
+
+/// `Display` and `FromStr` over a fixed table of names: the first name of a value is the one
+/// it displays as; every name in the table parses.
+pub(crate) fn parse_named<T: Copy>(
+    setting: &'static str,
+    table: &[(&str, T)],
+    allowed: &'static str,
+    s: &str,
+) -> Result<T> {
+    table
+        .iter()
+        .find(|(name, _)| *name == s)
+        .map(|&(_, v)| v)
+        .ok_or_else(|| Error::UnknownValue {
+            setting,
+            value: s.to_string(),
+            allowed,
+        })
+}
+
+impl Objective {
+    const NAMES: [(&'static str, Objective); 3] = [
+        ("softmax", Objective::Softmax),
+        ("ns", Objective::NegativeSampling),
+        ("hs", Objective::HierarchicalSoftmax),
+    ];
+}
+
+/// `softmax`, `ns`, `hs` (the command line's `--loss` values).
+impl fmt::Display for Objective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = Self::NAMES.iter().find(|(_, v)| v == self).map(|(n, _)| *n);
+        f.write_str(name.unwrap_or_default())
+    }
+}
+
+/// Parses `softmax`, `ns` or `hs`.
+///
+/// ```
+/// use skipgram::Objective;
+/// assert_eq!("hs".parse::<Objective>()?, Objective::HierarchicalSoftmax);
+/// assert_eq!(Objective::NegativeSampling.to_string(), "ns");
+/// assert!("bogus".parse::<Objective>().unwrap_err().to_string().contains("softmax, ns, hs"));
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+impl FromStr for Objective {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        parse_named("loss", &Self::NAMES, "softmax, ns, hs", s)
+    }
+}
+
+impl NsDirection {
+    const NAMES: [(&'static str, NsDirection); 2] = [
+        ("context", NsDirection::ContextPredictsCenter),
+        ("center", NsDirection::CenterPredictsContext),
+    ];
+}
+
+/// `context` ([`ContextPredictsCenter`](Self::ContextPredictsCenter)) or `center`
+/// ([`CenterPredictsContext`](Self::CenterPredictsContext)).
+impl fmt::Display for NsDirection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = Self::NAMES.iter().find(|(_, v)| v == self).map(|(n, _)| *n);
+        f.write_str(name.unwrap_or_default())
+    }
+}
+
+/// Parses `context` or `center`.
+impl FromStr for NsDirection {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        parse_named(
+            "negative-sampling direction",
+            &Self::NAMES,
+            "context, center",
+            s,
+        )
+    }
 }
 
 fn invalid(message: String) -> Error {

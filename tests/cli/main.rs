@@ -184,6 +184,42 @@ fn wrong_formats_and_bad_input_fail_cleanly() {
 }
 
 #[test]
+fn unknown_names_of_enumerated_options_fail_and_list_the_allowed_ones() {
+    let dir = TempDir::new("cli-names");
+    let d = dir.dir();
+    std::fs::write(d.join("c.txt"), "a b c a b c\n").unwrap();
+    let err = fails(
+        &["train", "--input", "c.txt", "--loss", "bogus", "--quiet"],
+        d,
+    );
+    assert!(
+        err.contains("\"bogus\"") && err.contains("softmax, ns, hs"),
+        "{err}"
+    );
+    let err = fails(
+        &[
+            "train",
+            "--input",
+            "c.txt",
+            "--ns-direction",
+            "up",
+            "--quiet",
+        ],
+        d,
+    );
+    assert!(err.contains("context, center"), "{err}");
+    let err = fails(
+        &[
+            "phrases", "--input", "c.txt", "--output", "p.txt", "--scorer", "bogus",
+        ],
+        d,
+    );
+    assert!(err.contains("gensim, word2vec, npmi"), "{err}");
+    // Nothing was written by the failed runs.
+    assert!(!d.join("vectors.txt").exists() && !d.join("p.txt").exists());
+}
+
+#[test]
 fn forward_shows_the_tutorial_walkthrough() {
     let dir = TempDir::new("cli-forward");
     let out = ok(&["forward"], dir.dir());

@@ -8,8 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use skipgram::phrases::FrozenPhrases;
 use skipgram::{
-    Checkpoint, Corpus, NsDirection, Objective, Preprocessor, Progress, SkipGramModel, TrainConfig,
-    TrainReport, Trainer, Vocabulary,
+    Checkpoint, Corpus, Epochs, NsDirection, Objective, Preprocessor, Progress, SkipGramModel,
+    TrainConfig, TrainReport, Trainer, Vocabulary,
 };
 
 use crate::ranks::Ranks;
@@ -45,12 +45,12 @@ pub(crate) struct Args {
     #[arg(long, num_args = 0..=1, default_missing_value = "1", default_value = "0")]
     hs: u8,
     /// The loss: softmax (exact, small vocabularies only), ns, or hs. Overrides --hs.
-    #[arg(long, value_parser = ["softmax", "ns", "hs"])]
+    #[arg(long)]
     loss: Option<String>,
     /// Negative-sampling pair direction: `context` (word2vec.c: the context word's row
     /// predicts the center word) or `center` (the tutorial's net: the center word's
     /// projection predicts its contexts).
-    #[arg(long, value_parser = ["context", "center"], default_value = "context")]
+    #[arg(long, default_value = "context")]
     ns_direction: String,
     /// Subsampling threshold t (0 disables).
     #[arg(long, default_value_t = 1e-3)]
@@ -136,17 +136,14 @@ pub(crate) struct Args {
 }
 
 impl Args {
-    fn config(&self) -> Result<TrainConfig, String> {
-        let objective = match (self.loss.as_deref(), self.hs) {
-            (Some("softmax"), _) => Objective::Softmax,
-            (Some("hs"), _) | (None, 1) => Objective::HierarchicalSoftmax,
-            (Some("ns"), _) | (None, 0) => Objective::NegativeSampling,
-            (l, hs) => return Err(format!("unsupported --loss {l:?} / --hs {hs}")),
+    fn config(&self) -> skipgram::Result<TrainConfig> {
+        // The library names the allowed values of an unknown name (exit status 1).
+        let objective = match (&self.loss, self.hs) {
+            (Some(loss), _) => loss.parse::<Objective>()?,
+            (None, 0) => Objective::NegativeSampling,
+            (None, _) => Objective::HierarchicalSoftmax,
         };
-        let ns_direction = match self.ns_direction.as_str() {
-            "center" => NsDirection::CenterPredictsContext,
-            _ => NsDirection::ContextPredictsCenter,
-        };
+        let ns_direction = self.ns_direction.parse::<NsDirection>()?;
         #[cfg_attr(not(feature = "mpi"), allow(unused_mut))]
         let mut config = TrainConfig {
             ns_direction,
@@ -256,7 +253,7 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
             let trainer = Trainer::new(config)?;
             let vocab = match &args.read_vocab {
                 Some(path) => filter_vocab(Vocabulary::load_counts(path)?, &config)?,
-                None => ranks.build_vocabulary(&trainer, &corpus)?,
+                None => trainer.build_vocabulary(&corpus, &ranks.options())?,
             };
             setup.0 = t_vocab.elapsed().as_secs_f64();
             let t_init = Instant::now();
@@ -308,10 +305,9 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
             p.epoch, p.last_epoch, p.loss, p.alpha, p.words_per_sec
         ));
     };
-    let mut report = match extra {
-        Some(n) => ranks.train_more(&trainer, &mut model, &corpus, n, on_progress)?,
-        None => ranks.train(&trainer, &mut model, &corpus, config.epochs, on_progress)?,
-    };
+    let epochs = extra.map_or(Epochs::Planned, Epochs::More);
+    let options = ranks.options().progress(on_progress);
+    let mut report = trainer.train(&mut model, &corpus, epochs, options)?;
     bar.finish_and_clear();
     // Every rank holds the same merged model; rank 0 writes it, the others wait for its
     // outcome.

@@ -86,7 +86,7 @@ impl CancelToken {
 type ProgressFn<'a> = Box<dyn FnMut(&Progress) + 'a>;
 
 /// The options of one training call: a progress callback, a [`CancelToken`], and, with the
-/// `mpi` feature, the [`Cluster`] to train across. Every training capability comes through
+/// `mpi` feature, the `Cluster` to train across. Every training capability comes through
 /// [`Trainer::fit`](crate::Trainer::fit) and [`Trainer::train`](crate::Trainer::train) with
 /// one of these; `TrainOptions::default()` asks for none of them.
 ///

@@ -6,6 +6,7 @@
 /// calling thread, and at the end of every epoch.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Progress {
     /// The epoch under way, 1-based: `1` during the first pass over the corpus.
     pub epoch: usize,
@@ -29,6 +30,7 @@ pub struct Progress {
 /// What one epoch did.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EpochReport {
     /// The epoch, 1-based (counted over the model's whole life, so a resumed model's
     /// first new epoch is `epochs_trained + 1`).
@@ -69,6 +71,7 @@ impl EpochReport {
 /// threads ≈ serial + parallel / T.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Phases {
     /// Counting the corpus and building the vocabulary.
     pub vocabulary: f64,
@@ -90,6 +93,7 @@ impl Phases {
 /// What a training call did.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TrainReport {
     /// One report per epoch completed by this call (a cancelled epoch has none).
     pub epochs: Vec<EpochReport>,

@@ -82,6 +82,12 @@ fn train_query_evaluate_resume() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("run.json")).unwrap()).unwrap();
     assert_eq!(report["config"]["dim"], 16);
+    // The settings are the library's TrainConfig, serialised whole, and read back.
+    let config: skipgram::TrainConfig = serde_json::from_value(report["config"].clone()).unwrap();
+    assert_eq!((config.dim, config.epochs, config.min_count), (16, 2, 3));
+    assert!(report["config"]["encoded_corpus_memory"].as_u64().unwrap() > 0);
+    assert_eq!(report["config"]["objective"], "ns");
+    assert_eq!(report["cancelled"], false);
     assert_eq!(report["epochs"].as_array().unwrap().len(), 2);
     assert_eq!(report["epochs"][1]["epoch"], 2);
     for phase in ["vocabulary", "training", "output"] {

@@ -503,3 +503,40 @@ fn a_run_cancelled_from_another_thread_stops_and_its_model_saves_loads_and_resum
     assert!(r.cancelled && r.epochs.is_empty());
     assert_eq!(fresh.epochs_trained(), 0);
 }
+
+/// With feature `serde`, settings and reports round-trip through JSON; a partial settings
+/// object takes the defaults, and an unknown field is an error.
+#[cfg(feature = "serde")]
+#[test]
+fn settings_and_reports_round_trip_through_serde() {
+    let config = TrainConfig {
+        dim: 7,
+        objective: Objective::HierarchicalSoftmax,
+        ns_direction: NsDirection::CenterPredictsContext,
+        max_final_vocab: Some(9),
+        ..TrainConfig::default()
+    };
+    let json = serde_json::to_value(config).unwrap();
+    assert_eq!(json["objective"], "hs");
+    assert_eq!(json["ns_direction"], "center");
+    assert_eq!(serde_json::from_value::<TrainConfig>(json).unwrap(), config);
+    let partial: TrainConfig = serde_json::from_str(r#"{"dim": 12, "objective": "ns"}"#).unwrap();
+    assert_eq!(
+        partial,
+        TrainConfig {
+            dim: 12,
+            ..TrainConfig::default()
+        }
+    );
+    assert!(serde_json::from_str::<TrainConfig>(r#"{"dimm": 12}"#).is_err());
+    assert!(serde_json::from_str::<TrainConfig>(r#"{"objective": "cbow"}"#).is_err());
+
+    let corpus = Corpus::from_text(two_topic_corpus(100));
+    let (_, report) = Trainer::new(cfg(Objective::NegativeSampling))
+        .unwrap()
+        .fit(&corpus, TrainOptions::new())
+        .unwrap();
+    let back: skipgram::TrainReport =
+        serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+    assert_eq!(back, report);
+}

@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
 use skipgram::phrases::FrozenPhrases;
 use skipgram::{
     Checkpoint, Corpus, Epochs, NsDirection, Objective, Preprocessor, Progress, SkipGramModel,
@@ -371,7 +370,7 @@ fn write_outputs(
         }
     }
     if let Some(path) = &args.report {
-        write_text_atomically(path, &report_json(args, config, model, report, ranks))?;
+        write_text_atomically(path, &report_json(args, config, model, report, ranks)?)?;
         eprintln!("wrote the report to {}", path.display());
     }
     Ok(())
@@ -407,67 +406,41 @@ fn progress_bar(quiet: bool, total: u64) -> Result<ProgressBar, Box<dyn std::err
     Ok(bar)
 }
 
+/// The `--report` file: the run's settings and outcome, and the library's [`TrainReport`]
+/// (epochs, phases, `cancelled`) serialised by its `serde` derive.
+#[derive(serde::Serialize)]
+struct RunReport<'a> {
+    input: Option<String>,
+    output: String,
+    config: &'a TrainConfig,
+    processes: usize,
+    sync: serde_json::Value,
+    vocab_size: usize,
+    words_per_epoch: u64,
+    epochs_trained: usize,
+    words_per_sec: f64,
+    #[serde(flatten)]
+    report: &'a TrainReport,
+}
+
 fn report_json(
     args: &Args,
     config: &TrainConfig,
     model: &SkipGramModel,
     report: &TrainReport,
     ranks: &Ranks,
-) -> String {
-    let epochs: Vec<_> = report
-        .epochs
-        .iter()
-        .map(|e| {
-            json!({
-                "epoch": e.epoch,
-                "loss": e.loss,
-                "pairs": e.pairs,
-                "words": e.words,
-                "seconds": e.seconds,
-                "words_per_sec": if e.seconds > 0.0 { e.words as f64 / e.seconds } else { 0.0 },
-                "worker_busy_seconds": e.busy,
-                "shared_bytes_read_per_word": e.shared_bytes_read as f64 / e.words.max(1) as f64,
-                "shared_bytes_written_per_word": e.shared_bytes_written as f64 / e.words.max(1) as f64,
-            })
-        })
-        .collect();
-    let value = json!({
-        "input": args.input.as_ref().map(|p| p.display().to_string()),
-        "output": args.output.display().to_string(),
-        "config": {
-            "dim": config.dim,
-            "window": config.window,
-            "objective": format!("{:?}", config.objective),
-            "negative": config.negative,
-            "ns_direction": format!("{:?}", config.ns_direction),
-            "ns_exponent": config.ns_exponent,
-            "sample": config.sample,
-            "min_count": config.min_count,
-            "max_final_vocab": config.max_final_vocab,
-            "max_vocab_size": config.max_vocab_size,
-            "epochs": config.epochs,
-            "alpha": config.alpha,
-            "min_alpha_fraction": config.min_alpha_fraction,
-            "threads": config.threads,
-            "seed": config.seed,
-            "max_sentence_len": config.max_sentence_len,
-            "sync_period": config.sync_period,
-            "sync_rows": config.sync_rows,
-            "full_sync_every": config.full_sync_every,
-        },
-        "processes": ranks.size(),
-        "sync": ranks.sync_json(),
-        "vocab_size": model.vocab_size(),
-        "words_per_epoch": model.vocab().total_count(),
-        "epochs_trained": model.epochs_trained(),
-        "epochs": epochs,
-        "words_per_sec": report.words_per_sec(),
-        "phases": {
-            "vocabulary": report.phases.vocabulary,
-            "initialisation": report.phases.initialisation,
-            "training": report.phases.training,
-            "output": report.phases.output,
-        },
-    });
-    format!("{value:#}\n")
+) -> Result<String, serde_json::Error> {
+    let run = RunReport {
+        input: args.input.as_ref().map(|p| p.display().to_string()),
+        output: args.output.display().to_string(),
+        config,
+        processes: ranks.size(),
+        sync: ranks.sync_json(),
+        vocab_size: model.vocab_size(),
+        words_per_epoch: model.vocab().total_count(),
+        epochs_trained: model.epochs_trained(),
+        words_per_sec: report.words_per_sec(),
+        report,
+    };
+    Ok(serde_json::to_string_pretty(&run)? + "\n")
 }

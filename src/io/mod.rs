@@ -48,9 +48,11 @@
 mod atomic;
 pub mod checkpoint;
 mod counts;
+mod paths;
 mod word2vec;
 
-pub(crate) use atomic::write_atomically;
+pub use atomic::{remove_temp_files, unlinked_temp_file, write_atomically};
+pub use paths::check_outputs;
 pub use word2vec::{ReadWord2Vec, WriteWord2Vec, MAX_WORD_BYTES};
 
 use std::io::{BufRead, Read};

@@ -108,10 +108,10 @@ impl Drop for Registered {
 }
 
 /// Writes `path` through `f` so that the file is either fully written or not changed, or,
-/// for a path that is not a regular file, writes it directly (see the module docs).
+/// for a path that is not a regular file, writes it directly.
 ///
 /// For a regular file (or a new one): first removes stale temporary files in the target's
-/// directory (see the module docs); then `f` writes into a new temporary file
+/// directory (see [the `io` module](crate::io)); then `f` writes into a new temporary file
 /// `.{name}.skipgram-tmp-{pid}-{random}` in the directory of the final target (symlinks
 /// followed; same file system, so the rename is atomic); the data is flushed and
 /// `sync_all`ed, the old file's permission bits (and owner, where allowed) copied, and the
@@ -280,7 +280,8 @@ fn locked_temp_file(dir: &Path, name: &OsStr) -> std::io::Result<tempfile::Named
 
 /// An anonymous temporary file in `dir`: created as `.PURPOSE.skipgram-tmp-PID-XXXXXX` and
 /// unlinked at once (on Unix), so that nothing of it is left once it is closed, however the
-/// process ends. Stale temporary files in `dir` are removed first (see the module docs).
+/// process ends. Stale temporary files in `dir` are removed first (see
+/// [the `io` module](crate::io)).
 ///
 /// For data too large for memory that the caller writes and then reads back, such as a
 /// phrased corpus ([`Corpus::from_file`](crate::Corpus::from_file) reads one).

@@ -160,6 +160,19 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// An output path names the same file as an input or as another output (found by
+    /// device and inode, or for files not created yet by canonical path): writing it would
+    /// destroy the input or the other output, so nothing is written.
+    #[error("{}", same_file(.output, .other, *.other_is_input))]
+    SameFile {
+        /// The output path as given.
+        output: PathBuf,
+        /// The input, or the earlier output, it names the same file as.
+        other: PathBuf,
+        /// Whether `other` is an input (otherwise another output).
+        other_is_input: bool,
+    },
+
     /// Distributed training (the `mpi` feature) could not go on: another process failed, or
     /// the processes could not agree. Every process of the run stops with an error; the one
     /// that failed first reports its own error, the others this one.
@@ -202,6 +215,23 @@ fn source_name(path: &Option<PathBuf>) -> String {
     path.as_ref()
         .map(|p| format!(" in {}", p.display()))
         .unwrap_or_default()
+}
+
+fn same_file(output: &std::path::Path, other: &std::path::Path, input: bool) -> String {
+    match input {
+        true => format!(
+            "output {} is the same file as input {}: writing it would destroy the input; \
+             nothing was written",
+            output.display(),
+            other.display()
+        ),
+        false => format!(
+            "outputs {} and {} are the same file: one would overwrite the other; \
+             nothing was written",
+            other.display(),
+            output.display()
+        ),
+    }
 }
 
 fn line_info(line: Option<u64>) -> String {

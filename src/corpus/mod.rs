@@ -32,8 +32,34 @@ use scan::ScanState;
 
 #[derive(Clone, Debug)]
 enum Source {
-    File { path: PathBuf, len: u64 },
+    File {
+        path: PathBuf,
+        len: u64,
+    },
+    /// An open file (such as an unlinked temporary file), read with positioned reads.
+    Handle {
+        file: Arc<File>,
+        len: u64,
+    },
     Memory(Arc<[u8]>),
+}
+
+/// Reads a shared file from a position on, with positioned reads (no shared cursor), so
+/// that threads can read their own ranges of one open file.
+struct At<'a> {
+    file: &'a File,
+    pos: u64,
+}
+
+impl Read for At<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
 }
 
 /// A re-readable corpus: a file or bytes in memory, with optional preprocessing.
@@ -78,6 +104,41 @@ impl Corpus {
         })
     }
 
+    /// A corpus read from an open file, such as an anonymous temporary file from
+    /// [`io::unlinked_temp_file`](crate::io::unlinked_temp_file) that has no path; read
+    /// from the start (whatever the file's cursor), streamed, never loaded whole. Its errors
+    /// name no file.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let dir = tempfile::tempdir()?;
+    /// let mut f = skipgram::io::unlinked_temp_file(dir.path(), "corpus")?;
+    /// f.write_all(b"the cat sat\nthe dog sat\n")?;
+    /// let c = skipgram::Corpus::from_file(f)?;
+    /// assert_eq!(c.build_vocabulary(2, None)?.words(), ["sat", "the"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file's metadata cannot be read or it is not a regular file.
+    pub fn from_file(file: File) -> Result<Self> {
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(Error::from(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            )));
+        }
+        Ok(Corpus {
+            source: Source::Handle {
+                file: Arc::new(file),
+                len: meta.len(),
+            },
+            preprocessor: None,
+            lossy: false,
+        })
+    }
+
     /// A corpus held in memory.
     pub fn from_text(text: impl Into<String>) -> Self {
         Self::from_bytes(text.into().into_bytes())
@@ -108,7 +169,7 @@ impl Corpus {
     /// Size in bytes.
     pub fn len_bytes(&self) -> u64 {
         match &self.source {
-            Source::File { len, .. } => *len,
+            Source::File { len, .. } | Source::Handle { len, .. } => *len,
             Source::Memory(b) => b.len() as u64,
         }
     }
@@ -116,7 +177,7 @@ impl Corpus {
     fn path(&self) -> Option<PathBuf> {
         match &self.source {
             Source::File { path, .. } => Some(path.clone()),
-            Source::Memory(_) => None,
+            Source::Handle { .. } | Source::Memory(_) => None,
         }
     }
 
@@ -300,6 +361,23 @@ impl Corpus {
                     Error::Io { path: None, source } => io(source),
                     e => e,
                 })
+            }
+            Source::Handle { file, .. } => {
+                let mut reader = At {
+                    file,
+                    pos: start.saturating_sub(1),
+                };
+                let mid_token = if start > 0 {
+                    let mut b = [0u8];
+                    reader.read_exact(&mut b)?;
+                    !b[0].is_ascii_whitespace()
+                } else {
+                    false
+                };
+                let capacity = usize::try_from(end - start)
+                    .unwrap_or(usize::MAX)
+                    .clamp(8192, READ_BUFFER);
+                scan::chunks(reader, start, capacity, mid_token, on_chunk)
             }
             Source::Memory(bytes) => {
                 let (start, end) = (start as usize, end as usize);
@@ -518,6 +596,20 @@ mod tests {
                 let want = reference_part(text.as_bytes(), part, parts);
                 proptest::prop_assert_eq!(&scanned_part(&file, part, parts), &want);
                 proptest::prop_assert_eq!(&scanned_part(&memory, part, parts), &want);
+            }
+        }
+    }
+
+    #[test]
+    fn open_file_parts_match_memory_parts() {
+        let text = "one two three\nfour five six seven eight nine ten ".repeat(70);
+        let mut f = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut f, text.as_bytes()).unwrap();
+        let h = Corpus::from_file(f).unwrap();
+        let m = Corpus::from_text(text);
+        for parts in [1, 3, 7] {
+            for p in 0..parts {
+                assert_eq!(scanned_part(&h, p, parts), scanned_part(&m, p, parts));
             }
         }
     }

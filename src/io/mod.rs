@@ -9,15 +9,28 @@
 //! * [`Embeddings::load_word2vec`](crate::Embeddings::load_word2vec) and
 //!   [`ReadWord2Vec::read_word2vec`] detect the word2vec format (below).
 //!
-//! Every save to a path writes a temporary file `.NAME.skipgram-tmp-PID-XXXXXX` next to the
-//! target and renames it into place, so a failed save never leaves a half-written file. A
-//! process killed during a save leaves its temporary file behind; the next save into the same
-//! directory removes it once it is stale: on Linux when process PID no longer exists and the
-//! file has not changed for a minute, elsewhere when it has not changed for an hour (the
-//! temporary files of a running process are never removed on Linux). Every error from
-//! opening, reading, writing or renaming a file names the file. Every reader validates its
-//! input and allocates only as the data actually arrives, so a header claiming 10¹² words
-//! cannot exhaust memory.
+//! # Saving, and temporary files
+//!
+//! Every save goes through [`write_atomically`]. A path that names a regular file (through
+//! any symlinks), or nothing yet, is written to a temporary file next to the final target and
+//! renamed over it, so a failed save never leaves a half-written file: a symlink stays and its
+//! target is replaced, an existing file keeps its permission bits, a new file gets 0666 less
+//! the umask. A device, FIFO or socket (`/dev/null`, `/dev/stdout`) is written in place.
+//! [`check_outputs`] tells whether outputs name the same file as inputs or each other.
+//!
+//! Every temporary file of the crate is named `.PURPOSE.skipgram-tmp-PID-XXXXXX` (PURPOSE:
+//! the saved file's name, or `phrased`, `spill`…). A save holds an advisory lock on its file
+//! until the rename and removes it on any error or panic ([`remove_temp_files`] removes them
+//! from a signal handler); other temporary files ([`unlinked_temp_file`]) are unlinked as soon
+//! as they are created. Whenever the crate creates a temporary file in a directory, it first
+//! removes the entries of that pattern there, files and directories, whose owner is gone: on
+//! Linux at once when the lock is free and process PID no longer exists; where there is no
+//! `/proc`, after a minute unmodified; names with no PID after an hour. The temporary files
+//! of a running process are never removed.
+//!
+//! Every error from opening, reading, writing or renaming a file names the file. Every
+//! reader validates its input and allocates only as the data actually arrives, so a header
+//! claiming 10¹² words cannot exhaust memory.
 //!
 //! # Telling the formats apart
 //!
@@ -48,9 +61,11 @@
 mod atomic;
 pub mod checkpoint;
 mod counts;
+mod paths;
 mod word2vec;
 
-pub(crate) use atomic::write_atomically;
+pub use atomic::{remove_temp_files, unlinked_temp_file, write_atomically};
+pub use paths::check_outputs;
 pub use word2vec::{ReadWord2Vec, WriteWord2Vec, MAX_WORD_BYTES};
 
 use std::io::{BufRead, Read};

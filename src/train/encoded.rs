@@ -6,14 +6,21 @@
 //! Replay yields exactly the events the text would (same words, same sentence breaks), so
 //! random streams and results are unchanged. The recording stays in memory while it fits
 //! the worker's share of [`TrainConfig::encoded_corpus_memory`](super::TrainConfig); beyond
-//! that it spills to an anonymous temporary file (unlinked on creation, so nothing is left
-//! behind even after a crash), which later epochs read sequentially through a buffer, from
-//! the operating system's page cache when it fits there. Sequential reads need no memory map
-//! and no `unsafe`. A budget of 0 turns recording off.
+//! that it spills to an anonymous temporary file in [`std::env::temp_dir`] (`TMPDIR`),
+//! unlinked on creation (see [`crate::io::unlinked_temp_file`]), so nothing is left behind
+//! even after a crash; later epochs read it sequentially through a buffer, from the operating
+//! system's page cache when it fits there. Sequential reads need no memory map and no
+//! `unsafe`. A budget of 0 turns recording off.
+//!
+//! If the spill cannot be created or written (a full `TMPDIR`), the recording is dropped,
+//! its space freed, and later epochs read the text again: a spill is only a speed-up.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
 
 /// Where a line (sentence) starts. Word ids are below V ≤ 2³² − 1, so never this value.
 pub(crate) const LINE_START: u32 = u32::MAX;
@@ -24,51 +31,67 @@ pub(crate) enum Recording {
     File(File),
 }
 
-/// Records ids in memory up to `budget` of them, then in a temporary file.
+/// Records ids in memory up to `budget` of them, then in a temporary file in `dir`.
 pub(crate) struct Recorder {
     memory: Vec<u32>,
     budget: usize,
     file: Option<BufWriter<File>>,
+    dir: PathBuf,
 }
 
 impl Recorder {
-    /// A recorder keeping at most `budget_bytes` in memory.
-    pub(crate) fn new(budget_bytes: usize) -> Self {
+    /// A recorder keeping at most `budget_bytes` in memory, spilling into `dir`.
+    pub(crate) fn new(budget_bytes: usize, dir: PathBuf) -> Self {
         Recorder {
             memory: Vec::new(),
             budget: budget_bytes / 4,
             file: None,
+            dir,
         }
     }
 
     /// Appends one id (or [`LINE_START`]).
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the spill's directory if the spill cannot be created or written.
     #[inline]
-    pub(crate) fn push(&mut self, id: u32) -> std::io::Result<()> {
+    pub(crate) fn push(&mut self, id: u32) -> Result<()> {
         if let Some(f) = &mut self.file {
-            return f.write_all(&id.to_le_bytes());
+            return f
+                .write_all(&id.to_le_bytes())
+                .map_err(|e| Error::io_at(&self.dir, e));
         }
         if self.memory.len() < self.budget && self.memory.try_reserve(1).is_ok() {
             self.memory.push(id);
             return Ok(());
         }
-        // Over budget: move what is held to an anonymous temporary file.
-        let mut f = BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
+        self.spill(id)
+    }
+
+    /// Over budget: moves what is held, and `id`, to an anonymous temporary file.
+    #[cold]
+    fn spill(&mut self, id: u32) -> Result<()> {
+        let file = crate::io::unlinked_temp_file(&self.dir, "spill")?;
+        let mut f = BufWriter::with_capacity(1 << 20, file);
+        let io = |e| Error::io_at(&self.dir, e);
         for x in self.memory.drain(..) {
-            f.write_all(&x.to_le_bytes())?;
+            f.write_all(&x.to_le_bytes()).map_err(io)?;
         }
         self.memory = Vec::new();
-        f.write_all(&id.to_le_bytes())?;
+        f.write_all(&id.to_le_bytes()).map_err(io)?;
         self.file = Some(f);
         Ok(())
     }
 
     /// The finished recording.
-    pub(crate) fn finish(self) -> std::io::Result<Recording> {
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the spill's directory if the last buffered ids cannot be written.
+    pub(crate) fn finish(self) -> Result<Recording> {
         match self.file {
-            Some(f) => Ok(Recording::File(
-                f.into_inner()
-                    .map_err(std::io::IntoInnerError::into_error)?,
-            )),
+            Some(f) => Ok(Recording::File(f.into_inner().map_err(|e| {
+                Error::io_at(&self.dir, std::io::IntoInnerError::into_error(e))
+            })?)),
             None => Ok(Recording::Memory(self.memory)),
         }
     }
@@ -139,7 +162,7 @@ mod tests {
             .map(|i| i.wrapping_mul(2654435761) % 5000)
             .collect();
         for budget in [usize::MAX, 400_000, 40, 0] {
-            let mut r = Recorder::new(budget);
+            let mut r = Recorder::new(budget, std::env::temp_dir());
             for &x in &ids {
                 r.push(x).unwrap();
             }
@@ -163,6 +186,19 @@ mod tests {
             })
             .unwrap();
             assert_eq!(seen, 7);
+        }
+    }
+
+    /// A spill that cannot be made is an error that names where it was to go.
+    #[test]
+    fn spill_errors_name_the_directory() {
+        let missing = std::env::temp_dir().join("skipgram-no-such-dir/for-the-spill");
+        let mut r = Recorder::new(8, missing.clone());
+        r.push(1).unwrap();
+        r.push(2).unwrap();
+        match r.push(3) {
+            Err(Error::Io { path: Some(p), .. }) => assert_eq!(p, missing),
+            other => panic!("{other:?}"),
         }
     }
 }

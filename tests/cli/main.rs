@@ -3,6 +3,7 @@
 
 #[path = "../it/common/mod.rs"]
 mod common;
+mod files;
 #[cfg(feature = "mpi")]
 mod mpi;
 

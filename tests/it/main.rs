@@ -8,6 +8,8 @@ mod atomic_saves;
 mod embeddings_io;
 mod embeddings_query;
 mod eval;
+#[cfg(unix)]
+mod files;
 mod formats;
 mod phrases;
 mod phrases_targets;

@@ -19,7 +19,6 @@ mod ranks;
 mod train;
 mod vocab;
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -58,6 +57,7 @@ pub(crate) type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    remove_temp_files_on_signals();
     let result = match cli.command {
         Command::Train(a) => train::run(*a),
         Command::Similar(a) => query::similar(a),
@@ -103,19 +103,27 @@ pub(crate) fn warn_threads(threads: usize) {
     }
 }
 
-/// Writes `text` to `path` atomically: a temporary file in the same directory, renamed over
-/// `path` once complete, so a crash never leaves a half-written file.
-pub(crate) fn write_text_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+/// On SIGINT and SIGTERM, removes the temporary files of saves in progress and exits with
+/// status 128 + the signal's number, as the default action would report it. (The other
+/// temporary files are unlinked when created.)
+fn remove_temp_files_on_signals() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+            std::thread::spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    skipgram::io::remove_temp_files();
+                    std::process::exit(128 + signal);
+                }
+            });
+        }
+    }
+}
+
+/// Writes `text` to `path` with the library's writer: atomically for a regular file,
+/// directly for a device or FIFO.
+pub(crate) fn write_text(path: &std::path::Path, text: &str) -> skipgram::Result<()> {
     use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".skipgram-tmp-")
-        .tempfile_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    skipgram::io::write_atomically(path, |w| Ok(w.write_all(text.as_bytes())?))
 }

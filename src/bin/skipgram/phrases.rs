@@ -1,7 +1,6 @@
 //! `skipgram phrases`: learn phrases ("new_york") and write the phrased corpus
 //! (word2vec.c's `word2phrase`, gensim's `Phrases`).
 
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -78,12 +77,22 @@ pub(crate) fn run(args: PhrasesArgs) -> CliResult {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     crate::warn_threads(threads);
-    let dir = tempfile::tempdir_in(parent(&args.output))?;
-    let mut input = args.input.clone();
+    let outputs: Vec<&Path> = [Some(&args.output), args.save_table.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .collect();
+    skipgram::io::check_outputs(&[&args.input], &outputs)?;
+    // Each pass but the last writes its output to an unlinked temporary file next to the
+    // output, which the next pass learns from: nothing is left behind, however the run ends.
+    let mut input = Corpus::from_path(&args.input)?;
     let mut table = None;
     for pass in 1..=args.passes {
         let t0 = Instant::now();
-        let phrases = Phrases::learn_file_parallel(args.config()?, &input, threads)?;
+        let phrases = match pass {
+            1 => Phrases::learn_file_parallel(args.config()?, &args.input, threads)?,
+            _ => Phrases::learn_corpus(args.config()?, &input)?,
+        };
         let frozen = phrases.freeze();
         eprintln!(
             "pass {pass}: {} words, {} phrases above the threshold, learned in {:.2} s",
@@ -91,13 +100,11 @@ pub(crate) fn run(args: PhrasesArgs) -> CliResult {
             frozen.len(),
             t0.elapsed().as_secs_f64()
         );
-        let out = if pass == args.passes {
-            args.output.clone()
+        if pass == args.passes {
+            skipgram::io::write_atomically(&args.output, |w| frozen.write_phrased(&input, w))?;
         } else {
-            dir.path().join(format!("pass{pass}.txt"))
-        };
-        write_phrased(&frozen, &input, &out)?;
-        input = out;
+            input = phrased_corpus(&frozen, &input, &args.output)?;
+        }
         table = Some(frozen);
     }
     eprintln!("wrote {}", args.output.display());
@@ -115,22 +122,23 @@ pub(crate) fn parent(path: &Path) -> &Path {
     }
 }
 
-/// Writes `input` with the phrases of `table` joined to `output`, atomically.
-pub(crate) fn write_phrased(
+/// `input` with the phrases of `table` joined, in an unlinked temporary file in the
+/// directory of `output` (so a killed run leaves nothing behind).
+pub(crate) fn phrased_corpus(
     table: &FrozenPhrases,
-    input: &Path,
+    input: &Corpus,
     output: &Path,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let corpus = Corpus::from_path(input)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".skipgram-tmp-")
-        .tempfile_in(parent(output))?;
-    {
-        let mut w = BufWriter::new(tmp.as_file_mut());
-        table.write_phrased(&corpus, &mut w)?;
-        w.flush()?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(output).map_err(|e| e.error)?;
-    Ok(())
+) -> skipgram::Result<Corpus> {
+    let dir = parent(output);
+    let mut file = std::io::BufWriter::new(skipgram::io::unlinked_temp_file(dir, "phrased")?);
+    let io = |e| skipgram::Error::Io {
+        path: Some(dir.to_path_buf()),
+        source: e,
+    };
+    table.write_phrased(input, &mut file).map_err(|e| match e {
+        skipgram::Error::Io { path: None, source } => io(source),
+        e => e,
+    })?;
+    let file = file.into_inner().map_err(|e| io(e.into_error()))?;
+    Corpus::from_file(file)
 }

@@ -1,6 +1,6 @@
 //! `skipgram train`: the main job.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -12,7 +12,7 @@ use skipgram::{
 };
 
 use crate::ranks::Ranks;
-use crate::{warn_threads, write_text_atomically, CliResult};
+use crate::{warn_threads, write_text, CliResult};
 
 /// The default corpus: 4 MB of English Wikipedia (2015), cleaned as text8 is
 /// (CC BY-SA 3.0; see examples/data/README.md in the package).
@@ -88,7 +88,8 @@ pub(crate) struct Args {
     #[arg(long)]
     lossy: bool,
     /// Join phrases with a table saved by `skipgram phrases --save-table` before training
-    /// (the phrased text goes to a temporary file next to --output, removed afterwards).
+    /// (the phrased text goes to an unlinked temporary file next to --output, which
+    /// disappears when the run ends, however it ends).
     #[arg(long)]
     phrases: Option<PathBuf>,
     /// Read the vocabulary (`word count` lines, as --save-vocab writes) instead of counting
@@ -183,16 +184,36 @@ pub(crate) fn run(args: Args) -> CliResult {
     result
 }
 
+/// Every file `train` reads and writes, for [`skipgram::io::check_outputs`].
+fn check_paths(args: &Args) -> skipgram::Result<()> {
+    fn paths<'a>(ps: &[Option<&'a PathBuf>]) -> Vec<&'a Path> {
+        ps.iter().flatten().map(|p| p.as_path()).collect()
+    }
+    let inputs = paths(&[
+        args.input.as_ref(),
+        args.read_vocab.as_ref(),
+        args.resume.as_ref(),
+        args.phrases.as_ref(),
+    ]);
+    let outputs = paths(&[
+        Some(&args.output),
+        args.save_checkpoint.as_ref(),
+        args.save_vocab.as_ref(),
+        args.report.as_ref(),
+    ]);
+    skipgram::io::check_outputs(&inputs, &outputs)
+}
+
 fn run_as(args: Args, ranks: &Ranks) -> CliResult {
     let root = ranks.is_root();
-    let mut phrased_dir = None;
+    check_paths(&args)?;
     let mut corpus = match (&args.input, &args.phrases) {
         (Some(path), Some(table)) => {
             let t0 = Instant::now();
             let table = FrozenPhrases::load(table)?;
-            let dir = tempfile::tempdir_in(crate::phrases::parent(&args.output))?;
-            let phrased = dir.path().join("phrased.txt");
-            crate::phrases::write_phrased(&table, path, &phrased)?;
+            // An unlinked temporary file: nothing is left behind, however the run ends.
+            let corpus =
+                crate::phrases::phrased_corpus(&table, &Corpus::from_path(path)?, &args.output)?;
             if root {
                 eprintln!(
                     "joined {} phrases in {:.2} s",
@@ -200,8 +221,6 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
                     t0.elapsed().as_secs_f64()
                 );
             }
-            let corpus = Corpus::from_path(&phrased)?;
-            phrased_dir = Some(dir);
             corpus
         }
         (None, Some(_)) => return Err("--phrases needs --input".into()),
@@ -315,7 +334,6 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
         false => Ok(()),
     };
     let agreed = ranks.agree(written.is_ok());
-    drop(phrased_dir);
     written?;
     Ok(agreed?)
 }
@@ -370,7 +388,7 @@ fn write_outputs(
         }
     }
     if let Some(path) = &args.report {
-        write_text_atomically(path, &report_json(args, config, model, report, ranks)?)?;
+        write_text(path, &report_json(args, config, model, report, ranks)?)?;
         eprintln!("wrote the report to {}", path.display());
     }
     Ok(())

@@ -39,6 +39,7 @@ pub(crate) struct VocabArgs {
 }
 
 pub(crate) fn run(args: VocabArgs) -> CliResult {
+    skipgram::io::check_outputs(&[&args.input], &[&args.output])?;
     let corpus = Corpus::from_path(&args.input)?.lossy_utf8(args.lossy);
     let options = CountOptions {
         min_count: args.min_count,

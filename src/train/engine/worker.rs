@@ -122,23 +122,30 @@ impl Job<'_> {
             diverged: false,
         };
         if let Some(recording) = self.recordings[thread].get() {
-            recording.replay(|id| {
-                if id == LINE_START {
-                    pass.line_start()
-                } else {
-                    pass.word(id)
-                }
-            })?;
+            recording
+                .replay(|id| {
+                    if id == LINE_START {
+                        pass.line_start()
+                    } else {
+                        pass.word(id)
+                    }
+                })
+                // The spill is unlinked: name the directory it lives in.
+                .map_err(|e| crate::error::Error::io_at(&std::env::temp_dir(), e))?;
         } else {
             let record = epoch < self.call.last && cfg.encoded_corpus_memory > 0;
-            let mut recorder =
-                record.then(|| Recorder::new(cfg.encoded_corpus_memory / cfg.threads.max(1)));
-            let mut record_error = None;
+            let mut recorder = record.then(|| {
+                Recorder::new(
+                    cfg.encoded_corpus_memory / cfg.threads.max(1),
+                    std::env::temp_dir(),
+                )
+            });
             let mut finished = true;
+            // A spill that cannot be written (a full TMPDIR) is dropped, freeing its space:
+            // later epochs read the text again.
             let mut push = |id: u32| {
                 if let Some(r) = &mut recorder {
-                    if let Err(e) = r.push(id) {
-                        record_error = Some(e);
+                    if r.push(id).is_err() {
                         recorder = None;
                     }
                 }
@@ -162,12 +169,11 @@ impl Job<'_> {
                         None => ControlFlow::Continue(()),
                     }
                 })?;
-            if let Some(e) = record_error {
-                return Err(e.into());
-            }
             if let (true, Some(r)) = (finished, recorder) {
                 // Set once per call; a thread's range is recorded only in the first epoch.
-                let _ = self.recordings[thread].set(r.finish()?);
+                if let Ok(recording) = r.finish() {
+                    let _ = self.recordings[thread].set(recording);
+                }
             }
         }
         pass.finish();

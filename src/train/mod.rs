@@ -145,6 +145,17 @@ impl Trainer {
         })
     }
 
+    /// `vocab` (e.g. read from a file with
+    /// [`Vocabulary::load_counts`](crate::Vocabulary::load_counts)) restricted as the
+    /// configuration asks: the words seen at least `min_count` times, at most the
+    /// `max_final_vocab` most frequent, most frequent first ([`Vocabulary::filtered`]).
+    ///
+    /// # Errors
+    /// As [`Vocabulary::filtered`].
+    pub fn restrict_vocabulary(&self, vocab: &Vocabulary) -> Result<Vocabulary> {
+        vocab.filtered(self.config.min_count, self.config.max_final_vocab)
+    }
+
     /// A freshly initialised model for `vocab` (p uniform in ±0.5/N, p' zero, as
     /// word2vec.c), seeded by the configuration's `seed`.
     ///
@@ -228,6 +239,8 @@ impl Trainer {
     /// [`Error::InvalidConfig`] if `epochs > config.epochs` (beyond the plan: use
     /// [`train_more`](Self::train_more)), or hierarchical softmax on a one-word vocabulary;
     /// [`Error::ShapeMismatch`] if the model's dimension is not `config.dim`;
+    /// [`Error::NothingToTrain`] if no line of `corpus` holds two words of the model's
+    /// vocabulary (checked before anything is trained);
     /// [`Error::OutOfMemory`] if the shared weights or scratch space cannot be allocated;
     /// [`Error::Diverged`] if the loss becomes non-finite; [`Error::InvalidUtf8`] and
     /// [`Error::Io`] from reading the corpus.
@@ -267,7 +280,9 @@ impl Trainer {
     /// `train(epochs=extra, start_alpha=where_it_stopped, end_alpha=min_alpha)`.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if `extra_epochs` is 0; otherwise as
+    /// [`Error::InvalidConfig`] if `extra_epochs` is 0 or more than
+    /// [`TrainConfig::MAX_SIZE`] (the cap of `epochs`); [`Error::NothingToTrain`] if no
+    /// line of `corpus` holds two words of the model's vocabulary; otherwise as
     /// [`train_with_progress`](Self::train_with_progress).
     pub fn train_more(
         &self,
@@ -299,6 +314,12 @@ impl Trainer {
             return Err(Error::InvalidConfig(
                 "train_more needs at least one extra epoch".into(),
             ));
+        }
+        if extra_epochs > TrainConfig::MAX_SIZE {
+            return Err(Error::InvalidConfig(format!(
+                "train_more: extra epochs must be in 1..={} (as epochs), got {extra_epochs}",
+                TrainConfig::MAX_SIZE
+            )));
         }
         let done = model.epochs_trained();
         let last = done.checked_add(extra_epochs).ok_or_else(|| {

@@ -255,7 +255,7 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
             let config = args.config()?;
             let trainer = Trainer::new(config)?;
             let vocab = match &args.read_vocab {
-                Some(path) => filter_vocab(Vocabulary::load_counts(path)?, &config)?,
+                Some(path) => trainer.restrict_vocabulary(&Vocabulary::load_counts(path)?)?,
                 None => ranks.build_vocabulary(&trainer, &corpus)?,
             };
             setup.0 = t_vocab.elapsed().as_secs_f64();
@@ -379,20 +379,6 @@ fn write_outputs(
         eprintln!("wrote the report to {}", path.display());
     }
     Ok(())
-}
-
-/// Applies `min_count` and `max_final_vocab` to a vocabulary read from a file, keeping its
-/// order (a `--save-vocab` file is sorted by count already).
-fn filter_vocab(vocab: Vocabulary, config: &TrainConfig) -> skipgram::Result<Vocabulary> {
-    let keep = config.max_final_vocab.unwrap_or(usize::MAX);
-    let min_count = config.min_count;
-    Vocabulary::from_counts(
-        vocab
-            .iter()
-            .filter(|&(_, c)| c >= min_count)
-            .take(keep)
-            .map(|(w, c)| (w.to_string(), c)),
-    )
 }
 
 fn progress_bar(quiet: bool, total: u64) -> Result<ProgressBar, Box<dyn std::error::Error>> {

@@ -68,12 +68,26 @@ impl PhrasesArgs {
 }
 
 pub(crate) fn run(args: PhrasesArgs) -> CliResult {
-    if args.passes == 0 {
-        return Err("--passes must be at least 1".into());
+    // Checked before anything is read or written, with the caps training uses.
+    let max_passes = skipgram::TrainConfig::MAX_SIZE;
+    if !(1..=max_passes).contains(&args.passes) {
+        return Err(format!("--passes must be in 1..={max_passes}, got {}", args.passes).into());
+    }
+    let max_threads = skipgram::TrainConfig::MAX_THREADS;
+    if args
+        .threads
+        .is_some_and(|t| !(1..=max_threads).contains(&t))
+    {
+        return Err(format!(
+            "--threads must be in 1..={max_threads}, got {}",
+            args.threads.unwrap_or(0)
+        )
+        .into());
     }
     let threads = args
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(max_threads);
     crate::warn_threads(threads);
     let dir = tempfile::tempdir_in(parent(&args.output))?;
     let mut input = args.input.clone();

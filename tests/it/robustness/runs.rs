@@ -23,10 +23,19 @@ fn a_vocabulary_sharing_no_word_with_the_corpus_is_nothing_to_train() {
     let corpus = Corpus::from_text("x y z x y z\n".repeat(10));
     let e = trainer.train(&mut model, &corpus).unwrap_err();
     assert!(
-        matches!(e, Error::NothingToTrain { tokens_in_vocabulary: 0 }),
+        matches!(
+            e,
+            Error::NothingToTrain {
+                tokens_in_vocabulary: 0
+            }
+        ),
         "{e:?}"
     );
-    assert!(e.to_string().contains("no corpus word is in the vocabulary"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("no corpus word is in the vocabulary"),
+        "{e}"
+    );
     // Nothing trained, nothing counted.
     assert_eq!(model.input_weights(), before);
     assert_eq!(model.epochs_trained(), 0);
@@ -34,7 +43,12 @@ fn a_vocabulary_sharing_no_word_with_the_corpus_is_nothing_to_train() {
     let corpus = Corpus::from_text("alpha x y\nbeta z\n".repeat(5));
     let e = trainer.train(&mut model, &corpus).unwrap_err();
     assert!(
-        matches!(e, Error::NothingToTrain { tokens_in_vocabulary: 10 }),
+        matches!(
+            e,
+            Error::NothingToTrain {
+                tokens_in_vocabulary: 10
+            }
+        ),
         "{e:?}"
     );
     // Two known words on one line are enough.
@@ -102,7 +116,13 @@ fn max_final_vocab_on_a_vocabulary_file_keeps_the_most_frequent() {
     // Nothing reaches min_count: the error carries the min_count asked for.
     let e = vocab.filtered(10, None).unwrap_err();
     assert!(
-        matches!(e, Error::EmptyVocabulary { min_count: 10, types: 5 }),
+        matches!(
+            e,
+            Error::EmptyVocabulary {
+                min_count: 10,
+                types: 5
+            }
+        ),
         "{e:?}"
     );
     assert!(e.to_string().contains("min_count = 10"), "{e}");

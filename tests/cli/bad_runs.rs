@@ -255,3 +255,67 @@ fn evaluate_pairs_reports_skipped_lines_and_fails_when_none_scored() {
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
     assert_eq!(json["pairs_invalid_lines"], 3);
 }
+
+#[test]
+fn a_two_pass_phrase_table_joins_the_first_pass_phrases_in_training() {
+    // The README's recipe: `phrases --passes 2 --save-table`, then `train --phrases`.
+    let dir = TempDir::new("cli-twopass");
+    let d = dir.dir();
+    let mut state = 7u64;
+    let mut filler = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        format!("w{}", (state >> 33) % 50)
+    };
+    let mut text = String::new();
+    for _ in 0..800 {
+        let (a, b, c) = (filler(), filler(), filler());
+        text.push_str(&format!("{a} {b} new york city {c}\n"));
+    }
+    std::fs::write(d.join("c.txt"), &text).unwrap();
+    ok(
+        &[
+            "phrases",
+            "--input",
+            "c.txt",
+            "--output",
+            "p.txt",
+            "--scorer",
+            "npmi",
+            "--threshold",
+            "0.6",
+            "--no-connectors",
+            "--min-count",
+            "3",
+            "--passes",
+            "2",
+            "--save-table",
+            "t.phr",
+            "--threads",
+            "2",
+        ],
+        d,
+    );
+    let phrased = std::fs::read_to_string(d.join("p.txt")).unwrap();
+    assert_eq!(
+        phrased.matches("new_york_city").count(),
+        800,
+        "{}",
+        &phrased[..200]
+    );
+    let table = std::fs::read_to_string(d.join("t.phr")).unwrap();
+    assert!(
+        table.starts_with("skipgram-frozen-phrases 2\npasses 2\n"),
+        "{table}"
+    );
+    let mut args = train_args(&["--phrases", "t.phr"]);
+    args[1..3].copy_from_slice(&["--input", "c.txt"]);
+    ok(&args, d);
+    let vectors = std::fs::read_to_string(d.join("v.txt")).unwrap();
+    assert!(
+        vectors.lines().any(|l| l.starts_with("new_york_city ")),
+        "the phrases of both passes are joined before training"
+    );
+    assert!(!vectors.lines().any(|l| l.starts_with("york ")));
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Parser;
-use skipgram::phrases::{FrozenPhrases, PhraseModel, Phrases, PhrasesConfig, Scoring};
+use skipgram::phrases::{PhraseModel, PhrasePasses, Phrases, PhrasesConfig, Scoring};
 use skipgram::Corpus;
 
 use crate::CliResult;
@@ -38,7 +38,8 @@ pub(crate) struct PhrasesArgs {
     /// Bound on the entries held while counting (the rarest are pruned when exceeded).
     #[arg(long, default_value_t = 40_000_000)]
     max_vocab_size: usize,
-    /// Also save the last pass's phrase table (phrase → score), for `train --phrases`.
+    /// Also save the phrase table (phrase → score) of every pass, for `train --phrases`,
+    /// which applies the passes in order.
     #[arg(long)]
     save_table: Option<PathBuf>,
     /// Counting threads (default: all cores).
@@ -91,7 +92,7 @@ pub(crate) fn run(args: PhrasesArgs) -> CliResult {
     crate::warn_threads(threads);
     let dir = tempfile::tempdir_in(parent(&args.output))?;
     let mut input = args.input.clone();
-    let mut table = None;
+    let mut tables = Vec::new();
     for pass in 1..=args.passes {
         let t0 = Instant::now();
         let phrases = Phrases::learn_file_parallel(args.config(), &input, threads)?;
@@ -107,13 +108,15 @@ pub(crate) fn run(args: PhrasesArgs) -> CliResult {
         } else {
             dir.path().join(format!("pass{pass}.txt"))
         };
-        write_phrased(&frozen, &input, &out)?;
+        write_phrased(|c, w| frozen.write_phrased(c, w), &input, &out)?;
         input = out;
-        table = Some(frozen);
+        tables.push(frozen);
     }
     eprintln!("wrote {}", args.output.display());
-    if let (Some(path), Some(table)) = (&args.save_table, table) {
-        table.save(path)?;
+    if let Some(path) = &args.save_table {
+        // Every pass, applied in order by `train --phrases`: a later pass's phrases are
+        // made of the earlier passes' ("new_york city").
+        PhrasePasses::new(tables)?.save(path)?;
         eprintln!("wrote the phrase table to {}", path.display());
     }
     Ok(())
@@ -128,7 +131,7 @@ pub(crate) fn parent(path: &Path) -> &Path {
 
 /// Writes `input` with the phrases of `table` joined to `output`, atomically.
 pub(crate) fn write_phrased(
-    table: &FrozenPhrases,
+    table: impl FnOnce(&Corpus, &mut dyn Write) -> skipgram::Result<()>,
     input: &Path,
     output: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
@@ -138,7 +141,7 @@ pub(crate) fn write_phrased(
         .tempfile_in(parent(output))?;
     {
         let mut w = BufWriter::new(tmp.as_file_mut());
-        table.write_phrased(&corpus, &mut w)?;
+        table(&corpus, &mut w)?;
         w.flush()?;
     }
     tmp.as_file().sync_all()?;

@@ -7,7 +7,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Parser};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use skipgram::phrases::FrozenPhrases;
+use skipgram::phrases::PhrasePasses;
 use skipgram::{
     Checkpoint, Corpus, NsDirection, Objective, Preprocessor, Progress, SkipGramModel, TrainConfig,
     TrainReport, Trainer, Vocabulary,
@@ -358,14 +358,15 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
     let mut corpus = match (&args.input, &args.phrases) {
         (Some(path), Some(table)) => {
             let t0 = Instant::now();
-            let table = FrozenPhrases::load(table)?;
+            let table = PhrasePasses::load(table)?;
             let dir = tempfile::tempdir_in(crate::phrases::parent(&args.output))?;
             let phrased = dir.path().join("phrased.txt");
-            crate::phrases::write_phrased(&table, path, &phrased)?;
+            crate::phrases::write_phrased(|c, w| table.write_phrased(c, w), path, &phrased)?;
             if root {
                 eprintln!(
-                    "joined {} phrases in {:.2} s",
+                    "joined {} phrases ({} pass(es)) in {:.2} s",
                     table.len(),
+                    table.passes().len(),
                     t0.elapsed().as_secs_f64()
                 );
             }

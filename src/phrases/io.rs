@@ -18,6 +18,11 @@
 //! end <crc32 hex>               |
 //! ```
 //!
+//! Several passes of frozen tables ([`PhrasePasses`](super::PhrasePasses)) are version 2 of
+//! the frozen format: `skipgram-frozen-phrases 2`, `passes K`, then for each pass k a line
+//! `pass k` followed by that pass's lines from `scoring` to its last phrase, and one `end`
+//! line whose CRC-32 covers all passes. A single pass is written as version 1.
+//!
 //! Fields are separated by one space (words hold no whitespace); floats are written in
 //! Rust's shortest round-trip form, so a loaded model scores bit for bit as the saved one.
 //! The CRC-32 (crc32fast) covers every byte before the `end` line. Loading is strict: every

@@ -23,6 +23,20 @@ pub enum Error {
         types: usize,
     },
 
+    /// A vocabulary was to be made from an explicit word list (or a vocabulary file) that
+    /// holds no word.
+    #[error("the word list is empty: a vocabulary needs at least one word")]
+    EmptyWordList,
+
+    /// Training would train no (center, context) pair, so it would only return the starting
+    /// weights: no token of the corpus is in the model's vocabulary (a vocabulary file or a
+    /// checkpoint from another corpus), or no line holds two of them.
+    #[error("{}", nothing_to_train(*.tokens_in_vocabulary))]
+    NothingToTrain {
+        /// How many corpus tokens are in the vocabulary (0: none of its words occurs).
+        tokens_in_vocabulary: u64,
+    },
+
     /// An explicit word list named the same word twice.
     #[error("duplicate word {0:?} in the vocabulary")]
     DuplicateWord(String),
@@ -230,6 +244,16 @@ fn same_file(output: &std::path::Path, other: &std::path::Path, input: bool) -> 
              nothing was written",
             other.display(),
             output.display()
+        ),
+    }
+}
+
+fn nothing_to_train(tokens: u64) -> String {
+    match tokens {
+        0 => "nothing to train: no corpus word is in the vocabulary".to_string(),
+        n => format!(
+            "nothing to train: {n} corpus token(s) are in the vocabulary, but no line holds \
+             two of them, so there is no (center, context) pair"
         ),
     }
 }

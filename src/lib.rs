@@ -72,7 +72,7 @@
 //! | SGD training, objectives, threads | [`Trainer`], [`TrainConfig`], [`Objective`] |
 //! | progress and timing of each phase | [`Progress`], [`TrainReport`], [`Phases`] |
 //! | embeddings in use: neighbours, analogies | [`Embeddings`], [`AnalogyMethod`] |
-//! | phrases ("new_york"): word2phrase and gensim's `Phrases` | [`Phrases`], [`PhrasesConfig`], [`FrozenPhrases`] |
+//! | phrases ("new_york"): word2phrase and gensim's `Phrases` | [`Phrases`], [`PhrasesConfig`], [`FrozenPhrases`], [`PhrasePasses`] |
 //! | word2vec text and binary files | [`ReadWord2Vec`], [`WriteWord2Vec`] |
 //! | checkpoints to resume training | [`Checkpoint`] |
 //! | analogy and word-similarity evaluation | [`eval`] |
@@ -111,7 +111,7 @@ pub use io::checkpoint::Checkpoint;
 pub use io::{ReadWord2Vec, WriteWord2Vec};
 pub use model::{Forward, SkipGramModel};
 pub use one_hot::OneHot;
-pub use phrases::{FrozenPhrases, PhraseModel, Phrases, PhrasesConfig};
+pub use phrases::{FrozenPhrases, PhraseModel, PhrasePasses, Phrases, PhrasesConfig};
 pub use preprocess::Preprocessor;
 pub use softmax::Softmax;
 pub use train::{

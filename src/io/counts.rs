@@ -37,13 +37,23 @@ impl Vocabulary {
     /// the file's order. word2vec.c writes its sentence marker `</s>` first; it is skipped,
     /// since this crate's corpus reader never produces it.
     ///
+    /// A count header as word2vec and fastText files begin with (`V N`: two numbers) is
+    /// recognised when it is the first line and V is the number of words that follow it
+    /// (with or without `</s>`): it is skipped. A first line of two numbers whose first is
+    /// not that number is refused, rather than read as the word "V".
+    ///
     /// # Errors
     /// [`Error::Format`] with the line number for a line that is not a word and a count, a
-    /// word over [`MAX_WORD_BYTES`](crate::io::MAX_WORD_BYTES) or a count that is not a
-    /// `u64`; [`Error::InvalidUtf8`]; [`Error::DuplicateWord`]; [`Error::EmptyVocabulary`]
-    /// if no word is left; [`Error::Io`].
+    /// word over [`MAX_WORD_BYTES`](crate::io::MAX_WORD_BYTES), a count that is not a
+    /// `u64`, or a first line of two numbers that is not a matching count header;
+    /// [`Error::InvalidUtf8`]; [`Error::DuplicateWord`]; [`Error::EmptyWordList`] if no word
+    /// is left; [`Error::Io`].
     pub fn read_counts(r: &mut impl BufRead) -> Result<Self> {
         let mut entries = Vec::new();
+        // The first line that holds anything, if it is two numbers: (line, V).
+        let mut first_numbers: Option<(u64, u64)> = None;
+        let mut seen_line = false;
+        let mut marker = false;
         let mut buf = Vec::new();
         let mut line_no = 0u64;
         let mut offset = 0u64;
@@ -75,9 +85,31 @@ impl Vocabulary {
             let count: u64 = count
                 .parse()
                 .map_err(|_| bad(format!("the count {:?} is not a number", truncate(count))))?;
+            if !std::mem::replace(&mut seen_line, true) {
+                if let Ok(v) = word.parse::<u64>() {
+                    first_numbers = Some((line_no, v));
+                }
+            }
             if word != "</s>" {
                 entries.push((word.to_string(), count));
+            } else {
+                marker = true;
             }
+        }
+        if let Some((line, v)) = first_numbers {
+            let after = entries.len() as u64 - 1;
+            if v != after && v != after + u64::from(marker) {
+                return Err(Error::Format {
+                    format: FORMAT,
+                    line: Some(line),
+                    message: format!(
+                        "the first line looks like a count header (`{v} …`), but {after} \
+                         words follow it; a vocabulary file holds `word count` lines \
+                         (remove the header, or make it the number of words)"
+                    ),
+                });
+            }
+            entries.remove(0);
         }
         Vocabulary::from_counts(entries)
     }
@@ -139,7 +171,7 @@ mod tests {
         ));
         assert!(matches!(
             Vocabulary::read_counts(&mut "\n</s> 3\n".as_bytes()),
-            Err(Error::EmptyVocabulary { .. })
+            Err(Error::EmptyWordList)
         ));
         assert!(matches!(
             Vocabulary::read_counts(&mut &b"a\xff 1\n"[..]),

@@ -18,6 +18,11 @@
 //! end <crc32 hex>               |
 //! ```
 //!
+//! Several passes of frozen tables ([`PhrasePasses`](super::PhrasePasses)) are version 2 of
+//! the frozen format: `skipgram-frozen-phrases 2`, `passes K`, then for each pass k a line
+//! `pass k` followed by that pass's lines from `scoring` to its last phrase, and one `end`
+//! line whose CRC-32 covers all passes. A single pass is written as version 1.
+//!
 //! Fields are separated by one space (words hold no whitespace); floats are written in
 //! Rust's shortest round-trip form, so a loaded model scores bit for bit as the saved one.
 //! The CRC-32 (crc32fast) covers every byte before the `end` line. Loading is strict: every
@@ -28,12 +33,13 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 use super::count::Table;
-use super::{FrozenPhrases, Phrases, PhrasesConfig, Scoring};
+use super::{FrozenPhrases, PhrasePasses, Phrases, PhrasesConfig, Scoring};
 use crate::error::{Error, Result};
 use crate::io::write_atomically;
 
 const PHRASES_MAGIC: &str = "skipgram-phrases 1";
 const FROZEN_MAGIC: &str = "skipgram-frozen-phrases 1";
+const PASSES_MAGIC: &str = "skipgram-frozen-phrases 2";
 const PHRASES_FORMAT: &str = "skipgram phrases";
 const FROZEN_FORMAT: &str = "skipgram frozen phrases";
 
@@ -350,6 +356,12 @@ impl FrozenPhrases {
             crc: crc32fast::Hasher::new(),
         };
         out.line(FROZEN_MAGIC)?;
+        self.write_body(&mut out)?;
+        out.end()
+    }
+
+    /// The lines after the magic line, up to the `end` line: one pass's table.
+    fn write_body(&self, out: &mut Out<'_>) -> Result<()> {
         out.line(&format!("scoring {}", self.scoring))?;
         out.line(&format!("threshold {:?}", self.threshold))?;
         out.line(&format!("delimiter {}", self.delimiter))?;
@@ -361,7 +373,7 @@ impl FrozenPhrases {
             ws.iter().try_for_each(|w| check_word(w))?;
             out.line(&format!("{s:?} {}", ws.join(" ")))?;
         }
-        out.end()
+        Ok(())
     }
 
     /// Saves the table to `path` atomically.
@@ -380,10 +392,24 @@ impl FrozenPhrases {
     /// [`Error::Format`] (with the line), [`Error::Truncated`], [`Error::Io`] from `r`.
     pub fn read_from(r: impl BufRead) -> Result<Self> {
         let mut inp = In::new(r, FROZEN_FORMAT);
-        if inp.next_line(false)? != FROZEN_MAGIC {
-            return Err(inp.err(format!("expected the header {FROZEN_MAGIC:?}")));
+        match inp.next_line(false)?.to_string().as_str() {
+            FROZEN_MAGIC => {}
+            PASSES_MAGIC => {
+                return Err(inp.err(
+                    "this table holds several passes (version 2): load it with \
+                     PhrasePasses::load, which applies them in order",
+                ))
+            }
+            _ => return Err(inp.err(format!("expected the header {FROZEN_MAGIC:?}"))),
         }
-        let scoring = read_scoring(&mut inp)?;
+        let f = Self::read_body(&mut inp)?;
+        inp.end()?;
+        Ok(f)
+    }
+
+    /// One pass's table: the lines [`write_body`](Self::write_body) writes.
+    fn read_body<R: BufRead>(inp: &mut In<R>) -> Result<Self> {
+        let scoring = read_scoring(inp)?;
         let threshold: f64 = inp.number("threshold")?;
         let delimiter = inp.field("delimiter")?;
         let connectors = inp.field("connectors")?;
@@ -423,7 +449,6 @@ impl FrozenPhrases {
                 )));
             }
         }
-        inp.end()?;
         Ok(f)
     }
 
@@ -435,5 +460,83 @@ impl FrozenPhrases {
         let path = path.as_ref();
         let f = std::fs::File::open(path).map_err(|e| Error::io_at(path, e))?;
         FrozenPhrases::read_from(BufReader::new(f)).map_err(|e| e.at_path(path))
+    }
+}
+
+impl PhrasePasses {
+    /// Writes the passes: a single pass exactly as [`FrozenPhrases::write_to`] (version 1,
+    /// readable by older versions), several as version 2 (`passes K`, then each pass's
+    /// table after a `pass k` line, one CRC-32 over all).
+    ///
+    /// # Errors
+    /// As [`FrozenPhrases::write_to`].
+    pub fn write_to(&self, w: &mut dyn Write) -> Result<()> {
+        if let [one] = self.passes() {
+            return one.write_to(w);
+        }
+        let mut out = Out {
+            w,
+            crc: crc32fast::Hasher::new(),
+        };
+        out.line(PASSES_MAGIC)?;
+        out.line(&format!("passes {}", self.passes().len()))?;
+        for (k, pass) in self.passes().iter().enumerate() {
+            out.line(&format!("pass {}", k + 1))?;
+            pass.write_body(&mut out)?;
+        }
+        out.end()
+    }
+
+    /// Saves the passes to `path` atomically.
+    ///
+    /// # Errors
+    /// As [`PhrasePasses::write_to`]; [`Error::Io`] naming `path`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        write_atomically(path, |w| self.write_to(w)).map_err(|e| e.at_path(path))
+    }
+
+    /// Reads a table of one pass (version 1, as [`FrozenPhrases::write_to`] writes) or of
+    /// several (version 2), validating every pass as [`FrozenPhrases::read_from`] does.
+    ///
+    /// # Errors
+    /// [`Error::Format`] (with the line), [`Error::Truncated`], [`Error::Io`] from `r`.
+    pub fn read_from(r: impl BufRead) -> Result<Self> {
+        let mut inp = In::new(r, FROZEN_FORMAT);
+        let passes = match inp.next_line(false)?.to_string().as_str() {
+            FROZEN_MAGIC => vec![FrozenPhrases::read_body(&mut inp)?],
+            PASSES_MAGIC => {
+                let k: u64 = inp.number("passes")?;
+                if !(1..=crate::TrainConfig::MAX_SIZE as u64).contains(&k) {
+                    return Err(inp.err(format!("bad number of passes {k}")));
+                }
+                let mut passes = Vec::new();
+                for pass in 1..=k {
+                    if inp.field("pass")? != pass.to_string() {
+                        return Err(inp.err(format!("expected \"pass {pass}\"")));
+                    }
+                    passes.push(FrozenPhrases::read_body(&mut inp)?);
+                }
+                passes
+            }
+            _ => {
+                return Err(inp.err(format!(
+                    "expected the header {FROZEN_MAGIC:?} or {PASSES_MAGIC:?}"
+                )))
+            }
+        };
+        inp.end()?;
+        PhrasePasses::new(passes)
+    }
+
+    /// Loads passes saved by [`PhrasePasses::save`] or a table saved by
+    /// [`FrozenPhrases::save`].
+    ///
+    /// # Errors
+    /// As [`PhrasePasses::read_from`], with [`Error::Io`] naming `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let f = std::fs::File::open(path).map_err(|e| Error::io_at(path, e))?;
+        PhrasePasses::read_from(BufReader::new(f)).map_err(|e| e.at_path(path))
     }
 }

@@ -98,7 +98,7 @@ impl Phrases {
 }
 
 /// Earlier passes applied one after the other to a token stream.
-struct Chain<'a> {
+pub(crate) struct Chain<'a> {
     models: &'a [&'a dyn PhraseModel],
     joiners: Vec<Joiner>,
     buf: Vec<String>,
@@ -106,7 +106,7 @@ struct Chain<'a> {
 }
 
 impl<'a> Chain<'a> {
-    fn new(models: &'a [&'a dyn PhraseModel]) -> Self {
+    pub(crate) fn new(models: &'a [&'a dyn PhraseModel]) -> Self {
         Chain {
             models,
             joiners: vec![Joiner::default(); models.len()],
@@ -115,7 +115,8 @@ impl<'a> Chain<'a> {
         }
     }
 
-    fn push(&mut self, tok: &str, sink: &mut impl FnMut(&str)) {
+    /// Feeds one token; what the last pass completes goes to `sink`.
+    pub(crate) fn push(&mut self, tok: &str, sink: &mut impl FnMut(&str)) {
         if self.models.is_empty() {
             sink(tok);
             return;
@@ -125,7 +126,8 @@ impl<'a> Chain<'a> {
         self.run(false, sink);
     }
 
-    fn finish(&mut self, sink: &mut impl FnMut(&str)) {
+    /// Ends the sentence in every pass, in order.
+    pub(crate) fn finish(&mut self, sink: &mut impl FnMut(&str)) {
         self.buf.clear();
         self.run(true, sink);
     }

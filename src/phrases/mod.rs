@@ -62,11 +62,13 @@ mod frozen;
 mod io;
 mod learn;
 mod parallel;
+mod passes;
 
 use std::collections::BTreeSet;
 
 pub use apply::{PhraseModel, Phrased, PhrasedTokens};
 pub use frozen::FrozenPhrases;
+pub use passes::PhrasePasses;
 
 use crate::error::{Error, Result};
 use count::Table;

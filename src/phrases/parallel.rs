@@ -120,7 +120,8 @@ impl Phrases {
     /// pruned whole (both only undercount).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if `config` is invalid or `threads` is 0;
+    /// [`Error::InvalidConfig`] if `config` is invalid or `threads` is 0 or more than
+    /// [`TrainConfig::MAX_THREADS`](crate::TrainConfig::MAX_THREADS);
     /// [`Error::InvalidUtf8`] and [`Error::Io`] naming `path`.
     pub fn learn_file_parallel(
         config: PhrasesConfig,
@@ -128,8 +129,11 @@ impl Phrases {
         threads: usize,
     ) -> Result<Self> {
         let path = path.as_ref();
-        if threads == 0 {
-            return Err(Error::InvalidConfig("threads must be at least 1".into()));
+        let max = crate::TrainConfig::MAX_THREADS;
+        if !(1..=max).contains(&threads) {
+            return Err(Error::InvalidConfig(format!(
+                "threads must be in 1..={max} (as for training), got {threads}"
+            )));
         }
         let mut p = Phrases::new(config)?;
         let mut file = File::open(path).map_err(|e| Error::io_at(path, e))?;

@@ -42,7 +42,7 @@ impl Vocabulary {
     /// A vocabulary that keeps the given order (index = position), each word with count 1.
     ///
     /// # Errors
-    /// [`Error::EmptyVocabulary`] for an empty list, [`Error::DuplicateWord`] if a word repeats.
+    /// [`Error::EmptyWordList`] for an empty list, [`Error::DuplicateWord`] if a word repeats.
     pub fn from_words<I, S>(words: I) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
@@ -55,7 +55,7 @@ impl Vocabulary {
     /// checkpoint or a word2vec vocabulary file).
     ///
     /// # Errors
-    /// [`Error::EmptyVocabulary`] for an empty list, [`Error::DuplicateWord`] if a word repeats,
+    /// [`Error::EmptyWordList`] for an empty list, [`Error::DuplicateWord`] if a word repeats,
     /// [`Error::InvalidConfig`] if the counts add up to more than 2⁶⁴ − 1 (so that
     /// [`total_count`](Self::total_count) and every sum over counts fit in a `u64`).
     pub fn from_counts<I, S>(entries: I) -> Result<Self>
@@ -107,10 +107,7 @@ impl Vocabulary {
             })?;
         }
         if words.is_empty() {
-            return Err(Error::EmptyVocabulary {
-                min_count: 0,
-                types: 0,
-            });
+            return Err(Error::EmptyWordList);
         }
         if words.len() > u32::MAX as usize {
             return Err(Error::InvalidConfig(
@@ -142,6 +139,48 @@ impl Vocabulary {
             b.add(t.as_ref());
         }
         b.build()
+    }
+
+    /// The words of this vocabulary that occur at least `min_count` times, at most the
+    /// `max_final_vocab` most frequent of them (all if `None`), most frequent first; words
+    /// of equal count keep their order here. This is what a vocabulary read from a file
+    /// (word2vec.c's `-read-vocab`) goes through before training: word2vec.c sorts it by
+    /// count and drops the rare words in the same way.
+    ///
+    /// ```
+    /// use skipgram::Vocabulary;
+    /// let file = Vocabulary::from_counts([("rare", 1u64), ("b", 5), ("a", 5), ("top", 9)])?;
+    /// let v = file.filtered(2, Some(2))?;
+    /// assert_eq!(v.words(), ["top", "b"]);
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if `max_final_vocab` is `Some(0)`; [`Error::EmptyVocabulary`]
+    /// (with this `min_count` and `types` = [`len`](Self::len)) if no word reaches
+    /// `min_count`.
+    pub fn filtered(&self, min_count: u64, max_final_vocab: Option<usize>) -> Result<Self> {
+        if max_final_vocab == Some(0) {
+            return Err(Error::InvalidConfig(
+                "max_final_vocab is 0: the vocabulary would be empty (use None for no limit)"
+                    .into(),
+            ));
+        }
+        let mut kept: Vec<usize> = (0..self.len())
+            .filter(|&i| self.counts[i] >= min_count)
+            .collect();
+        if kept.is_empty() {
+            return Err(Error::EmptyVocabulary {
+                min_count,
+                types: self.len(),
+            });
+        }
+        // Stable: equal counts keep their order.
+        kept.sort_by(|&a, &b| self.counts[b].cmp(&self.counts[a]));
+        kept.truncate(max_final_vocab.unwrap_or(usize::MAX));
+        let words = kept.iter().map(|&i| self.words[i].clone()).collect();
+        let counts = kept.iter().map(|&i| self.counts[i]).collect();
+        Self::from_keyed(words, counts, |words, i| key::Short::new(&words[i]))
     }
 
     /// A builder that counts tokens one at a time.
@@ -244,7 +283,7 @@ mod tests {
         ));
         assert!(matches!(
             Vocabulary::from_words(Vec::<String>::new()),
-            Err(Error::EmptyVocabulary { .. })
+            Err(Error::EmptyWordList)
         ));
         let v = Vocabulary::from_words(["a"]).unwrap();
         let e = v.try_index("zebra").unwrap_err();

@@ -1,6 +1,7 @@
 //! The `skipgram` command line (feature `cli`), run as a user runs it: exit codes, files
 //! written, errors printed with their message.
 
+mod bad_runs;
 #[path = "../it/common/mod.rs"]
 mod common;
 mod files;

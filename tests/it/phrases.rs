@@ -583,3 +583,74 @@ fn write_phrased_streams_a_corpus_line_by_line() {
     let q = Phrases::learn(p.config().clone(), &owned).unwrap();
     assert_eq!(q.export_phrases(), p.export_phrases());
 }
+
+/// A table of several passes holds every pass and applies them in order; one pass is still
+/// written (and read) as the version-1 table older versions read.
+#[test]
+fn multi_pass_tables_hold_every_pass_and_apply_in_order() {
+    use skipgram::phrases::PhrasePasses;
+    let text = "in new york city\nthe old york road\nnew cars in the city\n".repeat(30);
+    let corpus = Corpus::from_text(text.clone());
+    let config = PhrasesConfig {
+        min_count: 2,
+        threshold: 0.05,
+        ..Default::default()
+    };
+    let pass1 = Phrases::learn_corpus(config.clone(), &corpus).unwrap();
+    let mut pass2 = Phrases::new(config).unwrap();
+    pass2.add_corpus(&corpus, &[&pass1]).unwrap();
+    let (f1, f2) = (pass1.freeze(), pass2.freeze());
+    let passes = PhrasePasses::new(vec![f1.clone(), f2.clone()]).unwrap();
+    let mut bytes = Vec::new();
+    passes.write_to(&mut bytes).unwrap();
+    assert!(bytes.starts_with(b"skipgram-frozen-phrases 2\npasses 2\npass 1\n"));
+    let back = PhrasePasses::read_from(bytes.as_slice()).unwrap();
+    assert_eq!(back.passes().len(), 2);
+    assert_eq!(back.len(), f1.len() + f2.len());
+    let sentence = "in new york city".split(' ');
+    assert_eq!(
+        back.apply_sentence(sentence.clone()),
+        ["in", "new_york_city"]
+    );
+    // Pass 2 alone finds nothing in raw text: it needs pass 1's joins.
+    assert_eq!(
+        back.passes()[1].apply_sentence(sentence),
+        ["in", "new", "york", "city"]
+    );
+    // Streaming the corpus through both passes = writing pass 1's output, then pass 2's.
+    let mut once = Vec::new();
+    f1.write_phrased(&corpus, &mut once).unwrap();
+    let mut twice = Vec::new();
+    f2.write_phrased(&Corpus::from_bytes(once), &mut twice)
+        .unwrap();
+    let mut streamed = Vec::new();
+    back.write_phrased(&corpus, &mut streamed).unwrap();
+    assert_eq!(
+        String::from_utf8(streamed).unwrap(),
+        String::from_utf8(twice).unwrap()
+    );
+    // A single-table reader refuses the multi-pass file, saying what to use.
+    let e = FrozenPhrases::read_from(bytes.as_slice()).unwrap_err();
+    assert!(e.to_string().contains("PhrasePasses"), "{e}");
+    // One pass: the version-1 bytes, read by both readers.
+    let one = PhrasePasses::new(vec![f1.clone()]).unwrap();
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    one.write_to(&mut a).unwrap();
+    f1.write_to(&mut b).unwrap();
+    assert_eq!(a, b);
+    let v1 = PhrasePasses::read_from(b.as_slice()).unwrap();
+    assert_eq!(v1.passes().len(), 1);
+    assert_eq!(
+        v1.apply_sentence("in new york".split(' ')),
+        ["in", "new_york"]
+    );
+    // Damage is caught: a flipped byte inside pass 2, a pass out of order.
+    let at = bytes.len() - 20;
+    let mut bad = bytes.clone();
+    bad[at] ^= 0x01;
+    assert!(PhrasePasses::read_from(bad.as_slice()).is_err());
+    let text = String::from_utf8(bytes)
+        .unwrap()
+        .replace("pass 2\n", "pass 3\n");
+    assert!(PhrasePasses::read_from(text.as_bytes()).is_err());
+}

@@ -21,7 +21,7 @@ mod vocab;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -56,10 +56,13 @@ enum Command {
 pub(crate) type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Parsed in two steps so that `train` can tell the options given on the command line
+    // from defaults (`--resume` refuses the ones that contradict the checkpoint).
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     remove_temp_files_on_signals();
     let result = match cli.command {
-        Command::Train(a) => train::run(*a),
+        Command::Train(a) => train::run(*a, matches.subcommand_matches("train")),
         Command::Similar(a) => query::similar(a),
         Command::Evaluate(a) => query::evaluate(a),
         Command::Forward(a) => query::forward(a),

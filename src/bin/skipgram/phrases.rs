@@ -1,11 +1,12 @@
 //! `skipgram phrases`: learn phrases ("new_york") and write the phrased corpus
 //! (word2vec.c's `word2phrase`, gensim's `Phrases`).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Parser;
-use skipgram::phrases::{FrozenPhrases, PhraseModel, Phrases, PhrasesConfig, Scoring};
+use skipgram::phrases::{PhraseModel, PhrasePasses, Phrases, PhrasesConfig, Scoring};
 use skipgram::Corpus;
 
 use crate::CliResult;
@@ -38,7 +39,8 @@ pub(crate) struct PhrasesArgs {
     /// Bound on the entries held while counting (the rarest are pruned when exceeded).
     #[arg(long, default_value_t = 40_000_000)]
     max_vocab_size: usize,
-    /// Also save the last pass's phrase table (phrase → score), for `train --phrases`.
+    /// Also save the phrase table (phrase → score) of every pass, for `train --phrases`,
+    /// which applies the passes in order.
     #[arg(long)]
     save_table: Option<PathBuf>,
     /// Counting threads (default: all cores).
@@ -70,12 +72,26 @@ impl PhrasesArgs {
 }
 
 pub(crate) fn run(args: PhrasesArgs) -> CliResult {
-    if args.passes == 0 {
-        return Err("--passes must be at least 1".into());
+    // Checked before anything is read or written, with the caps training uses.
+    let max_passes = skipgram::TrainConfig::MAX_SIZE;
+    if !(1..=max_passes).contains(&args.passes) {
+        return Err(format!("--passes must be in 1..={max_passes}, got {}", args.passes).into());
+    }
+    let max_threads = skipgram::TrainConfig::MAX_THREADS;
+    if args
+        .threads
+        .is_some_and(|t| !(1..=max_threads).contains(&t))
+    {
+        return Err(format!(
+            "--threads must be in 1..={max_threads}, got {}",
+            args.threads.unwrap_or(0)
+        )
+        .into());
     }
     let threads = args
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(max_threads);
     crate::warn_threads(threads);
     let outputs: Vec<&Path> = [Some(&args.output), args.save_table.as_ref()]
         .into_iter()
@@ -86,7 +102,7 @@ pub(crate) fn run(args: PhrasesArgs) -> CliResult {
     // Each pass but the last writes its output to an unlinked temporary file next to the
     // output, which the next pass learns from: nothing is left behind, however the run ends.
     let mut input = Corpus::from_path(&args.input)?;
-    let mut table = None;
+    let mut tables = Vec::new();
     for pass in 1..=args.passes {
         let t0 = Instant::now();
         let phrases = match pass {
@@ -103,13 +119,15 @@ pub(crate) fn run(args: PhrasesArgs) -> CliResult {
         if pass == args.passes {
             skipgram::io::write_atomically(&args.output, |w| frozen.write_phrased(&input, w))?;
         } else {
-            input = phrased_corpus(&frozen, &input, &args.output)?;
+            input = phrased_corpus(|c, w| frozen.write_phrased(c, w), &input, &args.output)?;
         }
-        table = Some(frozen);
+        tables.push(frozen);
     }
     eprintln!("wrote {}", args.output.display());
-    if let (Some(path), Some(table)) = (&args.save_table, table) {
-        table.save(path)?;
+    if let Some(path) = &args.save_table {
+        // Every pass, applied in order by `train --phrases`: a later pass's phrases are
+        // made of the earlier passes' ("new_york city").
+        PhrasePasses::new(tables)?.save(path)?;
         eprintln!("wrote the phrase table to {}", path.display());
     }
     Ok(())
@@ -122,10 +140,10 @@ pub(crate) fn parent(path: &Path) -> &Path {
     }
 }
 
-/// `input` with the phrases of `table` joined, in an unlinked temporary file in the
+/// `input` with phrases joined by `table`, in an unlinked temporary file in the
 /// directory of `output` (so a killed run leaves nothing behind).
 pub(crate) fn phrased_corpus(
-    table: &FrozenPhrases,
+    table: impl FnOnce(&Corpus, &mut dyn Write) -> skipgram::Result<()>,
     input: &Corpus,
     output: &Path,
 ) -> skipgram::Result<Corpus> {
@@ -135,7 +153,7 @@ pub(crate) fn phrased_corpus(
         path: Some(dir.to_path_buf()),
         source: e,
     };
-    table.write_phrased(input, &mut file).map_err(|e| match e {
+    table(input, &mut file).map_err(|e| match e {
         skipgram::Error::Io { path: None, source } => io(source),
         e => e,
     })?;

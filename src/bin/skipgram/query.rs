@@ -193,9 +193,10 @@ pub(crate) fn evaluate(args: EvaluateArgs) -> CliResult {
             "pearson": pairs.pearson,
             "pairs_used": pairs.pairs_used,
             "pairs_oov": pairs.pairs_oov,
+            "pairs_invalid_lines": pairs.invalid_lines,
         });
         println!("{value}");
-        return Ok(());
+        return no_pairs_scored(&args, &pairs);
     }
     println!(
         "{:<32} {:>8} {:>9} {:>8}",
@@ -220,13 +221,31 @@ pub(crate) fn evaluate(args: EvaluateArgs) -> CliResult {
     );
     let fmt = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |x| format!("{x:.4}"));
     println!(
-        "word pairs: Spearman rho {}, Pearson r {} over {} pairs ({} skipped as out of vocabulary)",
+        "word pairs: Spearman rho {}, Pearson r {} over {} pairs ({} skipped as out of \
+         vocabulary, {} lines skipped as not a pair with a finite score)",
         fmt(pairs.spearman),
         fmt(pairs.pearson),
         pairs.pairs_used,
-        pairs.pairs_oov
+        pairs.pairs_oov,
+        pairs.invalid_lines
     );
-    Ok(())
+    no_pairs_scored(&args, &pairs)
+}
+
+/// A `--pairs` file of which no pair could be scored is an error (after the report), so
+/// that a script does not take "n/a over 0 pairs" for a result.
+fn no_pairs_scored(args: &EvaluateArgs, pairs: &eval::PairReport) -> CliResult {
+    match (&args.pairs, pairs.pairs_used) {
+        (Some(path), 0) => Err(format!(
+            "no word pair of {} could be scored: {} lines are not a pair with a finite \
+             score, {} pairs have an unknown word",
+            path.display(),
+            pairs.invalid_lines,
+            pairs.pairs_oov
+        )
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -276,6 +295,11 @@ fn tutorial_model() -> skipgram::Result<SkipGramModel> {
 }
 
 pub(crate) fn forward(args: ForwardArgs) -> CliResult {
+    // c is a window size: the cap of --window, so 2c is always exact.
+    let max = skipgram::TrainConfig::MAX_SIZE;
+    if !(1..=max).contains(&args.context) {
+        return Err(format!("--context must be in 1..={max}, got {}", args.context).into());
+    }
     let model = match &args.model {
         Some(path) => Checkpoint::load(path)?.model,
         None => tutorial_model()?,

@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Parser};
 use indicatif::{ProgressBar, ProgressStyle};
-use skipgram::phrases::FrozenPhrases;
+use skipgram::phrases::PhrasePasses;
 use skipgram::{
     Checkpoint, Corpus, Epochs, NsDirection, Objective, Preprocessor, Progress, SkipGramModel,
     TrainConfig, TrainReport, Trainer, Vocabulary,
@@ -40,7 +41,9 @@ pub(crate) struct Args {
     /// Noise words per positive pair (negative sampling).
     #[arg(long, default_value_t = 5)]
     negative: usize,
-    /// Use hierarchical softmax (word2vec.c `-hs 1`) instead of negative sampling.
+    /// Use hierarchical softmax (word2vec.c `-hs 1`) instead of negative sampling. One
+    /// objective is trained: word2vec.c's `-hs 1 -negative 5` trains both, so `--hs 1`
+    /// with an explicit `--negative` above 0 is refused.
     #[arg(long, num_args = 0..=1, default_missing_value = "1", default_value = "0")]
     hs: u8,
     /// The loss: softmax (exact, small vocabularies only), ns, or hs. Overrides --hs.
@@ -119,6 +122,9 @@ pub(crate) struct Args {
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Train with `--loss softmax` even when its estimated time is over an hour.
+    #[arg(long)]
+    force: bool,
     /// Under mpirun: seconds between merges of the most frequent words' rows.
     #[cfg(feature = "mpi")]
     #[arg(long, default_value_t = TrainConfig::default().sync_period)]
@@ -175,9 +181,10 @@ impl Args {
 /// Trains, as one process or (feature `mpi`, under `mpirun -np K`) as one rank of K: then
 /// every rank trains on its 1/K of the corpus, rank 0 prints and writes the files, and an
 /// error on any rank ends every rank with status 1.
-pub(crate) fn run(args: Args) -> CliResult {
+pub(crate) fn run(args: Args, matches: Option<&ArgMatches>) -> CliResult {
     let ranks = Ranks::join()?;
-    let result = run_as(args, &ranks);
+    let given = Given::from(matches);
+    let result = check_objectives(&args, &given).and_then(|()| run_as(args, &given, &ranks));
     if let Err(e) = &result {
         ranks.fail(&crate::error_chain(e.as_ref()));
     }
@@ -204,20 +211,182 @@ fn check_paths(args: &Args) -> skipgram::Result<()> {
     skipgram::io::check_outputs(&inputs, &outputs)
 }
 
-fn run_as(args: Args, ranks: &Ranks) -> CliResult {
+/// The options given on the command line (not defaults), by argument id (field name).
+struct Given(Vec<String>);
+
+impl Given {
+    fn from(matches: Option<&ArgMatches>) -> Self {
+        Given(matches.map_or_else(Vec::new, |m| {
+            m.ids()
+                .filter(|id| m.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+                .map(|id| id.to_string())
+                .collect()
+        }))
+    }
+
+    fn has(&self, id: &str) -> bool {
+        self.0.iter().any(|g| g == id)
+    }
+}
+
+/// `--hs 1` (or `--loss hs`) with an explicit `--negative` above 0 asks for word2vec.c's
+/// two objectives at once; this program trains one, and says so rather than dropping one.
+fn check_objectives(args: &Args, given: &Given) -> CliResult {
+    let hs = (given.has("hs") && args.hs == 1 && args.loss.is_none())
+        || args.loss.as_deref() == Some("hs");
+    if hs && given.has("negative") && args.negative > 0 {
+        return Err(format!(
+            "--hs 1 with --negative {}: word2vec.c would train both hierarchical softmax and \
+             negative sampling, but skipgram trains one objective; choose one (drop \
+             --negative, or give --negative 0, for hierarchical softmax; drop --hs for \
+             negative sampling)",
+            args.negative
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The options given with `--resume` that contradict the checkpoint's settings: an error
+/// naming each, since a resumed run trains with the checkpoint's settings.
+fn check_resume(args: &Args, given: &Given, c: &TrainConfig) -> CliResult {
+    let opt = |v: Option<usize>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
+    let config = args.config()?;
+    let objective = |o: Objective| format!("{o:?}");
+    let direction = |d: NsDirection| format!("{d:?}");
+    // (argument id, this run's value, the checkpoint's)
+    let settings = [
+        ("size", args.size.to_string(), c.dim.to_string()),
+        ("window", args.window.to_string(), c.window.to_string()),
+        (
+            "negative",
+            args.negative.to_string(),
+            c.negative.to_string(),
+        ),
+        ("hs", objective(config.objective), objective(c.objective)),
+        ("loss", objective(config.objective), objective(c.objective)),
+        (
+            "ns_direction",
+            direction(config.ns_direction),
+            direction(c.ns_direction),
+        ),
+        ("alpha", args.alpha.to_string(), c.alpha.to_string()),
+        (
+            "min_count",
+            args.min_count.to_string(),
+            c.min_count.to_string(),
+        ),
+        ("sample", args.sample.to_string(), c.sample.to_string()),
+        ("seed", args.seed.to_string(), c.seed.to_string()),
+        (
+            "max_final_vocab",
+            opt(args.max_final_vocab),
+            opt(c.max_final_vocab),
+        ),
+        (
+            "max_vocab_size",
+            opt(args.max_vocab_size),
+            opt(c.max_vocab_size),
+        ),
+    ];
+    let mut clashes: Vec<String> = settings
+        .iter()
+        .filter(|(id, ours, theirs)| given.has(id) && ours != theirs)
+        .map(|(id, ours, theirs)| {
+            let flag = format!("--{}", id.replace('_', "-"));
+            format!("{flag} ({ours}; the checkpoint's: {theirs})")
+        })
+        .collect();
+    if given.has("read_vocab") {
+        clashes.push("--read-vocab (the checkpoint carries its own vocabulary)".to_string());
+    }
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "--resume trains with the checkpoint's settings, and these options contradict them: \
+         {}; drop them",
+        clashes.join(", ")
+    )
+    .into())
+}
+
+/// Multiply-adds per second per thread assumed by the full-softmax time estimate: an
+/// order of magnitude, from one epoch of the bundled excerpt at V = 9,104, N = 100 taking
+/// 32.6 s on two threads.
+const SOFTMAX_MACS_PER_SEC: f64 = 8e9;
+
+/// Estimated training time above which `--loss softmax` needs `--force`.
+const SOFTMAX_LIMIT_SECS: f64 = 3600.0;
+
+/// `--loss softmax` costs O(V·N) per center word: the estimated time of the run, refused
+/// above an hour unless `--force`, printed as a warning above a minute.
+fn check_softmax_time(
+    args: &Args,
+    config: &TrainConfig,
+    model: &SkipGramModel,
+    epochs: usize,
+    root: bool,
+) -> CliResult {
+    if config.objective != Objective::Softmax {
+        return Ok(());
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = config.threads.min(cores) as f64;
+    let per_epoch =
+        model.vocab().total_count() as f64 * model.vocab_size() as f64 * model.dim() as f64
+            / (SOFTMAX_MACS_PER_SEC * threads);
+    let total = per_epoch * epochs as f64;
+    let estimate = format!(
+        "--loss softmax with V = {} and N = {}: about {} per epoch, {} for {epochs} epoch(s) \
+         (an order-of-magnitude estimate; negative sampling or hierarchical softmax cost \
+         O(N) per word instead of O(V·N))",
+        model.vocab_size(),
+        model.dim(),
+        duration(per_epoch),
+        duration(total)
+    );
+    if total > SOFTMAX_LIMIT_SECS && !args.force {
+        return Err(format!(
+            "{estimate}; refused above {}: add --force to train anyway",
+            duration(SOFTMAX_LIMIT_SECS)
+        )
+        .into());
+    }
+    if total > 60.0 && root {
+        eprintln!("warning: {estimate}");
+    }
+    Ok(())
+}
+
+/// Seconds as `42 s`, `3.5 min`, `7.2 h` or `4.1 days`.
+fn duration(secs: f64) -> String {
+    match secs {
+        s if s < 120.0 => format!("{s:.0} s"),
+        s if s < 7200.0 => format!("{:.1} min", s / 60.0),
+        s if s < 172_800.0 => format!("{:.1} h", s / 3600.0),
+        s => format!("{:.1} days", s / 86400.0),
+    }
+}
+
+fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
     let root = ranks.is_root();
     check_paths(&args)?;
     let mut corpus = match (&args.input, &args.phrases) {
         (Some(path), Some(table)) => {
             let t0 = Instant::now();
-            let table = FrozenPhrases::load(table)?;
+            let table = PhrasePasses::load(table)?;
             // An unlinked temporary file: nothing is left behind, however the run ends.
-            let corpus =
-                crate::phrases::phrased_corpus(&table, &Corpus::from_path(path)?, &args.output)?;
+            let corpus = crate::phrases::phrased_corpus(
+                |c, w| table.write_phrased(c, w),
+                &Corpus::from_path(path)?,
+                &args.output,
+            )?;
             if root {
                 eprintln!(
-                    "joined {} phrases in {:.2} s",
+                    "joined {} phrases ({} pass(es)) in {:.2} s",
                     table.len(),
+                    table.passes().len(),
                     t0.elapsed().as_secs_f64()
                 );
             }
@@ -243,6 +412,7 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
     let (config, mut model, extra) = match &args.resume {
         Some(path) => {
             let ckpt = Checkpoint::load(path)?;
+            check_resume(&args, given, &ckpt.config)?;
             let config = TrainConfig {
                 threads: args.threads.unwrap_or(ckpt.config.threads),
                 ..ckpt.config
@@ -270,7 +440,8 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
             let config = args.config()?;
             let trainer = Trainer::new(config)?;
             let vocab = match &args.read_vocab {
-                Some(path) => filter_vocab(Vocabulary::load_counts(path)?, &config)?,
+                Some(path) => Vocabulary::load_counts(path)?
+                    .filtered(config.min_count, config.max_final_vocab)?,
                 None => trainer.build_vocabulary(&corpus, &ranks.options())?,
             };
             setup.0 = t_vocab.elapsed().as_secs_f64();
@@ -292,6 +463,8 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
         warn_threads(config.threads);
     }
     let trainer = Trainer::new(config)?;
+    let epochs_to_train = extra.unwrap_or(config.epochs.saturating_sub(model.epochs_trained()));
+    check_softmax_time(&args, &config, &model, epochs_to_train, root)?;
     if let (Some(path), true) = (&args.save_vocab, root) {
         model.vocab().save_counts(path)?;
         eprintln!("wrote the vocabulary to {}", path.display());
@@ -310,7 +483,6 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
         );
     }
 
-    let epochs_to_train = extra.unwrap_or(config.epochs.saturating_sub(model.epochs_trained()));
     let bar = progress_bar(
         args.quiet || !root,
         epochs_to_train as u64 * model.vocab().total_count(),
@@ -392,20 +564,6 @@ fn write_outputs(
         eprintln!("wrote the report to {}", path.display());
     }
     Ok(())
-}
-
-/// Applies `min_count` and `max_final_vocab` to a vocabulary read from a file, keeping its
-/// order (a `--save-vocab` file is sorted by count already).
-fn filter_vocab(vocab: Vocabulary, config: &TrainConfig) -> skipgram::Result<Vocabulary> {
-    let keep = config.max_final_vocab.unwrap_or(usize::MAX);
-    let min_count = config.min_count;
-    Vocabulary::from_counts(
-        vocab
-            .iter()
-            .filter(|&(_, c)| c >= min_count)
-            .take(keep)
-            .map(|(w, c)| (w.to_string(), c)),
-    )
 }
 
 fn progress_bar(quiet: bool, total: u64) -> Result<ProgressBar, Box<dyn std::error::Error>> {

@@ -1,6 +1,7 @@
 //! The worker engine: threads over byte ranges of the corpus, epochs, the per-thread
 //! counters and the model syncs; `worker.rs` holds one worker's sentence loop.
 
+use std::ops::ControlFlow;
 use std::sync::atomic::Ordering::{Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::OnceLock;
@@ -105,7 +106,9 @@ pub(crate) fn train(
     let t_init = Instant::now();
     let hs = cfg.objective == Objective::HierarchicalSoftmax;
     let mut hs_init = None;
-    let job = Job::new(cfg, call, model, corpus, &mut hs_init, sync);
+    // A run that could train no pair is refused before anything is allocated or trained.
+    let job = check_pairs(corpus, model.vocab())
+        .and_then(|()| Job::new(cfg, call, model, corpus, &mut hs_init, sync));
     let job = job.and_then(|j| sync.begin(&j.weights()).map(|()| j));
     // Every process learns whether all could set up, so none waits for a failed one.
     let failed = sync.agree(job.is_ok())?;
@@ -199,6 +202,39 @@ pub(crate) fn train(
     model.set_epochs_trained(last_done);
     report.phases.training = t_train.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Checks that `corpus` holds at least one (center, context) pair of `vocab` words: some
+/// line with two tokens in the vocabulary. Stops at the first such line, so a normal corpus
+/// costs a few bytes of scanning; a corpus without one is read to its end.
+///
+/// # Errors
+/// [`Error::NothingToTrain`] with the number of corpus tokens found in the vocabulary;
+/// the corpus's [`Error::InvalidUtf8`] and [`Error::Io`].
+pub(crate) fn check_pairs(corpus: &Corpus, vocab: &Vocabulary) -> Result<()> {
+    let mut known = 0u64;
+    let mut in_line = 0u32;
+    let mut found = false;
+    corpus.scan_part(0, 1, |token, line_start| {
+        if line_start {
+            in_line = 0;
+        }
+        if vocab.index_u32(token).is_some() {
+            known += 1;
+            in_line += 1;
+            if in_line >= 2 {
+                found = true;
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    })?;
+    match found {
+        true => Ok(()),
+        false => Err(Error::NothingToTrain {
+            tokens_in_vocabulary: known,
+        }),
+    }
 }
 
 impl<'a> Job<'a> {

@@ -7,6 +7,7 @@
 mod corpora;
 mod files;
 mod lookups;
+mod runs;
 mod saves;
 mod settings_and_training;
 mod threads;

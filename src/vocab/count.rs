@@ -252,7 +252,8 @@ impl VocabularyBuilder {
     /// # Errors
     /// [`Error::InvalidConfig`] if `max_final_vocab` is 0; [`Error::EmptyCorpus`] if no
     /// token was added; [`Error::EmptyVocabulary`] if no type reaches `min_count` (`types`
-    /// is the number of types held after any pruning).
+    /// is the number of types held after any pruning); [`Error::InvalidWord`] for a kept
+    /// token that no word2vec file could hold (empty, with ASCII whitespace, over 1 MiB).
     pub fn build(self) -> Result<Vocabulary> {
         check_final(self.max_final_vocab)?;
         if self.tokens == 0 {

@@ -288,10 +288,12 @@ fn binary_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Re
         // word2vec.c ends every vector with '\n', gensim none: the first row says which, and
         // every other row must agree. A word with a space in it (which this format cannot
         // hold) shifts its vector, and the byte after it then breaks the pattern.
-        let newline_next = r.fill_buf()?.first() == Some(&b'\n');
+        // At the end of the input there is no next byte: the next row reports the truncation.
+        let next = r.fill_buf()?.first().copied();
+        let newline_next = next == Some(b'\n');
         match (newlines, newline_next) {
             (None, _) => newlines = Some(newline_next),
-            (Some(true), false) if i + 1 < v => {
+            (Some(true), false) if next.is_some() => {
                 return Err(Error::Format {
                     format: BINARY,
                     line: None,

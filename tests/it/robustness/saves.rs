@@ -44,13 +44,15 @@ fn failed_saves_leave_the_previous_file_and_no_temp_file() {
     // A model without the node vectors its hierarchical-softmax configuration needs:
     // refused once the temporary file exists.
     assert_eq!(ckpt.config.objective, Objective::HierarchicalSoftmax);
-    let m = &ckpt.model;
-    let without_nodes = SkipGramModel::from_weights(
-        m.vocab().clone(),
-        m.input_weights().to_owned(),
-        m.output_weights().to_owned(),
-    )
-    .unwrap();
+    let ns = TrainConfig {
+        objective: Objective::NegativeSampling,
+        ..ckpt.config
+    };
+    let corpus = Corpus::from_text("x y z x y w x z w y\n".repeat(20));
+    let trainer = Trainer::new(ns).unwrap();
+    let mut without_nodes = trainer.build_model(&corpus).unwrap();
+    trainer.train_until(&mut without_nodes, &corpus, 1).unwrap();
+    assert!(without_nodes.hs_node_vectors().is_none());
     match Checkpoint::save(&without_nodes, &ckpt.config, &cp) {
         Err(e @ Error::InvalidConfig(_)) => assert!(e.to_string().contains("node"), "{e}"),
         other => panic!("expected InvalidConfig, got {other:?}"),

@@ -175,8 +175,14 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
 /// `v` divided by its largest magnitude (unchanged if that is 0); `None` if a value is NaN
 /// or infinite.
 fn scaled(v: &[f64]) -> Option<Vec<f64>> {
-    let top = v.iter().try_fold(0.0f64, |m, &a| a.is_finite().then(|| m.max(a.abs())))?;
-    Some(if top > 0.0 { v.iter().map(|a| a / top).collect() } else { v.to_vec() })
+    let top = v
+        .iter()
+        .try_fold(0.0f64, |m, &a| a.is_finite().then(|| m.max(a.abs())))?;
+    Some(if top > 0.0 {
+        v.iter().map(|a| a / top).collect()
+    } else {
+        v.to_vec()
+    })
 }
 
 /// Spearman's rank correlation ρ: Pearson's r of the ranks, tied values sharing the average

@@ -15,8 +15,8 @@ use crate::OneHot;
 mod forward;
 pub(crate) mod huffman;
 
-use forward::{finite_dot, hs_log_probabilities};
 pub use forward::Forward;
+use forward::{finite_dot, hs_log_probabilities};
 use huffman::HuffmanTree;
 
 /// The skip-gram net of Mikolov et al. (2013): a one-hot input of length V, a linear
@@ -471,8 +471,8 @@ mod tests {
     #[test]
     fn any_context_size_is_a_view_or_an_error() {
         let vocab = Vocabulary::from_words(["a", "b", "c"]).unwrap();
-        let m = SkipGramModel::from_weights(vocab, Array2::ones((3, 2)), Array2::ones((2, 3)))
-            .unwrap();
+        let m =
+            SkipGramModel::from_weights(vocab, Array2::ones((3, 2)), Array2::ones((2, 3))).unwrap();
         let f = m.forward("a").unwrap();
         assert_eq!(f.scores_per_position(0).unwrap().dim(), (0, 3));
         // 2c·V = 2⁶¹·3·… fits no index; 2c itself overflows for usize::MAX.

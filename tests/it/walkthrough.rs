@@ -55,7 +55,10 @@ fn forward_tape_gives_the_seed_numbers() {
 fn dense_one_hot_product_is_the_projection() {
     let model = seed_model();
     let tape = OneHot::new(1, 6).unwrap();
-    assert_eq!(tape.to_dense().unwrap(), array![0.0f32, 1.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(
+        tape.to_dense().unwrap(),
+        array![0.0f32, 1.0, 0.0, 0.0, 0.0, 0.0]
+    );
     let dense = tape.to_dense().unwrap().dot(&model.input_weights());
     assert_eq!(dense, model.input_weights().row(1));
     assert_eq!(dense, model.forward("tape").unwrap().projection);

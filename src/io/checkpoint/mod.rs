@@ -152,7 +152,8 @@ impl Checkpoint {
                 found: m.dim().to_string(),
             });
         }
-        if let Some(message) = missing_nodes(config, m.epochs_trained(), m.hs_node_vectors().is_some())
+        if let Some(message) =
+            missing_nodes(config, m.epochs_trained(), m.hs_node_vectors().is_some())
         {
             return Err(Error::InvalidConfig(message));
         }
@@ -231,13 +232,14 @@ fn write_matrix<W: Write>(w: &mut CrcWriter<'_, W>, a: ndarray::ArrayView2<'_, f
 /// training, without node vectors (training would go on from zeroed nodes, as if the
 /// trained epochs had not happened).
 fn missing_nodes(config: &TrainConfig, epochs_trained: usize, has_nodes: bool) -> Option<String> {
-    (config.objective == Objective::HierarchicalSoftmax && epochs_trained > 0 && !has_nodes)
-        .then(|| {
+    (config.objective == Objective::HierarchicalSoftmax && epochs_trained > 0 && !has_nodes).then(
+        || {
             format!(
                 "the configuration says hierarchical softmax and the model has trained \
                  {epochs_trained} epoch(s), but it has no hierarchical softmax node vectors"
             )
-        })
+        },
+    )
 }
 
 /// Reads and checks the preamble; returns the header length and the checksum chain, which

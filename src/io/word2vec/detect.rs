@@ -333,6 +333,15 @@ mod tests {
         assert_eq!(by_structure(b"w x\n", 1, 1, true), Guess::Unknown);
         // More rows than announced fit neither.
         assert!(!fits_text(b"a 1\nb 2\n", 1, 1, true));
-        assert!(!fits_binary(&[binary_record("a", &[1.0], true), binary_record("b", &[2.0], true)].concat(), 1, 1, true));
+        assert!(!fits_binary(
+            &[
+                binary_record("a", &[1.0], true),
+                binary_record("b", &[2.0], true)
+            ]
+            .concat(),
+            1,
+            1,
+            true
+        ));
     }
 }

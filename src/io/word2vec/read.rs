@@ -89,7 +89,12 @@ pub(super) fn read_auto<R: BufRead>(
 
 /// After the V-th row: anything but ASCII whitespace is an error (rows beyond the header's
 /// count, or a file whose rows were misread).
-fn check_end<R: BufRead>(r: &mut Tracked<R>, v: usize, format: &'static str, why: &str) -> Result<()> {
+fn check_end<R: BufRead>(
+    r: &mut Tracked<R>,
+    v: usize,
+    format: &'static str,
+    why: &str,
+) -> Result<()> {
     if skip_ascii_whitespace(r)? {
         return Err(Error::Format {
             format,

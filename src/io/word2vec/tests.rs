@@ -315,7 +315,10 @@ fn a_binary_word_with_a_space_is_an_error_not_garbage() {
             matches!(e, Err(Error::Format { .. }) | Err(Error::Truncated { .. })),
             "{newline}: {e:?}"
         );
-        assert!(Embeddings::read_word2vec(&mut &data[..]).is_err(), "{newline}");
+        assert!(
+            Embeddings::read_word2vec(&mut &data[..]).is_err(),
+            "{newline}"
+        );
     }
     // word2vec.c's layout: the row with the space is named.
     match bin_err(&binary(&rows, true)) {
@@ -336,7 +339,10 @@ fn a_binary_word_with_a_space_is_an_error_not_garbage() {
 fn a_binary_vector_starting_with_a_newline_byte_is_detected() {
     // N = 1: the first "line" after the word is empty, which text cannot be.
     let x = f32::from_le_bytes([b'\n', b'A', b'A', b'?']);
-    for rows in [vec![(&b"w"[..], [x])], vec![(&b"w"[..], [x]), (&b"z"[..], [2.5])]] {
+    for rows in [
+        vec![(&b"w"[..], [x])],
+        vec![(&b"w"[..], [x]), (&b"z"[..], [2.5])],
+    ] {
         let rows: Vec<(&[u8], &[f32])> = rows.iter().map(|(w, v)| (*w, &v[..])).collect();
         for newline in [true, false] {
             let data = binary(&rows, newline);

@@ -139,8 +139,8 @@ fn parse_pair(line: &str) -> Option<(&str, &str, f64)> {
 /// Pearson's correlation coefficient r = Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²), in f64.
 /// `None` if the lengths differ, there are fewer than two values, x or y is constant
 /// (where `scipy.stats.pearsonr` returns NaN), or a value is NaN or infinite: never a NaN.
-/// Values up to ±`f64::MAX` are fine (each series is scaled to magnitude 1 first, which
-/// leaves r unchanged).
+/// Values up to ±`f64::MAX` are fine (a series of huge or tiny values is scaled to
+/// magnitude 1 first, which leaves r unchanged).
 ///
 /// ```
 /// use skipgram::eval::pearson;
@@ -151,8 +151,9 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     if x.len() != y.len() || x.len() < 2 {
         return None;
     }
-    // r is unchanged by scaling x or y, so each is scaled to at most 1 in magnitude first:
-    // then no sum or product below can overflow (values near f64::MAX gave ±∞ and NaN).
+    // r is unchanged by scaling x or y, so a series of huge or tiny values is scaled to
+    // magnitude 1 first: then no sum or product below can overflow (values near f64::MAX
+    // gave ±∞ and NaN).
     let x = scaled(x)?;
     let y = scaled(y)?;
     let n = x.len() as f64;
@@ -168,17 +169,23 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
         return None;
     }
     // sxx·syy can underflow to 0 for tiny spreads: the square roots separately cannot.
-    let r = sxy / (sxx.sqrt() * syy.sqrt());
+    let denom = sxx * syy;
+    let r = if denom.is_normal() {
+        sxy / denom.sqrt()
+    } else {
+        sxy / (sxx.sqrt() * syy.sqrt())
+    };
     r.is_finite().then(|| r.clamp(-1.0, 1.0))
 }
 
-/// `v` divided by its largest magnitude (unchanged if that is 0); `None` if a value is NaN
+/// `v` divided by its largest magnitude where that is far from 1 (beyond 10^±100, where
+/// sums of squares could overflow or underflow), else unchanged; `None` if a value is NaN
 /// or infinite.
 fn scaled(v: &[f64]) -> Option<Vec<f64>> {
     let top = v
         .iter()
         .try_fold(0.0f64, |m, &a| a.is_finite().then(|| m.max(a.abs())))?;
-    Some(if top > 0.0 {
+    Some(if top > 1e100 || (top > 0.0 && top < 1e-100) {
         v.iter().map(|a| a / top).collect()
     } else {
         v.to_vec()

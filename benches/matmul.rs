@@ -171,7 +171,7 @@ fn main() {
     let (v, n) = (100_000usize, 100usize);
     let p = random_matrix(v, n, &mut rng);
     let one_hot = OneHot::new(12_345, v).unwrap();
-    let dense = one_hot.to_dense();
+    let dense = one_hot.to_dense().unwrap();
     let t = time_per_call(budget, || {
         black_box(black_box(&dense).dot(black_box(&p)));
     });
@@ -219,7 +219,7 @@ fn main() {
         });
         let t = time_per_call(budget, || {
             let f = model.forward_index(black_box(7)).unwrap();
-            black_box(Softmax::probabilities(f.scores.view()));
+            black_box(Softmax::probabilities(f.scores.view()).unwrap());
         });
         rows.push(Row {
             name: format!("forward + softmax V={v} N={n}"),

@@ -52,14 +52,14 @@ fn run() -> Result<(), skipgram::Error> {
     let model = SkipGramModel::from_weights(v, p, p_prime)?;
 
     let tape = OneHot::new(model.vocab().try_index("tape")?, model.vocab_size())?;
-    println!("one-hot \"tape\": {}", tape.to_dense());
+    println!("one-hot \"tape\": {}", tape.to_dense()?);
     let f = model.forward("tape")?;
     println!("projection (one-hot · p = row 1 of p): {:.8}", f.projection);
     println!(
         "scores (projection · p'), the same at each of the 2c = {} positions:",
         2 * c
     );
-    for (i, row) in f.scores_per_position(c).rows().into_iter().enumerate() {
+    for (i, row) in f.scores_per_position(c)?.rows().into_iter().enumerate() {
         let pos = if i < c {
             i as i64 - c as i64
         } else {
@@ -68,7 +68,7 @@ fn run() -> Result<(), skipgram::Error> {
         println!("  w(t{pos:+}): {row:.8}");
     }
     println!("\nsoftmax probabilities for each context position:");
-    for (word, prob) in model.vocab().words().iter().zip(f.probabilities()) {
+    for (word, prob) in model.vocab().words().iter().zip(f.probabilities()?) {
         println!("  {word:<8} {prob:.8}");
     }
     Ok(())

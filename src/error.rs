@@ -41,6 +41,20 @@ pub enum Error {
     #[error("duplicate word {0:?} in the vocabulary")]
     DuplicateWord(String),
 
+    /// A word that a vocabulary cannot hold, because no word2vec file or checkpoint could
+    /// store it: empty, containing ASCII whitespace (space, `\t`, `\n`, `\x0C`, `\r`, what
+    /// every reader splits words on), or longer than
+    /// [`MAX_WORD_BYTES`](crate::io::MAX_WORD_BYTES).
+    #[error("word {index} {} cannot be in a vocabulary: it {reason}", crate::io::quote(.word.as_bytes()))]
+    InvalidWord {
+        /// Its position in the list given.
+        index: usize,
+        /// The word (cut to 64 bytes and `…` if longer).
+        word: String,
+        /// Why: `"is empty"`, `"contains ASCII whitespace"` or `"is longer than 1 MiB"`.
+        reason: &'static str,
+    },
+
     /// A word (or several, for analogies and batches) is not in the vocabulary.
     #[error("unknown word{}: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
     UnknownWords(Vec<String>),

@@ -40,7 +40,7 @@
 //! assert!((f.projection[0] - 0.59865848).abs() < 1e-6);
 //! // One score per vocabulary word, shared by all 2c = 4 context positions.
 //! assert!((f.scores[0] - 0.42451664).abs() < 1e-6);
-//! let probs = f.probabilities();
+//! let probs = f.probabilities()?;
 //! assert!((probs.sum() - 1.0).abs() < 1e-6);
 //! // After training, row i of p is word i's embedding.
 //! assert_eq!(model.embedding("tape")?, f.projection);

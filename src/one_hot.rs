@@ -2,7 +2,7 @@
 
 use ndarray::{Array1, ArrayView1, ArrayView2};
 
-use crate::error::{Error, Result};
+use crate::error::{try_vec, Error, Result};
 
 /// The one-hot vector of a word: length V, a 1 at the word's index, 0 elsewhere.
 ///
@@ -15,9 +15,9 @@ use crate::error::{Error, Result};
 /// use ndarray::array;
 /// use skipgram::OneHot;
 /// let tape = OneHot::new(1, 6)?;
-/// assert_eq!(tape.to_dense(), array![0., 1., 0., 0., 0., 0.]);
+/// assert_eq!(tape.to_dense()?, array![0., 1., 0., 0., 0., 0.]);
 /// let p = array![[1., 2.], [3., 4.], [5., 6.], [7., 8.], [9., 10.], [11., 12.]];
-/// assert_eq!(tape.to_dense().dot(&p), tape.project(p.view())?);
+/// assert_eq!(tape.to_dense()?.dot(&p), tape.project(p.view())?);
 /// # Ok::<(), skipgram::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -53,11 +53,17 @@ impl OneHot {
         false
     }
 
-    /// The dense vector, length V.
-    pub fn to_dense(&self) -> Array1<f32> {
-        let mut v = Array1::zeros(self.len);
+    /// The dense vector, length V (4·V bytes), allocated with `try_reserve`.
+    ///
+    /// # Errors
+    /// [`Error::OutOfMemory`] if V floats cannot be allocated (a one-hot vector of length
+    /// 2⁴⁰ is cheap, its dense form is 4 TiB).
+    pub fn to_dense(&self) -> Result<Array1<f32>> {
+        let mut v = try_vec(self.len, 0.0f32, || {
+            format!("a dense one-hot vector of length {}", self.len)
+        })?;
         v[self.index] = 1.0;
-        v
+        Ok(Array1::from_vec(v))
     }
 
     /// The product one-hot · p for p of shape V×N: row `index` of p, as a view (no copy).
@@ -86,7 +92,7 @@ mod tests {
         let p = Array2::from_shape_fn((5, 3), |(i, j)| (i * 10 + j) as f32 * 0.5 - 3.0);
         for i in 0..5 {
             let oh = OneHot::new(i, 5).unwrap();
-            let dense = oh.to_dense();
+            let dense = oh.to_dense().unwrap();
             assert_eq!(dense.sum(), 1.0);
             assert_eq!(dense.dot(&p), p.row(i));
             assert_eq!(oh.project(p.view()).unwrap(), p.row(i));
@@ -104,5 +110,17 @@ mod tests {
             OneHot::new(0, 5).unwrap().project(p.view()),
             Err(Error::ShapeMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn a_dense_vector_too_large_to_allocate_is_an_error() {
+        for len in [1usize << 40, usize::MAX / 2, usize::MAX] {
+            let oh = OneHot::new(len - 1, len).unwrap();
+            assert_eq!(oh.len(), len);
+            assert!(
+                matches!(oh.to_dense(), Err(Error::OutOfMemory { .. })),
+                "{len}"
+            );
+        }
     }
 }

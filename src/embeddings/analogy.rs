@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2};
 
 use super::similarity::shift;
-use super::{top_k, unit, Embeddings, SimilarityOptions};
+use super::{batch_rows, top_k, unit, Embeddings, SimilarityOptions};
 use crate::error::Result;
 
 /// How to solve the analogy a : b :: c : ? (Levy & Goldberg 2014, "Linguistic Regularities
@@ -151,6 +151,14 @@ impl Embeddings {
     ) -> Vec<Vec<(usize, f32)>> {
         if triples.is_empty() {
             return Vec::new();
+        }
+        // A batch whose scratch would exceed BATCH_SCRATCH_BYTES is answered in parts.
+        let chunk = batch_rows(rows, 3);
+        if triples.len() > chunk {
+            return triples
+                .chunks(chunk)
+                .flat_map(|t| self.analogy_indices(t, k, method, rows))
+                .collect();
         }
         match method {
             AnalogyMethod::CosAdd => {

@@ -395,6 +395,16 @@ pub(crate) fn unit(v: ArrayView1<'_, f32>) -> Array1<f32> {
 
 /// The `k` highest scores with their indices, best first (ties: lower index first), skipping
 /// the indices in `exclude`. Selects with `select_nth_unstable_by`, then sorts only the k.
+/// Most scratch memory one batched matrix product of the query APIs uses: 64 MiB.
+pub(crate) const BATCH_SCRATCH_BYTES: usize = 64 << 20;
+
+/// Queries per batched product so that `per_query` rows of `rows` f32 scores each stay
+/// within [`BATCH_SCRATCH_BYTES`]; at least 1.
+pub(crate) fn batch_rows(rows: usize, per_query: usize) -> usize {
+    let per = rows.saturating_mul(per_query).saturating_mul(4).max(1);
+    (BATCH_SCRATCH_BYTES / per).max(1)
+}
+
 pub(crate) fn top_k(scores: ArrayView1<'_, f32>, k: usize, exclude: &[usize]) -> Vec<(usize, f32)> {
     if k == 0 {
         return Vec::new();

@@ -4,7 +4,7 @@
 
 use ndarray::{Array1, ArrayView1, Axis};
 
-use super::{cos64, top_k, unit, AnalogyMethod, Embeddings};
+use super::{batch_rows, cos64, top_k, unit, AnalogyMethod, Embeddings};
 use crate::error::{Error, Result};
 
 /// Settings of [`Embeddings::most_similar_with`], built with chained setters from
@@ -291,7 +291,8 @@ impl Embeddings {
 
     /// [`most_similar_word`](Self::most_similar_word) for many words at once: one
     /// (B×N)·(N×V) matrix product for the B words, so it needs B×V×4 bytes of scratch
-    /// memory. Result i belongs to `words[i]`.
+    /// memory (a batch too large for 64 MiB is split into products that fit, so any batch
+    /// length is fine). Result i belongs to `words[i]`.
     ///
     /// ```
     /// use ndarray::array;
@@ -307,16 +308,19 @@ impl Embeddings {
     /// is computed then).
     pub fn most_similar_batch(&self, words: &[&str], k: usize) -> Result<Vec<Vec<(String, f32)>>> {
         let idx = self.indices(words.iter().copied())?;
-        if idx.is_empty() {
-            return Ok(Vec::new());
+        let mut out = Vec::with_capacity(idx.len());
+        // In chunks, so that a long batch needs no more than BATCH_SCRATCH_BYTES at once.
+        for chunk in idx.chunks(batch_rows(self.len(), 1)) {
+            let scores = self.cosines_batch(self.unit_rows(chunk).view(), self.len()); // B×V
+            out.extend(
+                scores
+                    .rows()
+                    .into_iter()
+                    .zip(chunk)
+                    .map(|(row, &i)| self.named(top_k(row, k, &[i]))),
+            );
         }
-        let scores = self.cosines_batch(self.unit_rows(&idx).view(), self.len()); // B×V
-        Ok(scores
-            .rows()
-            .into_iter()
-            .zip(&idx)
-            .map(|(row, &i)| self.named(top_k(row, k, &[i])))
-            .collect())
+        Ok(out)
     }
 
     /// The word that fits least with the others: gensim's `doesnt_match(words)`, the word

@@ -137,8 +137,10 @@ fn parse_pair(line: &str) -> Option<(&str, &str, f64)> {
 }
 
 /// Pearson's correlation coefficient r = Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²), in f64.
-/// `None` if the lengths differ, there are fewer than two values, or x or y is constant
-/// (where `scipy.stats.pearsonr` returns NaN).
+/// `None` if the lengths differ, there are fewer than two values, x or y is constant
+/// (where `scipy.stats.pearsonr` returns NaN), or a value is NaN or infinite: never a NaN.
+/// Values up to ±`f64::MAX` are fine (a series of huge or tiny values is scaled to
+/// magnitude 1 first, which leaves r unchanged).
 ///
 /// ```
 /// use skipgram::eval::pearson;
@@ -149,10 +151,15 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     if x.len() != y.len() || x.len() < 2 {
         return None;
     }
+    // r is unchanged by scaling x or y, so a series of huge or tiny values is scaled to
+    // magnitude 1 first: then no sum or product below can overflow (values near f64::MAX
+    // gave ±∞ and NaN).
+    let x = scaled(x)?;
+    let y = scaled(y)?;
     let n = x.len() as f64;
     let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (&a, &b) in x.iter().zip(y) {
+    let (mut sxy, mut sxx, mut syy) = (0.0f64, 0.0f64, 0.0f64);
+    for (&a, &b) in x.iter().zip(&y) {
         let (dx, dy) = (a - mx, b - my);
         sxy += dx * dy;
         sxx += dx * dx;
@@ -161,11 +168,33 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     if sxx == 0.0 || syy == 0.0 {
         return None;
     }
-    Some((sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
+    // sxx·syy can underflow to 0 for tiny spreads: the square roots separately cannot.
+    let denom = sxx * syy;
+    let r = if denom.is_normal() {
+        sxy / denom.sqrt()
+    } else {
+        sxy / (sxx.sqrt() * syy.sqrt())
+    };
+    r.is_finite().then(|| r.clamp(-1.0, 1.0))
+}
+
+/// `v` divided by its largest magnitude where that is far from 1 (beyond 10^±100, where
+/// sums of squares could overflow or underflow), else unchanged; `None` if a value is NaN
+/// or infinite.
+fn scaled(v: &[f64]) -> Option<Vec<f64>> {
+    let top = v
+        .iter()
+        .try_fold(0.0f64, |m, &a| a.is_finite().then(|| m.max(a.abs())))?;
+    Some(if top > 1e100 || (top > 0.0 && top < 1e-100) {
+        v.iter().map(|a| a / top).collect()
+    } else {
+        v.to_vec()
+    })
 }
 
 /// Spearman's rank correlation ρ: Pearson's r of the ranks, tied values sharing the average
-/// of their ranks (as `scipy.stats.spearmanr`). `None` as for [`pearson`].
+/// of their ranks (as `scipy.stats.spearmanr`). `None` as for [`pearson`], except that ±∞
+/// is fine (it has a rank); NaN gives `None`.
 ///
 /// ```
 /// use skipgram::eval::spearman;
@@ -173,7 +202,8 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
 /// assert_eq!(spearman(&[1.0, 2.0, 3.0, 4.0], &[1.0, 10.0, 100.0, 1000.0]), Some(1.0));
 /// ```
 pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
-    if x.len() != y.len() {
+    // Infinities have ranks; NaN has none.
+    if x.len() != y.len() || x.iter().chain(y).any(|a| a.is_nan()) {
         return None;
     }
     pearson(&ranks(x), &ranks(y))
@@ -285,5 +315,24 @@ mod tests {
             r,
             Err(crate::Error::InvalidUtf8 { offset: 6, .. })
         ));
+    }
+
+    #[test]
+    fn extreme_values_give_a_correlation_or_none_never_nan() {
+        let (max, nan, inf) = (f64::MAX, f64::NAN, f64::INFINITY);
+        // Scale does not change r, also at the ends of f64.
+        let r = pearson(&[max, -max, 0.0], &[1.0, 2.0, 3.0]).unwrap();
+        assert!((r + 0.5).abs() < 1e-12, "{r}");
+        let tiny = f64::MIN_POSITIVE * 1e-10;
+        let r = pearson(&[tiny, 2.0 * tiny, 3.0 * tiny], &[1.0, 2.0, 3.0]).unwrap();
+        assert!((r - 1.0).abs() < 1e-12, "{r}");
+        // NaN and ±∞: no r.
+        assert_eq!(pearson(&[nan, 1.0, 2.0], &[1.0, 2.0, 3.0]), None);
+        assert_eq!(pearson(&[inf, 1.0, 2.0], &[1.0, 2.0, 3.0]), None);
+        assert_eq!(spearman(&[nan, 1.0, 2.0], &[1.0, 2.0, 3.0]), None);
+        // ±∞ has a rank.
+        assert_eq!(spearman(&[-inf, 1.0, inf], &[1.0, 2.0, 3.0]), Some(1.0));
+        assert_eq!(pearson(&[], &[]), None);
+        assert_eq!(spearman(&[1.0], &[2.0]), None);
     }
 }

@@ -48,15 +48,23 @@
 //!    almost always do (0.0 is four 0x00 bytes; every negative value has a byte ≥ 0x80).
 //! 3. **Ambiguous** if both could be true: the word is followed by one space and exactly 4N
 //!    bytes of ASCII number tokens and then `\n` (possible for N = 1, e.g. the f32 whose bytes
-//!    are `1234`), or if nothing above decides. For N = 1 the formats can be truly
+//!    are `1234`), or if nothing above decides; rule 4 then looks further. For N = 1 the formats can be truly
 //!    indistinguishable (a binary vector whose bytes are `7\n` and two more reads as the
 //!    text line `w 7`); for N ≥ 2 a real file of either kind is practically never
 //!    misjudged.
+//! 4. **By structure** if the first record leaves it ambiguous: the bytes looked at are read
+//!    as V text lines (a word and N finite numbers each) and as V binary records (a word
+//!    without whitespace, a space, 4N bytes of finite f32), each followed by nothing but
+//!    whitespace; if exactly one reading holds, that is the format. This decides, for
+//!    example, a binary file of N = 1 whose first vector starts with the byte `\n` (its
+//!    first "line" is the word alone, which text cannot be).
 //!
-//! [`ReadWord2Vec::read_word2vec`] reads case 1 and the ambiguous cases as text and case 2 as
-//! binary. The forced readers refuse the other format's clear cases with an
-//! [`Error::Format`] that says which format the data looks like (the binary reader used to
-//! read a text file as garbage floats without complaint); ambiguous data is read as asked.
+//! [`ReadWord2Vec::read_word2vec`] reads cases 1 and 2 as decided and the ambiguous cases
+//! as text; if that fails, its [`Error::Format`] says the format could not be told and
+//! names the binary reader. The forced readers refuse the other format's clear cases with
+//! an [`Error::Format`] that says which format the data looks like (the binary reader used
+//! to read a text file as garbage floats without complaint); ambiguous data is read as
+//! asked.
 
 mod atomic;
 pub mod checkpoint;
@@ -127,6 +135,22 @@ pub(crate) fn read_exact_or_truncated(
     })
 }
 
+/// Reads into `buf` until it is full or the input ends; returns the bytes read (fewer than
+/// `buf.len()` only at the end of the input), so that a truncation can say how much was
+/// there.
+pub(crate) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
 /// Reads `count` little-endian f32 values into `out`, in chunks, so memory grows only as
 /// data arrives (`count` may come from an untrusted header).
 ///
@@ -145,9 +169,16 @@ pub(crate) fn read_f32s(
     while remaining > 0 {
         let floats = remaining.min(CHUNK / 4);
         let bytes = &mut chunk[..floats * 4];
-        read_exact_or_truncated(r, bytes, format, || {
-            format!("{what} ({} of {count} values missing)", remaining)
-        })?;
+        let got = read_up_to(r, bytes)?;
+        if got < bytes.len() {
+            return Err(Error::Truncated {
+                format,
+                message: format!(
+                    "the data ends inside {what} ({} of {count} values missing)",
+                    remaining - got / 4
+                ),
+            });
+        }
         for b in bytes.chunks_exact(4) {
             let x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
             if !x.is_finite() {

@@ -16,8 +16,8 @@ mod forward;
 pub(crate) mod huffman;
 mod step;
 
-use forward::hs_log_probabilities;
 pub use forward::Forward;
+use forward::{finite_dot, hs_log_probabilities};
 use huffman::HuffmanTree;
 
 /// The skip-gram net of Mikolov et al. (2013): a one-hot input of length V, a linear
@@ -213,6 +213,11 @@ impl SkipGramModel {
     /// (Mikolov et al. 2013, eq. 3), so that their softmax is exactly those probabilities,
     /// and [`Forward::hierarchical`] is `true`.
     ///
+    /// The scores are always finite: weights near `f32::MAX` (which
+    /// [`from_weights`](Self::from_weights) accepts, being finite) can make h · p' overflow
+    /// f32; such a score is recomputed in f64 and saturates at ±`f32::MAX`, so
+    /// [`Forward::probabilities`] is never NaN.
+    ///
     /// # Errors
     /// [`Error::UnknownWords`] if the word is not in the vocabulary.
     pub fn forward(&self, word: &str) -> Result<Forward> {
@@ -241,7 +246,7 @@ impl SkipGramModel {
             });
         }
         // u = h · p' = (p')ᵀ h, one contiguous dot product per vocabulary word.
-        let scores = self.output.dot(&projection);
+        let scores = finite_dot(&self.output, &projection);
         Ok(Forward {
             index,
             projection,
@@ -448,7 +453,7 @@ mod tests {
         let pp = Array2::from_shape_fn((2, 3), |(i, j)| i as f32 - j as f32);
         let m = SkipGramModel::from_weights(vocab, p, pp).unwrap();
         let f = m.forward("b").unwrap();
-        let per = f.scores_per_position(2);
+        let per = f.scores_per_position(2).unwrap();
         assert_eq!(per.dim(), (4, 3));
         for row in per.rows() {
             assert_eq!(row, f.scores);
@@ -458,8 +463,63 @@ mod tests {
             .one_hot("b")
             .unwrap()
             .to_dense()
+            .unwrap()
             .dot(&m.input_weights())
             .dot(&m.output_weights());
         assert_eq!(dense, f.scores);
+    }
+
+    #[test]
+    fn any_context_size_is_a_view_or_an_error() {
+        let vocab = Vocabulary::from_words(["a", "b", "c"]).unwrap();
+        let m =
+            SkipGramModel::from_weights(vocab, Array2::ones((3, 2)), Array2::ones((2, 3))).unwrap();
+        let f = m.forward("a").unwrap();
+        assert_eq!(f.scores_per_position(0).unwrap().dim(), (0, 3));
+        // 2c·V = 2⁶¹·3·… fits no index; 2c itself overflows for usize::MAX.
+        for c in [usize::MAX, usize::MAX / 2 + 1, 1 << 62, 1 << 61] {
+            assert!(
+                matches!(f.scores_per_position(c), Err(Error::InvalidConfig(_))),
+                "{c}"
+            );
+        }
+        // Huge but addressable: still a free broadcast.
+        let per = f.scores_per_position(1 << 40).unwrap();
+        assert_eq!(per.dim(), (1 << 41, 3));
+        assert_eq!(per.row((1 << 41) - 1), f.scores);
+    }
+
+    #[test]
+    fn weights_near_f32_max_give_finite_scores_and_probabilities() {
+        let vocab = Vocabulary::from_words(["a", "b", "c"]).unwrap();
+        let big = f32::MAX;
+        let p = Array2::from_elem((3, 2), big);
+        // Column 0 of p' overflows to +∞ in f32, column 1 to −∞, column 2 to ∞ − ∞ = NaN.
+        let pp = ndarray::array![[big, -big, big], [big, -big, -big]];
+        let m = SkipGramModel::from_weights(vocab, p, pp).unwrap();
+        let f = m.forward("a").unwrap();
+        assert_eq!(f.scores, ndarray::array![f32::MAX, f32::MIN, 0.0]);
+        let probs = f.probabilities().unwrap();
+        assert_eq!(probs, ndarray::array![1.0f32, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn hierarchical_scores_near_f32_max_stay_finite() {
+        let vocab = Vocabulary::from_counts([("a", 5), ("b", 3), ("c", 1)]).unwrap();
+        let big = f32::MAX;
+        let mut m = SkipGramModel::from_weights(
+            vocab,
+            Array2::from_elem((3, 2), big),
+            Array2::zeros((2, 3)),
+        )
+        .unwrap();
+        m.replace_hs_nodes(ndarray::array![[big, big], [-big, big]]);
+        for w in ["a", "b", "c"] {
+            let f = m.forward(w).unwrap();
+            assert!(f.hierarchical);
+            assert!(f.scores.iter().all(|x| x.is_finite()), "{}", f.scores);
+            let probs = f.probabilities().unwrap();
+            assert!((probs.sum() - 1.0).abs() < 1e-6, "{probs}");
+        }
     }
 }

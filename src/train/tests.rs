@@ -211,7 +211,7 @@ fn hierarchical_softmax_forward_gives_path_probabilities() {
     assert!(f.hierarchical);
     let total: f64 = f.scores.iter().map(|&s| (s as f64).exp()).sum();
     assert!((total - 1.0).abs() < 1e-4, "Σ p(w | cat) = {total}");
-    let probs = f.probabilities();
+    let probs = f.probabilities().unwrap();
     for (p, s) in probs.iter().zip(&f.scores) {
         assert!((p - s.exp()).abs() < 1e-5);
     }

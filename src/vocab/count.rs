@@ -151,7 +151,18 @@ impl VocabularyBuilder {
             return;
         };
         while self.type_count() > bound {
-            self.pruned_at += 1;
+            // Raising the threshold one step at a time removes nothing until it reaches the
+            // smallest count held: go there at once (with counts near 2⁶⁴ the steps would
+            // never end).
+            let smallest = self
+                .counts
+                .iter()
+                .flat_map(|m| m.values())
+                .chain(self.long.values())
+                .copied()
+                .min()
+                .unwrap_or(0);
+            self.pruned_at = self.pruned_at.saturating_add(1).max(smallest);
             let t = self.pruned_at;
             for shard in self.counts.iter_mut() {
                 shard.retain(|_, c| *c > t);
@@ -252,7 +263,8 @@ impl VocabularyBuilder {
     /// # Errors
     /// [`Error::InvalidConfig`] if `max_final_vocab` is 0; [`Error::EmptyCorpus`] if no
     /// token was added; [`Error::EmptyVocabulary`] if no type reaches `min_count` (`types`
-    /// is the number of types held after any pruning).
+    /// is the number of types held after any pruning); [`Error::InvalidWord`] for a kept
+    /// token that no word2vec file could hold (empty, with ASCII whitespace, over 1 MiB).
     pub fn build(self) -> Result<Vocabulary> {
         check_final(self.max_final_vocab)?;
         if self.tokens == 0 {
@@ -484,5 +496,22 @@ mod tests {
         assert_eq!(a.count_of("x"), Some(4));
         assert_eq!(a.token_count(), 7);
         assert!(a.pruned_at() >= 1);
+    }
+
+    #[test]
+    fn pruning_huge_counts_ends_at_once() {
+        let mut b = VocabularyBuilder::new().max_vocab_size(1);
+        b.add_count("a", u64::MAX);
+        b.add_count("b", u64::MAX - 1);
+        assert_eq!(b.pruned_at(), u64::MAX - 1);
+        assert_eq!(b.count_of("a"), Some(u64::MAX));
+        assert_eq!(b.count_of("b"), None);
+        // Small counts prune as one step at a time would: threshold 1, then 2.
+        let mut b = VocabularyBuilder::new().max_vocab_size(2);
+        for (t, c) in [("x", 5), ("y", 2), ("z", 2), ("w", 1)] {
+            b.add_count(t, c);
+        }
+        assert_eq!(b.pruned_at(), 2);
+        assert_eq!((b.count_of("x"), b.count_of("y")), (Some(5), None));
     }
 }

@@ -23,6 +23,12 @@ pub use options::CountOptions;
 /// descending count with ties broken by the word's byte order so the result is deterministic,
 /// or from an explicit ordered list ([`Vocabulary::from_words`]) that keeps the given order.
 ///
+/// Every word can be stored in a word2vec file or a checkpoint and read back: it is not
+/// empty, holds no ASCII whitespace (space, `\t`, `\n`, `\x0C`, `\r`: what every reader
+/// splits on) and has at most [`MAX_WORD_BYTES`](crate::io::MAX_WORD_BYTES) bytes. A word
+/// that breaks this is [`Error::InvalidWord`] when the vocabulary is built, not a failure
+/// at output after training.
+///
 /// ```
 /// use skipgram::Vocabulary;
 /// let v = Vocabulary::from_words(["duct", "tape", "work", "anywher", "magic", "worship"])?;
@@ -42,7 +48,9 @@ impl Vocabulary {
     /// A vocabulary that keeps the given order (index = position), each word with count 1.
     ///
     /// # Errors
-    /// [`Error::EmptyWordList`] for an empty list, [`Error::DuplicateWord`] if a word repeats.
+    /// [`Error::EmptyWordList`] for an empty list, [`Error::DuplicateWord`] if a word repeats,
+    /// [`Error::InvalidWord`] for a word no word2vec file could hold (empty, with ASCII
+    /// whitespace, over [`MAX_WORD_BYTES`](crate::io::MAX_WORD_BYTES)).
     pub fn from_words<I, S>(words: I) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
@@ -56,6 +64,7 @@ impl Vocabulary {
     ///
     /// # Errors
     /// [`Error::EmptyWordList`] for an empty list, [`Error::DuplicateWord`] if a word repeats,
+    /// [`Error::InvalidWord`] as for [`from_words`](Self::from_words),
     /// [`Error::InvalidConfig`] if the counts add up to more than 2⁶⁴ − 1 (so that
     /// [`total_count`](Self::total_count) and every sum over counts fit in a `u64`).
     pub fn from_counts<I, S>(entries: I) -> Result<Self>
@@ -114,6 +123,9 @@ impl Vocabulary {
                 "a vocabulary holds at most 2^32 - 1 types".into(),
             ));
         }
+        for (index, word) in words.iter().enumerate() {
+            check_word(index, word)?;
+        }
         let index = WordIndex::build_with(&words, |i| short(&words, i))
             .map_err(|i| Error::DuplicateWord(words[i].clone()))?;
         Ok(Vocabulary {
@@ -128,7 +140,8 @@ impl Vocabulary {
     ///
     /// # Errors
     /// [`Error::EmptyCorpus`] if there are no tokens, [`Error::EmptyVocabulary`] if no type
-    /// reaches `min_count`.
+    /// reaches `min_count`, [`Error::InvalidWord`] for a kept token that no word2vec file
+    /// could hold (as for [`from_words`](Self::from_words)).
     pub fn from_tokens<I, S>(tokens: I, min_count: u64) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
@@ -252,6 +265,30 @@ impl Vocabulary {
     }
 }
 
+/// Whether `word` can be a vocabulary word: what every word2vec file and checkpoint can
+/// hold (see [`Error::InvalidWord`]).
+fn check_word(index: usize, word: &str) -> Result<()> {
+    let reason = if word.is_empty() {
+        "is empty"
+    } else if word.len() > crate::io::MAX_WORD_BYTES {
+        "is longer than 1 MiB"
+    } else if word.bytes().any(|b| b.is_ascii_whitespace()) {
+        "contains ASCII whitespace"
+    } else {
+        return Ok(());
+    };
+    let mut end = word.len().min(64);
+    while !word.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = if end < word.len() { "…" } else { "" };
+    Err(Error::InvalidWord {
+        index,
+        word: format!("{}{cut}", &word[..end]),
+        reason,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,5 +350,46 @@ mod tests {
         assert_eq!(v.word(3), None);
         assert_eq!(v.index_u32("a"), Some(1));
         assert_eq!(v.index_u32("b"), None);
+    }
+
+    #[test]
+    fn words_no_word2vec_file_can_hold_are_refused() {
+        let long = "x".repeat(crate::io::MAX_WORD_BYTES + 1);
+        for (bad, reason) in [
+            ("", "is empty"),
+            ("a b", "contains ASCII whitespace"),
+            ("a\nb", "contains ASCII whitespace"),
+            ("tab\t", "contains ASCII whitespace"),
+            ("\r", "contains ASCII whitespace"),
+            ("form\x0cfeed", "contains ASCII whitespace"),
+            (long.as_str(), "is longer than 1 MiB"),
+        ] {
+            let check = |r: Result<Vocabulary>| match r {
+                Err(Error::InvalidWord {
+                    index: 1,
+                    word,
+                    reason: why,
+                }) => {
+                    assert_eq!(why, reason, "{bad:?}");
+                    assert!(bad.starts_with(word.trim_end_matches('…')), "{word:?}");
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            };
+            check(Vocabulary::from_words(["ok", bad]));
+            check(Vocabulary::from_counts([("ok", 5), (bad, 1)]));
+            let mut b = Vocabulary::builder();
+            b.add("ok");
+            b.add("ok");
+            b.add(bad);
+            check(b.build());
+        }
+        // Unicode spaces and other control characters are not what readers split on.
+        let v = Vocabulary::from_words(["a\u{a0}b", "\u{3000}", "v\x0bt", "\0"]).unwrap();
+        assert_eq!(v.len(), 4);
+        let e = Vocabulary::from_words(["ok", "two words"]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "word 1 \"two words\" cannot be in a vocabulary: it contains ASCII whitespace"
+        );
     }
 }

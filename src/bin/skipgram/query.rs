@@ -323,7 +323,7 @@ pub(crate) fn forward(args: ForwardArgs) -> CliResult {
             2 * args.context
         );
     }
-    let probs = f.probabilities();
+    let probs = f.probabilities()?;
     let mut order: Vec<usize> = (0..v).collect();
     order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
     println!("most probable context words (softmax):");

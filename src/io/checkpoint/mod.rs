@@ -1,24 +1,31 @@
 //! Training checkpoints: the whole model (vocabulary with counts, p, p', hierarchical-softmax
 //! node vectors) and its [`TrainConfig`], so training can stop and resume exactly.
 //!
-//! # File format (version 2)
+//! # File format (version 3)
 //!
-//! All integers and floats little-endian. Every section ends with the CRC-32 (IEEE, as zlib
-//! and gzip compute it) of its bytes, and the reader checks it before it interprets anything
-//! in the section, so a damaged byte anywhere is reported as a failed checksum naming the
-//! section, never read as a plausible value:
+//! All integers and floats little-endian. Every section ends with a CRC-32 (IEEE, as zlib
+//! and gzip compute it) of **the bytes of that section and of every section before it**
+//! (the stored checksums left out), and the reader checks it before it interprets anything
+//! in the section. So a damaged byte anywhere is reported as a failed checksum
+//! naming the section, never read as a plausible value; and the sections are tied together:
+//! a section spliced in from another checkpoint, even one of the same shape with a valid
+//! checksum of its own, fails its checksum.
 //!
 //! | section | content |
 //! |---|---|
-//! | preamble | the 14 bytes `SKIPGRAM-CKPT\0`, format version u32 = 2, header length u32; CRC-32 |
+//! | preamble | the 14 bytes `SKIPGRAM-CKPT\0`, format version u32 = 3, header length u32; CRC-32 |
 //! | header | the `TrainConfig` (116 bytes: dim, window, objective, negative, ns_direction, ns_exponent, sample, min_count, max_final_vocab, epochs, alpha, min_alpha_fraction, threads, seed, max_sentence_len, max_vocab_size, encoded_corpus_memory), epochs trained u64, V u64, N u64, vocabulary length in bytes u64, HS flag u8; CRC-32 |
 //! | vocabulary | V × (byte length u32, UTF-8 bytes, count u64), in index order; CRC-32 |
 //! | p | V×N f32, row-major; CRC-32 |
 //! | p' | V×N f32, row-major: row j is column j of p' (word2vec.c's `syn1neg`); CRC-32 |
 //! | HS node vectors | only if the HS flag is 1: (V−1)×N f32 (word2vec.c's `syn1`); CRC-32 |
 //!
-//! Version 1 (skipgram 0.1) had no checksums; this version reads only version 2 and says so
-//! for a version-1 file.
+//! A configuration of hierarchical softmax on a model that has trained at least one epoch
+//! needs the node vectors (HS flag 1): without them the file is refused, as writing one is.
+//!
+//! Version 2 files (skipgram 0.2) are the same but for the checksums, each of which covers
+//! its own section only; they are still read. Version 1 (skipgram 0.1) had no checksums; it
+//! is refused with a message that says so.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
@@ -29,7 +36,7 @@ use ndarray::Array2;
 use super::{decode_word, quote, read_exact_or_truncated, with_path, write_atomically, Tracked};
 use crate::error::{Error, Result};
 use crate::model::SkipGramModel;
-use crate::train::TrainConfig;
+use crate::train::{Objective, TrainConfig};
 use crate::vocab::Vocabulary;
 
 mod config;
@@ -38,11 +45,15 @@ mod sections;
 mod tests;
 
 use config::{decode_config, encode_config};
-use sections::{check_crc, format_err, read_f32_section, read_section, CrcWriter, Fields, FORMAT};
+use sections::{
+    check_crc, format_err, read_f32_section, read_section, Chain, CrcWriter, Fields, FORMAT,
+};
 
 const MAGIC: &[u8; 14] = b"SKIPGRAM-CKPT\0";
-/// The format version this build writes and reads.
-const VERSION: u32 = 2;
+/// The format version this build writes.
+const VERSION: u32 = 3;
+/// The oldest version this build reads (its checksums are not chained).
+const OLDEST: u32 = 2;
 /// Longest word a checkpoint may hold (as [`MAX_WORD_BYTES`](super::MAX_WORD_BYTES)).
 const MAX_WORD: usize = super::MAX_WORD_BYTES;
 /// Longest header the reader accepts (this version's is 132 bytes).
@@ -126,9 +137,11 @@ impl Checkpoint {
     /// Writes `model` and `config` in the format described in the [module docs](self).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] from [`TrainConfig::validate`] and [`Error::ShapeMismatch`]
-    /// if the model's dimension is not `config.dim` (checked before anything is written, so
-    /// every checkpoint written can be read back); [`Error::Io`].
+    /// [`Error::InvalidConfig`] from [`TrainConfig::validate`], or if `config` says
+    /// hierarchical softmax and the model has trained an epoch but has no node vectors;
+    /// [`Error::ShapeMismatch`] if the model's dimension is not `config.dim` (all checked
+    /// before anything is written, so every checkpoint written can be read back);
+    /// [`Error::Io`].
     pub fn write_to(model: &SkipGramModel, config: &TrainConfig, w: &mut impl Write) -> Result<()> {
         config.validate()?;
         let m = model;
@@ -138,6 +151,11 @@ impl Checkpoint {
                 expected: config.dim.to_string(),
                 found: m.dim().to_string(),
             });
+        }
+        if let Some(message) =
+            missing_nodes(config, m.epochs_trained(), m.hs_node_vectors().is_some())
+        {
+            return Err(Error::InvalidConfig(message));
         }
         let mut vocab_bytes = 0u64;
         for word in m.vocab().words() {
@@ -184,12 +202,13 @@ impl Checkpoint {
     /// exactly the checkpoint's bytes.
     ///
     /// # Errors
-    /// [`Error::Format`] for a failed checksum (naming the section), wrong magic bytes, a
-    /// format version other than 2, an invalid stored configuration, V = 0, N ≠
-    /// `config.dim`, sizes beyond addressable memory, or word counts that add up to more
-    /// than 2⁶⁴ − 1; [`Error::Truncated`] if the data ends early; [`Error::NonFinite`] for a
-    /// NaN or infinite weight; [`Error::InvalidUtf8`] and [`Error::DuplicateWord`] for a bad
-    /// vocabulary; [`Error::Io`].
+    /// [`Error::Format`] for a failed checksum (naming the section; in version 3 also a
+    /// section from another checkpoint), wrong magic bytes, a format version other than 2
+    /// or 3, an invalid stored configuration, hierarchical softmax after training without
+    /// node vectors, V = 0, N ≠ `config.dim`, sizes beyond addressable memory, or word
+    /// counts that add up to more than 2⁶⁴ − 1; [`Error::Truncated`] if the data ends early; [`Error::NonFinite`] for a
+    /// NaN or infinite weight; [`Error::InvalidUtf8`], [`Error::DuplicateWord`] and
+    /// [`Error::InvalidWord`] for a bad vocabulary; [`Error::Io`].
     pub fn read_from(r: &mut impl Read) -> Result<Self> {
         read(&mut Tracked::new(r), None)
     }
@@ -209,8 +228,23 @@ fn write_matrix<W: Write>(w: &mut CrcWriter<'_, W>, a: ndarray::ArrayView2<'_, f
     Ok(())
 }
 
-/// Reads and checks the preamble; returns the header length.
-fn read_preamble(r: &mut impl Read) -> Result<usize> {
+/// Why a model cannot be stored or resumed with `config`: hierarchical softmax after some
+/// training, without node vectors (training would go on from zeroed nodes, as if the
+/// trained epochs had not happened).
+fn missing_nodes(config: &TrainConfig, epochs_trained: usize, has_nodes: bool) -> Option<String> {
+    (config.objective == Objective::HierarchicalSoftmax && epochs_trained > 0 && !has_nodes).then(
+        || {
+            format!(
+                "the configuration says hierarchical softmax and the model has trained \
+                 {epochs_trained} epoch(s), but it has no hierarchical softmax node vectors"
+            )
+        },
+    )
+}
+
+/// Reads and checks the preamble; returns the header length and the checksum chain, which
+/// the preamble starts.
+fn read_preamble(r: &mut impl Read) -> Result<(usize, Chain)> {
     let mut b = [0u8; PREAMBLE];
     read_exact_or_truncated(r, &mut b, FORMAT, || "the preamble".to_string())?;
     let magic_ok = &b[..14] == MAGIC;
@@ -218,10 +252,13 @@ fn read_preamble(r: &mut impl Read) -> Result<usize> {
     if magic_ok && version == 1 {
         return Err(format_err(
             "this is a version-1 checkpoint (skipgram 0.1, without checksums); this build \
-             reads only version 2: load it with skipgram 0.1 and keep its embeddings, or train \
-             again",
+             reads versions 2 and 3: load it with skipgram 0.1 and keep its embeddings, or \
+             train again",
         ));
     }
+    let chained = version != OLDEST;
+    let mut chain = Chain::new(chained);
+    chain.update(&b);
     let computed = crc32fast::hash(&b);
     let mut stored = [0u8; 4];
     read_exact_or_truncated(r, &mut stored, FORMAT, || {
@@ -236,18 +273,19 @@ fn read_preamble(r: &mut impl Read) -> Result<usize> {
                 quote(&b[..14])
             )));
         }
-        check_crc(
-            &mut &stored[..],
-            computed,
-            "preamble (magic, version, header length)",
-        )?;
     }
+    check_crc(
+        &mut &stored[..],
+        &mut chain,
+        "preamble (magic, version, header length)",
+    )?;
     if !magic_ok {
         return Err(format_err("not a skipgram checkpoint (wrong magic bytes)"));
     }
-    if version != VERSION {
+    if !(OLDEST..=VERSION).contains(&version) {
         return Err(format_err(format!(
-            "format version {version} is not supported (this build reads version {VERSION})"
+            "format version {version} is not supported (this build reads versions {OLDEST} \
+             to {VERSION})"
         )));
     }
     let len = u32::from_le_bytes([b[18], b[19], b[20], b[21]]);
@@ -256,12 +294,19 @@ fn read_preamble(r: &mut impl Read) -> Result<usize> {
             "the header claims {len} bytes, more than {MAX_HEADER}"
         )));
     }
-    Ok(len as usize)
+    Ok((len as usize, chain))
 }
 
 fn read<R: Read>(r: &mut Tracked<R>, file_len: Option<u64>) -> Result<Checkpoint> {
-    let header_len = read_preamble(r)?;
-    let header = read_section(r, header_len, true, "header (configuration and sizes)")?;
+    let (header_len, mut chain) = read_preamble(r)?;
+    let chain = &mut chain;
+    let header = read_section(
+        r,
+        chain,
+        header_len,
+        true,
+        "header (configuration and sizes)",
+    )?;
     let mut f = Fields::new(&header, "header");
     let config = decode_config(&mut f)?;
     config
@@ -274,6 +319,9 @@ fn read<R: Read>(r: &mut Tracked<R>, file_len: Option<u64>) -> Result<Checkpoint
     let has_hs = f.flag("hierarchical softmax node vectors")?;
     if f.remaining() != 0 {
         return Err(f.error(format!("{} bytes left over", f.remaining())));
+    }
+    if let Some(message) = missing_nodes(&config, epochs_trained, has_hs) {
+        return Err(format_err(message));
     }
     if v == 0 || v > u64::from(u32::MAX) {
         return Err(format_err(format!(
@@ -317,12 +365,13 @@ fn read<R: Read>(r: &mut Tracked<R>, file_len: Option<u64>) -> Result<Checkpoint
     };
     let (v, n) = (v as usize, n as usize);
     let vocab_start = r.pos();
-    let vocab = read_section(r, vocab_len as usize, trusted, "vocabulary")?;
+    let vocab = read_section(r, chain, vocab_len as usize, trusted, "vocabulary")?;
     let vocab = parse_vocabulary(&vocab, v, vocab_start)?;
-    let p = read_f32_section(r, v * n, trusted, "p")?;
-    let p_prime = read_f32_section(r, v * n, trusted, "p' (stored V×N)")?;
+    let p = read_f32_section(r, chain, v * n, trusted, "p")?;
+    let p_prime = read_f32_section(r, chain, v * n, trusted, "p' (stored V×N)")?;
     let hs = if has_hs {
-        let h = read_f32_section(r, (v - 1) * n, trusted, "hierarchical softmax node vectors")?;
+        let nodes = "hierarchical softmax node vectors";
+        let h = read_f32_section(r, chain, (v - 1) * n, trusted, nodes)?;
         Some(matrix(h, v - 1, n)?)
     } else {
         None

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use crc32fast::Hasher;
 
 use crate::error::{Error, Result};
-use crate::io::read_exact_or_truncated;
+use crate::io::{read_exact_or_truncated, read_up_to};
 
 /// The format's name in errors.
 pub(super) const FORMAT: &str = "skipgram checkpoint";
@@ -23,24 +23,59 @@ pub(super) fn format_err(message: impl Into<String>) -> Error {
 /// Bytes read per step, so memory grows only as data arrives.
 const CHUNK: usize = 1 << 16;
 
+/// The running checksum of a file's sections. In a chained file (version 3) each section's
+/// CRC-32 covers the bytes of that section and of every section before it (the stored
+/// checksums left out: a CRC-32 followed by its own message's CRC always leaves the same
+/// state, which would make the chain forget), so a section taken from another checkpoint
+/// fails its checksum even where it is valid on its own; in version 2 each section's CRC-32
+/// covers that section alone.
+#[derive(Clone)]
+pub(super) struct Chain {
+    hasher: Hasher,
+    chained: bool,
+}
+
+impl Chain {
+    pub(super) fn new(chained: bool) -> Self {
+        Chain {
+            hasher: Hasher::new(),
+            chained,
+        }
+    }
+
+    /// Adds bytes of the current section.
+    pub(super) fn update(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+    }
+
+    /// The current section's checksum; then starts the next section.
+    fn end(&mut self) -> u32 {
+        let crc = self.hasher.clone().finalize();
+        if !self.chained {
+            self.hasher = Hasher::new();
+        }
+        crc
+    }
+}
+
 /// A writer that hashes what passes through; [`end_section`](Self::end_section) appends the
-/// CRC-32 of the bytes written since the previous section ended.
+/// section's checksum, chained as [`Chain`] describes.
 pub(super) struct CrcWriter<'a, W: Write> {
     inner: &'a mut W,
-    hasher: Hasher,
+    chain: Chain,
 }
 
 impl<'a, W: Write> CrcWriter<'a, W> {
     pub(super) fn new(inner: &'a mut W) -> Self {
         CrcWriter {
             inner,
-            hasher: Hasher::new(),
+            chain: Chain::new(true),
         }
     }
 
     /// Writes the section's checksum (little-endian u32) and starts the next section.
     pub(super) fn end_section(&mut self) -> std::io::Result<()> {
-        let crc = std::mem::take(&mut self.hasher).finalize();
+        let crc = self.chain.end();
         self.inner.write_all(&crc.to_le_bytes())
     }
 }
@@ -48,7 +83,7 @@ impl<'a, W: Write> CrcWriter<'a, W> {
 impl<W: Write> Write for CrcWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
+        self.chain.update(&buf[..n]);
         Ok(n)
     }
 
@@ -57,21 +92,56 @@ impl<W: Write> Write for CrcWriter<'_, W> {
     }
 }
 
-/// Reads the stored checksum of `section` and compares it with `computed`.
+/// Reads the stored checksum of `section` and compares it with the chain's; then starts the
+/// chain's next section.
 ///
 /// # Errors
 /// [`Error::Truncated`] if it is missing; [`Error::Format`] naming the section if it differs.
-pub(super) fn check_crc(r: &mut impl Read, computed: u32, section: &str) -> Result<()> {
+pub(super) fn check_crc(r: &mut impl Read, chain: &mut Chain, section: &str) -> Result<()> {
     let mut b = [0u8; 4];
     read_exact_or_truncated(r, &mut b, FORMAT, || {
         format!("the checksum of the {section}")
     })?;
+    let chained = chain.chained;
+    let computed = chain.end();
     let stored = u32::from_le_bytes(b);
     if stored != computed {
+        let why = if chained {
+            "the file is damaged, or its sections come from different checkpoints"
+        } else {
+            "the file is damaged"
+        };
         return Err(format_err(format!(
             "checksum failed in the {section}: stored CRC-32 {stored:#010x}, computed \
-             {computed:#010x}; the file is damaged"
+             {computed:#010x}; {why}"
         )));
+    }
+    Ok(())
+}
+
+/// Reads exactly `buf.len()` bytes of `section`; at the end of the input, an
+/// [`Error::Truncated`] that counts the bytes of the section actually present, of `len`,
+/// `before` of them read already.
+fn read_part(
+    r: &mut impl Read,
+    buf: &mut [u8],
+    section: &str,
+    before: usize,
+    len: usize,
+    unit: (usize, &str),
+) -> Result<()> {
+    let got = read_up_to(r, buf)?;
+    if got < buf.len() {
+        let (size, name) = unit;
+        let present = (before + got) / size;
+        return Err(Error::Truncated {
+            format: FORMAT,
+            message: format!(
+                "the data ends inside {section} ({} of {} {name} missing)",
+                len / size - present,
+                len / size
+            ),
+        });
     }
     Ok(())
 }
@@ -83,24 +153,23 @@ pub(super) fn check_crc(r: &mut impl Read, computed: u32, section: &str) -> Resu
 /// [`Error::Truncated`]; [`Error::Format`] if the checksum fails; [`Error::Io`].
 pub(super) fn read_section(
     r: &mut impl Read,
+    chain: &mut Chain,
     len: usize,
     trusted: bool,
     section: &str,
 ) -> Result<Vec<u8>> {
     let mut data = Vec::with_capacity(if trusted { len } else { len.min(CHUNK) });
-    let mut hasher = Hasher::new();
     let mut chunk = vec![0u8; len.min(CHUNK)];
     let mut remaining = len;
     while remaining > 0 {
         let k = remaining.min(CHUNK);
-        read_exact_or_truncated(r, &mut chunk[..k], FORMAT, || {
-            format!("the {section} ({remaining} of {len} bytes missing)")
-        })?;
-        hasher.update(&chunk[..k]);
+        let the = format!("the {section}");
+        read_part(r, &mut chunk[..k], &the, len - remaining, len, (1, "bytes"))?;
+        chain.update(&chunk[..k]);
         data.extend_from_slice(&chunk[..k]);
         remaining -= k;
     }
-    check_crc(r, hasher.finalize(), section)?;
+    check_crc(r, chain, section)?;
     Ok(data)
 }
 
@@ -111,21 +180,20 @@ pub(super) fn read_section(
 /// [`Error::Truncated`]; [`Error::Format`] if the checksum fails; [`Error::NonFinite`].
 pub(super) fn read_f32_section(
     r: &mut impl Read,
+    chain: &mut Chain,
     count: usize,
     trusted: bool,
     section: &'static str,
 ) -> Result<Vec<f32>> {
     let mut data = Vec::with_capacity(if trusted { count } else { count.min(CHUNK) });
-    let mut hasher = Hasher::new();
     let mut chunk = vec![0u8; count.saturating_mul(4).min(CHUNK)];
     let mut remaining = count;
     while remaining > 0 {
         let k = remaining.min(CHUNK / 4);
         let bytes = &mut chunk[..k * 4];
-        read_exact_or_truncated(r, bytes, FORMAT, || {
-            format!("{section} ({remaining} of {count} values missing)")
-        })?;
-        hasher.update(bytes);
+        let before = (count - remaining) * 4;
+        read_part(r, bytes, section, before, count * 4, (4, "values"))?;
+        chain.update(bytes);
         data.extend(
             bytes
                 .chunks_exact(4)
@@ -133,7 +201,7 @@ pub(super) fn read_f32_section(
         );
         remaining -= k;
     }
-    check_crc(r, hasher.finalize(), section)?;
+    check_crc(r, chain, section)?;
     if !data.iter().all(|x| x.is_finite()) {
         return Err(Error::NonFinite { what: section });
     }

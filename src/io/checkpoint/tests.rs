@@ -46,7 +46,7 @@ fn weights(m: &SkipGramModel) -> Vec<u32> {
     v
 }
 
-/// The sections of a version-2 checkpoint as (name, byte range without the checksum), each
+/// The sections of a version-2 or -3 checkpoint as (name, byte range without the checksum), each
 /// followed by its 4-byte CRC-32, computed from the lengths stored in the file.
 fn sections(b: &[u8]) -> Vec<(&'static str, std::ops::Range<usize>)> {
     let u64_at = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap()) as usize;
@@ -71,12 +71,26 @@ fn sections(b: &[u8]) -> Vec<(&'static str, std::ops::Range<usize>)> {
 }
 
 /// Recomputes every checksum over the sections of `layout` (an unpatched checkpoint's), so
-/// that a patched field reaches the reader's other checks.
+/// that a patched field reaches the reader's other checks: chained (version 3), each over
+/// the sections up to its own.
 fn reseal(b: &mut [u8], layout: &[u8]) {
+    let mut hasher = crc32fast::Hasher::new();
     for (_, r) in sections(layout) {
-        let crc = crc32fast::hash(&b[r.clone()]);
+        hasher.update(&b[r.clone()]);
+        let crc = hasher.clone().finalize();
         b[r.end..r.end + 4].copy_from_slice(&crc.to_le_bytes());
     }
+}
+
+/// `b` as a version-2 file: version 2 and each checksum over its own section only.
+fn as_version_2(b: &[u8]) -> Vec<u8> {
+    let mut v2 = b.to_vec();
+    v2[14..18].copy_from_slice(&2u32.to_le_bytes());
+    for (_, r) in sections(b) {
+        let crc = crc32fast::hash(&v2[r.clone()]);
+        v2[r.end..r.end + 4].copy_from_slice(&crc.to_le_bytes());
+    }
+    v2
 }
 
 #[test]
@@ -182,11 +196,11 @@ fn old_versions_and_other_files_are_named() {
         Err(e @ Error::Format { .. }) => assert!(e.to_string().contains("version-1"), "{e}"),
         other => panic!("{other:?}"),
     }
-    let mut v3 = to_bytes(&model, &config);
-    v3[14..18].copy_from_slice(&3u32.to_le_bytes());
-    reseal(&mut v3, &v1);
-    match Checkpoint::read_from(&mut v3.as_slice()) {
-        Err(e @ Error::Format { .. }) => assert!(e.to_string().contains("version 3"), "{e}"),
+    let mut v4 = to_bytes(&model, &config);
+    v4[14..18].copy_from_slice(&4u32.to_le_bytes());
+    reseal(&mut v4, &v1);
+    match Checkpoint::read_from(&mut v4.as_slice()) {
+        Err(e @ Error::Format { .. }) => assert!(e.to_string().contains("version 4"), "{e}"),
         other => panic!("{other:?}"),
     }
     let text = b"2 3\nthe 0.1 0.2 0.3\ncat 1 2 3\n";
@@ -236,7 +250,7 @@ fn fields_behind_a_valid_checksum_are_still_checked() {
     let mut huge = bytes.clone();
     huge[v_at..v_at + 8].copy_from_slice(&u64::from(u32::MAX).to_le_bytes());
     huge[v_at + 16..v_at + 24].copy_from_slice(&(13 * u64::from(u32::MAX)).to_le_bytes());
-    let crc = crc32fast::hash(&huge[h..h + hl]);
+    let crc = crc32fast::hash(&[&huge[..PREAMBLE], &huge[h..h + hl]].concat());
     huge[h + hl..h + hl + 4].copy_from_slice(&crc.to_le_bytes());
     assert!(matches!(
         Checkpoint::read_from(&mut huge.as_slice()),
@@ -427,4 +441,104 @@ fn refuses_to_write_inconsistent_checkpoints() {
         Err(Error::InvalidConfig(_))
     ));
     assert!(out.is_empty());
+}
+
+#[test]
+fn version_2_files_are_still_read() {
+    let (model, config) = trained(Objective::HierarchicalSoftmax);
+    let v3 = to_bytes(&model, &config);
+    assert_eq!(&v3[14..18], &3u32.to_le_bytes());
+    let v2 = as_version_2(&v3);
+    let back = Checkpoint::read_from(&mut v2.as_slice()).unwrap();
+    assert_eq!(weights(&back.model), weights(&model));
+    assert_eq!(back.model.vocab(), model.vocab());
+    // Its checksums cover one section each: a chained reader would refuse them.
+    let mut as_v3 = v2.clone();
+    as_v3[14..18].copy_from_slice(&3u32.to_le_bytes());
+    let pre = crc32fast::hash(&as_v3[..PREAMBLE]);
+    as_v3[PREAMBLE..PREAMBLE + 4].copy_from_slice(&pre.to_le_bytes());
+    checksum_failure(Checkpoint::read_from(&mut as_v3.as_slice()));
+}
+
+#[test]
+fn a_section_spliced_from_another_checkpoint_is_refused() {
+    // Two checkpoints of the same vocabulary and shape, different weights.
+    let (a, config) = trained(Objective::NegativeSampling);
+    let mut b_model = a.clone();
+    let bumped = b_model.output_array().mapv(|x| x + 0.5);
+    b_model.replace_output(bumped);
+    let bumped = b_model.input_array().mapv(|x| x - 0.25);
+    b_model.replace_input(bumped);
+    let (ab, bb) = (to_bytes(&a, &config), to_bytes(&b_model, &config));
+    let secs = sections(&ab);
+    assert_eq!(secs, sections(&bb));
+    let (_, pp) = secs.iter().find(|s| s.0 == "p'").unwrap().clone();
+    assert_ne!(ab[pp.clone()], bb[pp.clone()]);
+    // p' with its own checksum, taken from the other file.
+    let mut spliced = ab.clone();
+    spliced[pp.start..pp.end + 4].copy_from_slice(&bb[pp.start..pp.end + 4]);
+    let m = checksum_failure(Checkpoint::read_from(&mut spliced.as_slice()));
+    assert!(m.contains("p' (stored V×N)"), "{m}");
+    assert!(m.contains("different checkpoints"), "{m}");
+    // Each section is valid on its own: version 2 could not tell.
+    let (a2, b2) = (as_version_2(&ab), as_version_2(&bb));
+    let mut spliced2 = a2.clone();
+    spliced2[pp.start..pp.end + 4].copy_from_slice(&b2[pp.start..pp.end + 4]);
+    assert!(Checkpoint::read_from(&mut spliced2.as_slice()).is_ok());
+}
+
+#[test]
+fn hierarchical_softmax_without_node_vectors_is_refused() {
+    let (model, config) = trained(Objective::NegativeSampling);
+    assert!(model.epochs_trained() > 0 && model.hs_node_vectors().is_none());
+    let hs = TrainConfig {
+        objective: Objective::HierarchicalSoftmax,
+        ..config
+    };
+    // Writing: refused before a byte is written.
+    let mut out = Vec::new();
+    match Checkpoint::write_to(&model, &hs, &mut out) {
+        Err(e @ Error::InvalidConfig(_)) => assert!(e.to_string().contains("node vectors"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(out.is_empty());
+    // Reading: a forged file (objective code 2 behind a valid checksum) is refused.
+    let bytes = to_bytes(&model, &config);
+    let h = PREAMBLE + 4;
+    assert_eq!(bytes[h + 16], 1);
+    let mut forged = bytes.clone();
+    forged[h + 16] = 2;
+    reseal(&mut forged, &bytes);
+    match Checkpoint::read_from(&mut forged.as_slice()) {
+        Err(e @ Error::Format { .. }) => assert!(e.to_string().contains("node vectors"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    // Before any training there are no node vectors yet (training starts them at zero).
+    let mut fresh = model.clone();
+    fresh.set_epochs_trained(0);
+    let bytes = to_bytes(&fresh, &hs);
+    let back = Checkpoint::read_from(&mut bytes.as_slice()).unwrap();
+    assert!(back.model.hs_node_vectors().is_none());
+}
+
+#[test]
+fn a_truncation_counts_the_bytes_present() {
+    let (model, config) = trained(Objective::NegativeSampling);
+    let bytes = to_bytes(&model, &config);
+    let h = PREAMBLE + 4;
+    let hl = u32::from_le_bytes(bytes[18..22].try_into().unwrap()) as usize;
+    let message = |cut: usize| match Checkpoint::read_from(&mut &bytes[..cut]) {
+        Err(Error::Truncated { message, .. }) => message,
+        other => panic!("cut at {cut}: {other:?}"),
+    };
+    for present in [0, 1, 74, hl - 1] {
+        let m = message(h + present);
+        let want = format!("({} of {hl} bytes missing)", hl - present);
+        assert!(m.contains(&want), "{present} present: {m}");
+    }
+    // p holds V×N = 4×4 values; cut after 5 of them and 2 bytes of the sixth.
+    let vocab = sections(&bytes)[2].1.clone();
+    let p_at = vocab.end + 4;
+    let m = message(p_at + 5 * 4 + 2);
+    assert!(m.contains("p (11 of 16 values missing)"), "{m}");
 }

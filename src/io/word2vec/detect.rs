@@ -26,7 +26,8 @@ pub(super) enum Guess {
 }
 
 /// Reads and checks the header (errors name `format`), then up to 64 KiB + 32·N bytes
-/// more, and guesses the format from them. Returns every byte read, to be read again.
+/// more, and guesses the format from them (rules 1 to 4 of the [module docs](super)).
+/// Returns every byte read, to be read again.
 ///
 /// # Errors
 /// A bad header, as [`read_header`]; [`Error::Io`](crate::Error::Io).
@@ -34,15 +35,108 @@ pub(super) fn sniff(r: &mut impl BufRead, format: &'static str) -> Result<(Vec<u
     let mut prefix = Vec::new();
     r.take(MAX_HEADER_BYTES as u64 + 1)
         .read_until(b'\n', &mut prefix)?;
-    let (_, n) = read_header(&mut prefix.as_slice(), &mut Vec::new(), format)?;
+    let (v, n) = read_header(&mut prefix.as_slice(), &mut Vec::new(), format)?;
     let header_len = prefix.len();
     let window = n
         .saturating_mul(32)
         .saturating_add(64 << 10)
         .min(MAX_WINDOW);
-    r.take(window as u64).read_to_end(&mut prefix)?;
-    let guess = guess(&prefix[header_len..], n);
+    let got = r.take(window as u64).read_to_end(&mut prefix)?;
+    let data = &prefix[header_len..];
+    let guess = match guess(data, n) {
+        Guess::Unknown => by_structure(data, v, n, got < window),
+        g => g,
+    };
     Ok((prefix, guess))
+}
+
+/// Rule 4 of the [module docs](super): the bytes looked at, read as V text lines and as V
+/// binary records. If exactly one reading holds no contradiction, that is the format.
+/// `whole` says that `data` is all the input there is (a record cut short is then a
+/// contradiction, not the end of the window).
+fn by_structure(data: &[u8], v: usize, n: usize, whole: bool) -> Guess {
+    match (fits_text(data, v, n, whole), fits_binary(data, v, n, whole)) {
+        (true, false) => Guess::Text(
+            "the data reads as text lines of a word and N numbers, and not as binary records"
+                .into(),
+        ),
+        (false, true) => Guess::Binary(
+            "the data is not text lines of a word and N numbers, and reads as binary records \
+             of a word, a space and 4N bytes"
+                .into(),
+        ),
+        _ => Guess::Unknown,
+    }
+}
+
+/// Whether `data` can be (the start of) V text lines of a word and N finite numbers,
+/// followed by nothing but whitespace.
+fn fits_text(data: &[u8], v: usize, n: usize, whole: bool) -> bool {
+    let mut rest = data;
+    for _ in 0..v {
+        let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
+            // Cut inside a line: the window ended, or (whole) the data is truncated.
+            return !whole;
+        };
+        let mut fields = rest[..nl]
+            .split(u8::is_ascii_whitespace)
+            .filter(|f| !f.is_empty());
+        if fields.next().is_none() {
+            return false;
+        }
+        let mut count = 0;
+        for f in fields {
+            let finite = std::str::from_utf8(f)
+                .ok()
+                .and_then(|s| s.parse::<f32>().ok())
+                .is_some_and(f32::is_finite);
+            if !finite || count == n {
+                return false;
+            }
+            count += 1;
+        }
+        if count != n {
+            return false;
+        }
+        rest = &rest[nl + 1..];
+    }
+    rest.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Whether `data` can be (the start of) V binary records: ASCII whitespace, a word without
+/// ASCII whitespace up to a space, 4N bytes of finite f32; then nothing but whitespace.
+fn fits_binary(data: &[u8], v: usize, n: usize, whole: bool) -> bool {
+    let mut rest = data;
+    for _ in 0..v {
+        let start = rest
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(rest.len());
+        rest = &rest[start..];
+        let Some(space) = rest.iter().position(u8::is_ascii_whitespace) else {
+            return !whole && !rest.is_empty();
+        };
+        if rest[space] != b' ' {
+            return false;
+        }
+        rest = &rest[space + 1..];
+        let bytes = n.saturating_mul(4);
+        if rest.len() < bytes {
+            let finite = rest
+                .chunks_exact(4)
+                .all(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite());
+            return !whole && finite;
+        }
+        let (vector, after) = rest.split_at(bytes);
+        if !vector
+            .chunks_exact(4)
+            .all(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite())
+        {
+            return false;
+        }
+        rest = after;
+    }
+    rest.iter().all(u8::is_ascii_whitespace)
 }
 
 /// Guesses the format of `data`, the bytes after a header that announced dimension `n`.
@@ -216,5 +310,38 @@ mod tests {
         // All printable ASCII that is not a number token: undecided.
         let r = binary_record("w", &[f32::from_le_bytes(*b"abcd")], false);
         assert_eq!(guess(&r, 1), Guess::Unknown);
+    }
+
+    #[test]
+    fn structure_decides_what_the_first_record_cannot() {
+        // N = 1, V = 1, a vector whose first byte is '\n' and whose other bytes are
+        // printable: the first "line" is the word alone, which text cannot be.
+        let x = f32::from_le_bytes([b'\n', b'A', b'A', b'?']);
+        let r = binary_record("w", &[x], true);
+        assert_eq!(guess(&r, 1), Guess::Unknown);
+        assert!(is_binary(&by_structure(&r, 1, 1, true)));
+        // The same with bytes ≥ 0x80 after the '\n', and two records.
+        let y = f32::from_le_bytes([b'\n', 0x80, 0x80, 0xbf]);
+        let mut r = binary_record("w", &[y], true);
+        r.extend(binary_record("z", &[2.5], true));
+        assert!(is_binary(&by_structure(&r, 2, 1, true)));
+        // Text that is valid but binary-shaped stays undecided; text that cannot be binary
+        // (a record would run past the end) is text.
+        assert_eq!(by_structure(b"w 1234\n", 1, 1, true), Guess::Unknown);
+        assert!(is_text(&by_structure(b"w 1\n", 1, 1, true)));
+        // Neither: undecided, for the text reader to report.
+        assert_eq!(by_structure(b"w x\n", 1, 1, true), Guess::Unknown);
+        // More rows than announced fit neither.
+        assert!(!fits_text(b"a 1\nb 2\n", 1, 1, true));
+        assert!(!fits_binary(
+            &[
+                binary_record("a", &[1.0], true),
+                binary_record("b", &[2.0], true)
+            ]
+            .concat(),
+            1,
+            1,
+            true
+        ));
     }
 }

@@ -39,8 +39,9 @@ pub use header::MAX_WORD_BYTES;
 ///
 /// The readers validate everything and never pre-allocate from the header's numbers beyond
 /// what data has actually arrived, so a header claiming 10¹² words fails with
-/// [`Error::Truncated`] instead of exhausting memory. Content after the V-th word is ignored
-/// (as by word2vec.c and gensim).
+/// [`Error::Truncated`] instead of exhausting memory. Anything but whitespace after the V-th
+/// row is an [`Error::Format`] (word2vec.c and gensim ignore it silently: a header that
+/// undercounts its rows would lose words without a word).
 ///
 /// ```
 /// use skipgram::{Embeddings, ReadWord2Vec};
@@ -69,7 +70,9 @@ pub trait ReadWord2Vec: Sized {
     /// # Errors
     /// Those of [`read_word2vec_text`](Self::read_word2vec_text) or
     /// [`read_word2vec_binary`](Self::read_word2vec_binary), whichever format was detected
-    /// (a bad header is an [`Error::Format`] of format `"word2vec"`).
+    /// (a bad header is an [`Error::Format`] of format `"word2vec"`). Data whose format
+    /// cannot be told is read as text; an [`Error::Format`] from that then says so and
+    /// names the binary reader.
     fn read_word2vec(reader: &mut impl BufRead) -> Result<Self>;
 
     /// Reads the text format: header `V N`, then V lines of a word and N numbers separated
@@ -82,7 +85,8 @@ pub trait ReadWord2Vec: Sized {
     /// [module docs](crate::io#telling-the-formats-apart));
     /// [`Error::Format`] with the line number for a bad header (not two integers, V or N
     /// zero, V above 2³² − 1, V×N beyond addressable memory), a line without exactly N
-    /// numbers, an unparsable number, or a word over [`MAX_WORD_BYTES`];
+    /// numbers, an unparsable number, a word over [`MAX_WORD_BYTES`], or data after the
+    /// V-th line;
     /// [`Error::Truncated`] if the input ends before the `\n` of the V-th line;
     /// [`Error::NonFinite`] for NaN or infinity; [`Error::InvalidUtf8`] for a word that is
     /// not UTF-8; [`Error::DuplicateWord`]; [`Error::Io`].
@@ -103,8 +107,12 @@ pub trait ReadWord2Vec: Sized {
     /// # Errors
     /// [`Error::Format`] if the data clearly is in the text format (the first line after the
     /// header is a word and ASCII numbers, see the
-    /// [module docs](crate::io#telling-the-formats-apart)), for a bad header (as for text)
-    /// or a word over [`MAX_WORD_BYTES`];
+    /// [module docs](crate::io#telling-the-formats-apart)), for a bad header (as for text),
+    /// a word over [`MAX_WORD_BYTES`], data after the V-th record, or a vector not followed
+    /// by `\n` when the vectors before it are, or (in gensim's layout, without `\n` after
+    /// the vectors) a word holding an ASCII control byte: all three are what a word
+    /// containing a space, which this format cannot hold, leaves behind;
+    /// [`Error::InvalidWord`] for a word holding a tab or newline;
     /// [`Error::Truncated`] if the input ends inside a word or vector or before V words;
     /// [`Error::NonFinite`]; [`Error::InvalidUtf8`]; [`Error::DuplicateWord`]; [`Error::Io`].
     fn read_word2vec_binary(reader: &mut impl BufRead) -> Result<Self>;
@@ -134,9 +142,11 @@ pub trait WriteWord2Vec {
     /// shortest decimal that reads back as the same f32 (plain notation for 10⁻⁴ ≤ |x| <
     /// 10¹⁶ and zero, exponent notation otherwise), so text round-trips exactly.
     ///
+    /// Every word can be written and read back: a [`Vocabulary`](crate::Vocabulary) holds
+    /// no empty word, none with ASCII whitespace and none over [`MAX_WORD_BYTES`] (such
+    /// words are [`Error::InvalidWord`] when the vocabulary is built).
+    ///
     /// # Errors
-    /// [`Error::Format`] (before anything is written) if a word is empty, longer than
-    /// [`MAX_WORD_BYTES`] or contains ASCII whitespace, since it could not be read back;
     /// [`Error::Io`].
     fn write_word2vec_text(&self, w: &mut impl Write) -> Result<()>;
 

@@ -66,8 +66,46 @@ pub(super) fn read_auto<R: BufRead>(
     let mut r = prefix.as_slice().chain(reader);
     match guess {
         Guess::Binary(_) => binary_body(&mut r, lossy, size),
-        Guess::Text(_) | Guess::Unknown => text_body(&mut r, lossy, size),
+        Guess::Text(_) => text_body(&mut r, lossy, size),
+        // Read as text; if that fails, say that the format could not be told.
+        Guess::Unknown => text_body(&mut r, lossy, size).map_err(|e| match e {
+            Error::Format {
+                format,
+                line,
+                message,
+            } => Error::Format {
+                format,
+                line,
+                message: format!(
+                    "{message} (the format could not be told from the data, so it was read \
+                     as text; if it is binary, read it with read_word2vec_binary / \
+                     load_word2vec_binary, `--binary` on the command line)"
+                ),
+            },
+            e => e,
+        }),
     }
+}
+
+/// After the V-th row: anything but ASCII whitespace is an error (rows beyond the header's
+/// count, or a file whose rows were misread).
+fn check_end<R: BufRead>(
+    r: &mut Tracked<R>,
+    v: usize,
+    format: &'static str,
+    why: &str,
+) -> Result<()> {
+    if skip_ascii_whitespace(r)? {
+        return Err(Error::Format {
+            format,
+            line: None,
+            message: format!(
+                "data follows the {v} rows the header announces, at byte {}{why}",
+                r.pos()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Buffers for V words and V×N values, pre-allocated only up to what `max_values` (from the
@@ -172,6 +210,7 @@ fn text_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Resu
         }
         words.push((word, 1));
     }
+    check_end(&mut r, v, TEXT, " (rows beyond the header's count)")?;
     finish(words, data, v, n)
 }
 
@@ -200,6 +239,8 @@ fn binary_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Re
     let mut buf = Vec::new();
     let (v, n) = read_header(&mut r, &mut buf, BINARY)?;
     let (mut words, mut data) = allocate(v, n, size.map(|s| s / 4));
+    // Whether the vectors end with '\n' (word2vec.c) or not (gensim), from the first one.
+    let mut newlines = None;
     for i in 0..v {
         if !skip_ascii_whitespace(&mut r)? {
             return Err(Error::Truncated {
@@ -229,9 +270,57 @@ fn binary_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Re
                 message: format!("the data ends inside word {} of {v}", i + 1),
             });
         }
+        // Without a '\n' after each vector (gensim's layout), a word with a space shifts the
+        // rows until a later "word" swallows the rest of a vector and realigns them; such a
+        // word is made of vector bytes, which almost always hold a control byte.
+        if newlines == Some(false) {
+            if let Some(&b) = buf.iter().find(|b| b.is_ascii_control()) {
+                return Err(Error::Format {
+                    format: BINARY,
+                    line: None,
+                    message: format!(
+                        "word {} (at byte {offset}) holds the control byte 0x{b:02x}: these are \
+                         vector bytes read as a word, because a word before it contains a \
+                         space (which this format cannot hold) or the file is damaged",
+                        i + 1
+                    ),
+                });
+            }
+        }
         let word = decode_word(&buf, lossy, offset)?;
         read_f32s(&mut r, n, &mut data, BINARY, "a word2vec binary vector")?;
         words.push((word, 1));
+        // word2vec.c ends every vector with '\n', gensim none: the first row says which, and
+        // every other row must agree. A word with a space in it (which this format cannot
+        // hold) shifts its vector, and the byte after it then breaks the pattern.
+        // At the end of the input there is no next byte: the next row reports the truncation.
+        let next = r.fill_buf()?.first().copied();
+        let newline_next = next == Some(b'\n');
+        match (newlines, newline_next) {
+            (None, _) => newlines = Some(newline_next),
+            (Some(true), false) if next.is_some() => {
+                return Err(Error::Format {
+                    format: BINARY,
+                    line: None,
+                    message: format!(
+                        "the vector of word {} ({}) is not followed by a newline, as the \
+                         vectors before it are (at byte {}); a word containing a space \
+                         cannot be stored in this format, and shifts the rest of its row",
+                        i + 1,
+                        quote(words[i].0.as_bytes()),
+                        r.pos()
+                    ),
+                });
+            }
+            _ => {}
+        }
     }
+    check_end(
+        &mut r,
+        v,
+        BINARY,
+        " (rows beyond the header's count, or rows misread because a word contains a space, \
+         which this format cannot hold)",
+    )?;
     finish(words, data, v, n)
 }

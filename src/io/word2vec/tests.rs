@@ -154,8 +154,8 @@ fn text_errors() {
         Error::NonFinite { .. }
     ));
     assert!(matches!(text_err("2 1\na 1\na 2\n"), Error::DuplicateWord(w) if w == "a"));
-    // A trailing space (word2vec.c) and CRLF are fine; extra lines are ignored.
-    let e = Embeddings::read_word2vec_text(&mut "1 2\r\nw 1 2 \r\nextra\n".as_bytes()).unwrap();
+    // A trailing space (word2vec.c), CRLF and blank lines at the end are fine.
+    let e = Embeddings::read_word2vec_text(&mut "1 2\r\nw 1 2 \r\n\n \n".as_bytes()).unwrap();
     assert_eq!(e.embedding("w").unwrap(), array![1.0f32, 2.0]);
 }
 
@@ -247,20 +247,120 @@ fn huge_headers_do_not_allocate() {
 }
 
 #[test]
-fn unwritable_words_are_rejected_before_writing() {
+fn words_no_file_can_hold_are_refused_when_read() {
+    // The binary reader takes a word up to its space, so a tab or newline inside it reaches
+    // the vocabulary, which refuses it (it could not be written back).
+    for word in [&b"tab\there"[..], b"new\nline"] {
+        let data = binary(&[(b"ok", &[1.0]), (word, &[2.0])], true);
+        match bin_err(&data) {
+            Error::InvalidWord {
+                index: 1,
+                word: w,
+                reason,
+            } => {
+                assert_eq!(w.as_bytes(), word);
+                assert_eq!(reason, "contains ASCII whitespace");
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+    // Nor can such a word be put into a vocabulary to be written.
     for bad in ["a b", "", "tab\there", "new\nline"] {
-        let vocab = Vocabulary::from_words(["ok", bad]).unwrap();
-        let e = Embeddings::new(vocab, Array2::zeros((2, 1))).unwrap();
-        let mut out = Vec::new();
         assert!(matches!(
-            e.write_word2vec_text(&mut out),
-            Err(Error::Format { .. })
+            Vocabulary::from_words(["ok", bad]),
+            Err(Error::InvalidWord { index: 1, .. })
         ));
-        assert!(matches!(
-            e.write_word2vec_binary(&mut out),
-            Err(Error::Format { .. })
-        ));
-        assert!(out.is_empty());
+    }
+}
+
+#[test]
+fn rows_beyond_the_header_count_are_an_error() {
+    match text_err("1 2\nw 1 2\nextra 3 4\n") {
+        Error::Format { message, .. } => {
+            assert!(message.contains("data follows the 1 rows"), "{message}");
+            assert!(message.contains("at byte 10"), "{message}");
+        }
+        e => panic!("{e:?}"),
+    }
+    for newline in [true, false] {
+        let data = binary(&[(b"a", &[1.0, 2.0]), (b"b", &[3.0, 4.0])], newline);
+        // Announce one row fewer than there are.
+        let short = [b"1".as_slice(), &data[1..]].concat();
+        match bin_err(&short) {
+            Error::Format { message, .. } => {
+                assert!(message.contains("data follows the 1 rows"), "{message}")
+            }
+            e => panic!("{newline}: {e:?}"),
+        }
+        // Auto-detection reads the same way.
+        assert!(Embeddings::read_word2vec(&mut &short[..]).is_err());
+        assert!(Embeddings::read_word2vec(&mut &data[..]).is_ok());
+    }
+}
+
+#[test]
+fn a_binary_word_with_a_space_is_an_error_not_garbage() {
+    let rows: [(&[u8], &[f32]); 3] = [
+        (b"first", &[0.5, -1.0, 0.25]),
+        (b"new york", &[1.5, 2.0, -0.75]),
+        (b"last", &[3.0, 1.0, 2.0]),
+    ];
+    for newline in [true, false] {
+        let data = binary(&rows, newline);
+        // Without newlines the misread words are not UTF-8 here; lossy, what is left over
+        // after the last row is the error.
+        assert!(Embeddings::read_word2vec_binary(&mut &data[..]).is_err());
+        let e = Embeddings::read_word2vec_binary_lossy(&mut &data[..]);
+        assert!(
+            matches!(e, Err(Error::Format { .. }) | Err(Error::Truncated { .. })),
+            "{newline}: {e:?}"
+        );
+        assert!(
+            Embeddings::read_word2vec(&mut &data[..]).is_err(),
+            "{newline}"
+        );
+    }
+    // word2vec.c's layout: the row with the space is named.
+    match bin_err(&binary(&rows, true)) {
+        Error::Format { message, .. } => {
+            assert!(message.contains("word 2 (\"new\")"), "{message}");
+            assert!(message.contains("space"), "{message}");
+        }
+        e => panic!("{e:?}"),
+    }
+    // In the last row, or the only one: what is left over is the error.
+    let last = binary(&[(b"a", &[1.0, 2.0]), (b"b c", &[3.0, 4.0])], true);
+    assert!(matches!(bin_err(&last), Error::Format { .. }));
+    let only = binary(&[(b"b c", &[3.0, 4.0])], false);
+    assert!(matches!(bin_err(&only), Error::Format { .. }));
+}
+
+#[test]
+fn a_binary_vector_starting_with_a_newline_byte_is_detected() {
+    // N = 1: the first "line" after the word is empty, which text cannot be.
+    let x = f32::from_le_bytes([b'\n', b'A', b'A', b'?']);
+    for rows in [
+        vec![(&b"w"[..], [x])],
+        vec![(&b"w"[..], [x]), (&b"z"[..], [2.5])],
+    ] {
+        let rows: Vec<(&[u8], &[f32])> = rows.iter().map(|(w, v)| (*w, &v[..])).collect();
+        for newline in [true, false] {
+            let data = binary(&rows, newline);
+            let forced = Embeddings::read_word2vec_binary(&mut &data[..]).unwrap();
+            let auto = Embeddings::read_word2vec(&mut &data[..]).unwrap();
+            assert_eq!(auto.vectors()[[0, 0]].to_bits(), x.to_bits());
+            assert_eq!(auto.vocab(), forced.vocab());
+            assert_eq!(bits(&auto), bits(&forced));
+        }
+    }
+    // What cannot be told apart is read as text, and a failure then names the binary reader.
+    let data = b"1 1\nw 12 x\nzz\n";
+    match Embeddings::read_word2vec(&mut &data[..]) {
+        Err(Error::Format { message, .. }) => {
+            assert!(message.contains("could not be told"), "{message}");
+            assert!(message.contains("read_word2vec_binary"), "{message}");
+        }
+        other => panic!("{other:?}"),
     }
 }
 

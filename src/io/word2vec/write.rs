@@ -2,13 +2,11 @@
 
 use std::io::Write;
 
-use super::header::{BINARY, MAX_WORD_BYTES, TEXT};
 use super::WriteWord2Vec;
 use ndarray::ArrayView2;
 
 use crate::embeddings::Embeddings;
-use crate::error::{Error, Result};
-use crate::io::quote;
+use crate::error::Result;
 use crate::model::SkipGramModel;
 use crate::vocab::Vocabulary;
 
@@ -35,7 +33,6 @@ impl WriteWord2Vec for SkipGramModel {
 }
 
 fn write_text(vocab: &Vocabulary, vectors: ArrayView2<'_, f32>, w: &mut impl Write) -> Result<()> {
-    check_writable(vocab, TEXT)?;
     writeln!(w, "{} {}", vectors.nrows(), vectors.ncols())?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     write_text_rows(vocab.words(), vectors, w, TEXT_CHUNK_ROWS, threads)?;
@@ -48,7 +45,6 @@ fn write_binary(
     vectors: ArrayView2<'_, f32>,
     w: &mut impl Write,
 ) -> Result<()> {
-    check_writable(vocab, BINARY)?;
     writeln!(w, "{} {}", vectors.nrows(), vectors.ncols())?;
     let mut bytes = Vec::with_capacity(vectors.ncols() * 4 + 1);
     for (word, row) in vocab.words().iter().zip(vectors.rows()) {
@@ -128,29 +124,6 @@ pub(super) fn write_text_rows(
         for t in texts {
             w.write_all(t.as_bytes())?;
         }
-    }
-    Ok(())
-}
-
-pub(super) fn check_writable(vocab: &Vocabulary, format: &'static str) -> Result<()> {
-    for (i, w) in vocab.words().iter().enumerate() {
-        let problem = if w.is_empty() {
-            "is empty"
-        } else if w.len() > MAX_WORD_BYTES {
-            "is longer than 1 MiB"
-        } else if w.bytes().any(|b| b.is_ascii_whitespace()) {
-            "contains ASCII whitespace"
-        } else {
-            continue;
-        };
-        return Err(Error::Format {
-            format,
-            line: None,
-            message: format!(
-                "cannot write word {i} ({}): it {problem}",
-                quote(w.as_bytes())
-            ),
-        });
     }
     Ok(())
 }

@@ -125,7 +125,7 @@ impl CkptLayout {
             sections.push((name, at..at + len));
             at += len + 4;
         }
-        assert_eq!(at, b.len(), "not a complete version-2 checkpoint");
+        assert_eq!(at, b.len(), "not a complete version-3 checkpoint");
         CkptLayout {
             v_at,
             header_crc_at: h + hl,
@@ -144,18 +144,26 @@ impl CkptLayout {
     }
 
     /// Recomputes every checksum of `b` over this layout's sections, so that a patched
-    /// field reaches the reader's checks behind the checksums.
+    /// field reaches the reader's checks behind the checksums. The checksums are chained
+    /// (format version 3): each covers its section and every section before it.
     pub fn reseal(&self, b: &mut [u8]) {
+        let mut hasher = crc32fast::Hasher::new();
         for (_, r) in &self.sections {
-            let crc = crc32fast::hash(&b[r.clone()]);
+            hasher.update(&b[r.clone()]);
+            let crc = hasher.clone().finalize();
             b[r.end..r.end + 4].copy_from_slice(&crc.to_le_bytes());
         }
     }
 
-    /// Recomputes only the header's checksum (after patching sizes in it).
+    /// Recomputes only the preamble's and header's checksums (after patching sizes in the
+    /// header).
     pub fn reseal_header(&self, b: &mut [u8]) {
-        let r = self.section("header");
-        let crc = crc32fast::hash(&b[r]);
-        b[self.header_crc_at..self.header_crc_at + 4].copy_from_slice(&crc.to_le_bytes());
+        let mut hasher = crc32fast::Hasher::new();
+        for name in ["preamble", "header"] {
+            let r = self.section(name);
+            hasher.update(&b[r.clone()]);
+            let crc = hasher.clone().finalize();
+            b[r.end..r.end + 4].copy_from_slice(&crc.to_le_bytes());
+        }
     }
 }

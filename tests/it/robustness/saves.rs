@@ -1,6 +1,7 @@
 //! Atomic saves: a failed save leaves the previous file and no temporary file.
 
 use super::*;
+use skipgram::{Epochs, TrainOptions};
 
 #[test]
 fn failed_saves_leave_the_previous_file_and_no_temp_file() {
@@ -24,21 +25,11 @@ fn failed_saves_leave_the_previous_file_and_no_temp_file() {
         assert_eq!(dir.entries(), names, "{case}: a temporary file remains");
     };
 
-    // A word with a space cannot be written: refused after the temporary file is created.
-    let spaced = Embeddings::new(
-        Vocabulary::from_words(["ok", "two words"]).unwrap(),
-        Array2::ones((2, 3)),
-    )
-    .unwrap();
+    // A word with a space cannot even be in a vocabulary, so it cannot reach a save.
     assert!(matches!(
-        spaced.save_word2vec_text(&tp),
-        Err(Error::Format { .. })
+        Vocabulary::from_words(["ok", "two words"]),
+        Err(Error::InvalidWord { .. })
     ));
-    assert!(matches!(
-        spaced.save_word2vec_binary(&bp),
-        Err(Error::Format { .. })
-    ));
-    unchanged("word with a space");
 
     // Configuration and model disagree: refused before the first byte.
     let mismatched = TrainConfig {
@@ -51,27 +42,36 @@ fn failed_saves_leave_the_previous_file_and_no_temp_file() {
     ));
     unchanged("dimension mismatch");
 
-    // 300 words of 100 bytes and then a word longer than a checkpoint may hold: refused
-    // once the temporary file exists (src/io/atomic.rs tests a failure after 50 kB are
-    // written).
-    let mut words: Vec<String> = (0..300).map(|i| format!("{i:0>100}")).collect();
-    words.push("x".repeat(skipgram::io::MAX_WORD_BYTES + 1));
-    let v = words.len();
-    let model = SkipGramModel::from_weights(
-        Vocabulary::from_words(words).unwrap(),
-        Array2::zeros((v, 1)),
-        Array2::zeros((1, v)),
-    )
-    .unwrap();
-    let config = TrainConfig {
-        dim: 1,
+    // A model without the node vectors its hierarchical-softmax configuration needs:
+    // refused once the temporary file exists.
+    assert_eq!(ckpt.config.objective, Objective::HierarchicalSoftmax);
+    let ns = TrainConfig {
+        objective: Objective::NegativeSampling,
         ..ckpt.config
     };
-    match Checkpoint::save(&model, &config, &cp) {
-        Err(e @ Error::Format { .. }) => assert!(e.to_string().contains("longer"), "{e}"),
-        other => panic!("expected Format, got {other:?}"),
+    let corpus = Corpus::from_text("x y z x y w x z w y\n".repeat(20));
+    let trainer = Trainer::new(ns).unwrap();
+    let mut without_nodes = trainer
+        .init_model(
+            trainer
+                .build_vocabulary(&corpus, &TrainOptions::new())
+                .unwrap(),
+        )
+        .unwrap();
+    trainer
+        .train(
+            &mut without_nodes,
+            &corpus,
+            Epochs::Until(1),
+            TrainOptions::new(),
+        )
+        .unwrap();
+    assert!(without_nodes.hs_node_vectors().is_none());
+    match Checkpoint::save(&without_nodes, &ckpt.config, &cp) {
+        Err(e @ Error::InvalidConfig(_)) => assert!(e.to_string().contains("node"), "{e}"),
+        other => panic!("expected InvalidConfig, got {other:?}"),
     }
-    unchanged("word too long midway through a checkpoint");
+    unchanged("hierarchical softmax without node vectors");
 
     // A directory that does not exist: an I/O error naming the path, nothing created.
     let nowhere = dir.path("missing/v.txt");

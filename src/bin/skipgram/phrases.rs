@@ -13,9 +13,16 @@ use crate::CliResult;
 
 #[derive(Parser, Debug)]
 pub(crate) struct PhrasesArgs {
-    /// The corpus (whitespace-separated tokens; newlines end sentences).
+    /// The corpus (whitespace-separated tokens; newlines end sentences), plain or
+    /// compressed with gzip, bzip2, xz or zstd.
     #[arg(long, short = 'i', visible_alias = "train")]
     input: PathBuf,
+    /// Tokenise raw text first (as `skipgram train --tokenize`).
+    #[arg(long)]
+    tokenize: bool,
+    /// With --tokenize: also strip accents.
+    #[arg(long, requires = "tokenize")]
+    strip_accents: bool,
     /// Where to write the corpus with its phrases joined (`new_york`).
     #[arg(long, short = 'o')]
     output: PathBuf,
@@ -77,6 +84,22 @@ pub(crate) fn run(args: PhrasesArgs) -> CliResult {
     crate::warn_threads(threads);
     let dir = tempfile::tempdir_in(parent(&args.output))?;
     let mut input = args.input.clone();
+    let corpus = Corpus::from_path(&input)?
+        .with_tokenizer(crate::train::tokenizer(args.tokenize, args.strip_accents));
+    if corpus.compression().is_some() || !corpus.is_verbatim() {
+        // Phrases are learned on byte ranges of plain text: write the decompressed,
+        // tokenised text next to the output first.
+        let t0 = Instant::now();
+        input = dir.path().join("input.txt");
+        let mut w = BufWriter::new(std::fs::File::create(&input)?);
+        let n = corpus.write_tokens(&mut w)?;
+        w.flush()?;
+        eprintln!(
+            "read {n} tokens from {} in {:.2} s",
+            args.input.display(),
+            t0.elapsed().as_secs_f64()
+        );
+    }
     let mut table = None;
     for pass in 1..=args.passes {
         let t0 = Instant::now();
@@ -93,7 +116,7 @@ pub(crate) fn run(args: PhrasesArgs) -> CliResult {
         } else {
             dir.path().join(format!("pass{pass}.txt"))
         };
-        write_phrased(&frozen, &input, &out)?;
+        write_phrased(&frozen, &Corpus::from_path(&input)?, &out)?;
         input = out;
         table = Some(frozen);
     }
@@ -112,19 +135,18 @@ pub(crate) fn parent(path: &Path) -> &Path {
     }
 }
 
-/// Writes `input` with the phrases of `table` joined to `output`, atomically.
+/// Writes `corpus` with the phrases of `table` joined to `output`, atomically.
 pub(crate) fn write_phrased(
     table: &FrozenPhrases,
-    input: &Path,
+    corpus: &Corpus,
     output: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let corpus = Corpus::from_path(input)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".skipgram-tmp-")
         .tempfile_in(parent(output))?;
     {
         let mut w = BufWriter::new(tmp.as_file_mut());
-        table.write_phrased(&corpus, &mut w)?;
+        table.write_phrased(corpus, &mut w)?;
         w.flush()?;
     }
     tmp.as_file().sync_all()?;

@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use skipgram::corpus::RawTextSigns;
 use skipgram::phrases::FrozenPhrases;
 use skipgram::{
-    Checkpoint, Corpus, NsDirection, Objective, Preprocessor, Progress, SkipGramModel, TrainConfig,
-    TrainReport, Trainer, Vocabulary,
+    Checkpoint, Corpus, NsDirection, Objective, Preprocessor, Progress, SkipGramModel, Tokenizer,
+    TrainConfig, TrainReport, Trainer, Vocabulary,
 };
 
 use crate::ranks::Ranks;
@@ -22,8 +23,9 @@ const BUNDLED_CORPUS: &[u8] =
 
 #[derive(Parser, Debug)]
 pub(crate) struct Args {
-    /// Training text (whitespace-separated tokens; newlines end sentences). Default: the
-    /// bundled 4 MB Wikipedia excerpt.
+    /// Training text (whitespace-separated tokens; newlines end sentences), plain or
+    /// compressed with gzip, bzip2, xz or zstd (recognised by its first bytes). Default:
+    /// the bundled 4 MB Wikipedia excerpt.
     #[arg(long, short = 'i', visible_alias = "train")]
     input: Option<PathBuf>,
     /// Where to write the vectors (word2vec text format; binary with --binary).
@@ -85,6 +87,13 @@ pub(crate) struct Args {
     /// Apply the tutorial's preprocessing (lowercase, punctuation, stop words, stemming).
     #[arg(long)]
     preprocess: bool,
+    /// Tokenise raw text: lowercase, split punctuation off words at Unicode word
+    /// boundaries (keeping numbers and in-word apostrophes and hyphens).
+    #[arg(long)]
+    tokenize: bool,
+    /// With --tokenize: also strip accents (café → cafe).
+    #[arg(long, requires = "tokenize")]
+    strip_accents: bool,
     /// Accept invalid UTF-8 (replaced by U+FFFD) instead of failing.
     #[arg(long)]
     lossy: bool,
@@ -196,7 +205,10 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
             let table = FrozenPhrases::load(table)?;
             let dir = tempfile::tempdir_in(crate::phrases::parent(&args.output))?;
             let phrased = dir.path().join("phrased.txt");
-            crate::phrases::write_phrased(&table, path, &phrased)?;
+            let input = Corpus::from_path(path)?
+                .with_tokenizer(tokenizer(args.tokenize, args.strip_accents))
+                .lossy_utf8(args.lossy);
+            crate::phrases::write_phrased(&table, &input, &phrased)?;
             if root {
                 eprintln!(
                     "joined {} phrases in {:.2} s",
@@ -209,7 +221,9 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
             corpus
         }
         (None, Some(_)) => return Err("--phrases needs --input".into()),
-        (Some(path), None) => Corpus::from_path(path)?,
+        (Some(path), None) => {
+            Corpus::from_path(path)?.with_tokenizer(tokenizer(args.tokenize, args.strip_accents))
+        }
         (None, None) => {
             if root {
                 eprintln!("no --input: training on the bundled 4 MB Wikipedia excerpt");
@@ -260,6 +274,9 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
             };
             setup.0 = t_vocab.elapsed().as_secs_f64();
             let t_init = Instant::now();
+            if root && args.read_vocab.is_none() && !args.tokenize {
+                warn_if_raw(&vocab);
+            }
             let model = trainer.init_model(vocab)?;
             setup.1 = t_init.elapsed().as_secs_f64();
             if root {
@@ -323,6 +340,25 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
     drop(phrased_dir);
     written?;
     Ok(agreed?)
+}
+
+/// The tokeniser of `--tokenize` (`--strip-accents`), if asked for.
+pub(crate) fn tokenizer(tokenize: bool, strip_accents: bool) -> Option<Tokenizer> {
+    tokenize.then(|| Tokenizer::new().strip_accents(strip_accents))
+}
+
+/// Says on stderr when the counted vocabulary looks like raw text, naming --tokenize.
+fn warn_if_raw(vocab: &Vocabulary) {
+    let signs = RawTextSigns::of(vocab);
+    if signs.looks_raw() {
+        eprintln!(
+            "note: the corpus looks like raw text: {:.1}% of its tokens have capitals and \
+             {:.1}% punctuation at an end (e.g. \"word,\"); --tokenize lowercases it and \
+             splits punctuation off words",
+            100.0 * signs.capitalized_share(),
+            100.0 * signs.punctuated_share()
+        );
+    }
 }
 
 /// Rank 0's part after training: the summary, the vectors, the checkpoint, the report.

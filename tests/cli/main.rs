@@ -3,6 +3,8 @@
 
 #[path = "../it/common/mod.rs"]
 mod common;
+#[cfg(feature = "compression")]
+mod corpus_input;
 #[cfg(feature = "mpi")]
 mod mpi;
 

@@ -308,3 +308,49 @@ fn decompress_error(e: Error, path: &Path, format: Compression) -> Error {
         e => e.at_path(path),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_bytes_name_each_format_and_nothing_else() {
+        for (head, want) in [
+            (&b"\x1f\x8b\x08"[..], Some(Compression::Gzip)),
+            (b"BZh9", Some(Compression::Bzip2)),
+            (b"\xfd7zXZ\x00\x00", Some(Compression::Xz)),
+            (b"\x28\xb5\x2f\xfd\x04", Some(Compression::Zstd)),
+            (b"\xfd7zXZ", None),
+            (b"\x1f", None),
+            (b"BZ", None),
+            (b"", None),
+            (b"the cat sat", None),
+        ] {
+            assert_eq!(Compression::detect(head), want, "{head:?}");
+        }
+    }
+
+    /// A gzip header and nothing more: a decoder error with the feature, a clear refusal
+    /// without it; never an empty corpus.
+    #[test]
+    fn a_compressed_file_is_decoded_or_refused_never_read_as_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.txt");
+        std::fs::write(&path, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03").unwrap();
+        match Corpus::from_path(&path) {
+            Ok(c) if Compression::supported() => match c.build_vocabulary(1, None) {
+                Err(Error::Decompress {
+                    path: p, format, ..
+                }) => {
+                    assert_eq!((p, format), (path, "gzip"));
+                }
+                other => panic!("expected Decompress, got {other:?}"),
+            },
+            Err(Error::CompressionUnsupported { path: p, format }) => {
+                assert!(!Compression::supported());
+                assert_eq!((p, format), (path, "gzip"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -69,7 +69,7 @@ impl Compression {
     }
 
     /// The format of the file at `path`, from its first bytes.
-    pub(super) fn sniff(path: &Path) -> Result<Option<Self>> {
+    pub(crate) fn sniff(path: &Path) -> Result<Option<Self>> {
         let mut head = [0u8; 6];
         let mut file = File::open(path).map_err(|e| Error::io_at(path, e))?;
         let mut n = 0;

@@ -1,16 +1,10 @@
 //! Corpora as users have them: raw text (tokenised with `Tokenizer`) and compressed files
 //! (gzip, bzip2, xz, zstd; detected by magic bytes).
 
-use std::collections::BTreeMap;
-
-use crate::common::{real_text, TempDir};
+use crate::common::TempDir;
 use skipgram::{Corpus, Preprocessor, TrainConfig, Trainer, Vocabulary};
 
 const RAW: &str = include_str!("../fixtures/raw/raw-english.txt");
-
-fn words_and_counts(v: &Vocabulary) -> BTreeMap<String, u64> {
-    v.iter().map(|(w, c)| (w.to_string(), c)).collect()
-}
 
 fn config(threads: usize) -> TrainConfig {
     TrainConfig {
@@ -116,10 +110,12 @@ fn corpora_and_queries_split_a_no_break_space_alike() {
 
 #[cfg(feature = "compression")]
 mod compressed {
+    use std::collections::BTreeMap;
     use std::io::Write;
     use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::common::real_text;
     use skipgram::corpus::Compression;
     use skipgram::Error;
 
@@ -148,6 +144,10 @@ mod compressed {
             }
             f => panic!("no encoder for {f:?}"),
         }
+    }
+
+    fn words_and_counts(v: &Vocabulary) -> BTreeMap<String, u64> {
+        v.iter().map(|(w, c)| (w.to_string(), c)).collect()
     }
 
     const FORMATS: [(Compression, &str); 4] = [

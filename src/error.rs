@@ -178,6 +178,33 @@ pub enum Error {
         message: String,
     },
 
+    /// A compressed corpus (gzip, bzip2, xz or zstd) whose data is corrupt or ends early:
+    /// the decoder failed, so the corpus is not read short.
+    #[error("corrupt or truncated {format} data in {}: {source}", .path.display())]
+    Decompress {
+        /// The compressed file.
+        path: PathBuf,
+        /// Its format: `"gzip"`, `"bzip2"`, `"xz"` or `"zstd"`.
+        format: &'static str,
+        /// The decoder's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A corpus compressed in a format this build cannot read: the Cargo feature
+    /// `compression` (on by default) is off.
+    #[error(
+        "{} is compressed with {format}, but this build of skipgram has no decoders \
+         (Cargo feature `compression`)",
+        .path.display()
+    )]
+    CompressionUnsupported {
+        /// The compressed file.
+        path: PathBuf,
+        /// Its format, as recognised by its magic bytes.
+        format: &'static str,
+    },
+
     /// An I/O error from the operating system, with the file it concerned where known.
     #[error("I/O error{}: {source}", source_name(.path))]
     Io {

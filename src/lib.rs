@@ -104,7 +104,7 @@ mod vocab;
 pub use ndarray;
 pub use rand;
 
-pub use corpus::{Corpus, RawToken, TokenReader};
+pub use corpus::{Corpus, RawToken, TokenReader, Tokenizer};
 pub use embeddings::{AnalogyMethod, Embeddings, SimilarityOptions};
 pub use error::{Error, Result};
 pub use io::checkpoint::Checkpoint;

@@ -5,6 +5,12 @@
 //! into `duct tape work anywher duct tape magic worship`; [`Preprocessor::tutorial`] does exactly
 //! that. Stemming uses the Snowball (Porter2) English stemmer from the `rust-stemmers` crate,
 //! behind the default Cargo feature `stemming`.
+//!
+//! Stemming and stop-word removal are the tutorial's steps, not a way to prepare text for
+//! training embeddings: they merge word forms (`locat`, `homag`) and drop the function words
+//! whose contexts embeddings learn from. To train on raw text use
+//! [`Tokenizer`](crate::Tokenizer) ([`Corpus::with_tokenizer`](crate::Corpus::with_tokenizer),
+//! `skipgram train --tokenize`).
 
 use rustc_hash::FxHashSet;
 
@@ -65,6 +71,13 @@ impl std::fmt::Debug for Preprocessor {
     }
 }
 
+/// The tutorial's pipeline, [`Preprocessor::tutorial`]: lowercase, strip punctuation, drop
+/// stop words, stem.
+///
+/// It reproduces the tutorial; it is not the preparation for training embeddings, which
+/// want every word form and every function word: stemming (`locations` → `locat`) merges
+/// words that embeddings should tell apart, and dropping stop words removes contexts.
+/// For raw text use [`Tokenizer`](crate::Tokenizer) instead (no stemming, no stop words).
 impl Default for Preprocessor {
     fn default() -> Self {
         Self::tutorial()
@@ -74,6 +87,9 @@ impl Default for Preprocessor {
 impl Preprocessor {
     /// All of the tutorial's steps: lowercase, strip punctuation, drop [`ENGLISH_STOP_WORDS`],
     /// and stem with Snowball English (when the `stemming` feature is on).
+    ///
+    /// For the tutorial, not for training embeddings (see [`Preprocessor::default`]); raw
+    /// text for training goes through [`Tokenizer`](crate::Tokenizer).
     pub fn tutorial() -> Self {
         Preprocessor {
             lowercase: true,
@@ -154,9 +170,11 @@ impl Preprocessor {
         Some(t)
     }
 
-    /// Splits `text` on whitespace and normalises every token.
+    /// Splits `text` at ASCII whitespace, exactly as a [`Corpus`](crate::Corpus) splits its
+    /// tokens (so a query is tokenised as the training text was: a no-break space U+00A0
+    /// does not separate tokens in either), and normalises every token.
     pub fn process(&self, text: &str) -> Vec<String> {
-        text.split_whitespace()
+        text.split_ascii_whitespace()
             .filter_map(|t| self.process_token(t))
             .collect()
     }

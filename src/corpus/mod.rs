@@ -9,6 +9,13 @@
 //! For multi-threaded training and vocabulary counting a [`Corpus`] is split into byte
 //! ranges, one per thread; a token belongs to the range in which its first byte lies, so
 //! every token is read exactly once and reading scales with the threads.
+//!
+//! A file compressed with gzip, bzip2, xz or zstd (recognised by its magic bytes, see
+//! [`Compression`]) is decompressed as it is read, by one reader thread that hands chunks
+//! of the text to the threads (feature `compression`, on by default).
+//!
+//! Raw text (capitals, punctuation attached to words) is tokenised with
+//! [`Corpus::with_tokenizer`] and a [`Tokenizer`], inside the same streaming pass.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -22,13 +29,18 @@ use crate::parallel::reduce_in_pairs;
 use crate::preprocess::Preprocessor;
 use crate::vocab::{CountOptions, Vocabulary, VocabularyBuilder};
 
+mod compressed;
 mod reader;
 mod scan;
 mod sentences;
+mod tokenize;
 
+pub use compressed::Compression;
+use compressed::Feed;
 use reader::READ_BUFFER;
 pub use reader::{RawToken, TokenReader, MAX_TOKEN_BYTES};
 use scan::ScanState;
+pub use tokenize::{RawTextSigns, Tokenizer};
 
 #[derive(Clone, Debug)]
 enum Source {
@@ -40,6 +52,12 @@ enum Source {
     Handle {
         file: Arc<File>,
         len: u64,
+    },
+    /// A compressed file: `len` is its size on disk.
+    Compressed {
+        path: PathBuf,
+        len: u64,
+        format: Compression,
     },
     Memory(Arc<[u8]>),
 }
@@ -62,6 +80,17 @@ impl Read for At<'_> {
     }
 }
 
+/// Reusable buffers of one scanning thread.
+#[derive(Debug, Default)]
+struct TokenScratch {
+    /// A token with its invalid UTF-8 replaced.
+    lossy: String,
+    tokenizer: tokenize::Scratch,
+    /// A line started, but every token since was dropped (by the tokeniser or the
+    /// preprocessor): the next token reported starts the line.
+    line_pending: bool,
+}
+
 /// A re-readable corpus: a file or bytes in memory, with optional preprocessing.
 ///
 /// Training reads it once to build the [`Vocabulary`] and once per epoch; each pass streams.
@@ -77,14 +106,37 @@ impl Read for At<'_> {
 pub struct Corpus {
     source: Source,
     preprocessor: Option<Preprocessor>,
+    tokenizer: Option<Tokenizer>,
     lossy: bool,
 }
 
 impl Corpus {
-    /// A corpus read from the file at `path` (streamed; never loaded whole).
+    /// A corpus read from the file at `path` (streamed; never loaded whole). A file
+    /// compressed with gzip, bzip2, xz or zstd, whatever its name, is recognised by its
+    /// first bytes and decompressed as it is read ([`Compression`]).
+    ///
+    /// ```
+    /// # fn main() -> skipgram::Result<()> {
+    /// use std::io::Write;
+    /// use skipgram::{corpus::Compression, Corpus};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("corpus.txt.gz");
+    /// # #[cfg(feature = "compression")] {
+    /// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    /// gz.write_all(b"the cat sat\nthe dog sat\n")?;
+    /// std::fs::write(&path, gz.finish()?)?;
+    /// let corpus = Corpus::from_path(&path)?;
+    /// assert_eq!(corpus.compression(), Some(Compression::Gzip));
+    /// assert_eq!(corpus.build_vocabulary(1, None)?.words()[..2], ["sat", "the"]);
+    /// # }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
-    /// [`Error::Io`] if the file cannot be opened or is not a regular file.
+    /// [`Error::Io`] if the file cannot be opened or is not a regular file;
+    /// [`Error::CompressionUnsupported`] for a compressed file when the feature
+    /// `compression` is off. Corrupt or truncated compressed data are an
+    /// [`Error::Decompress`] when the corpus is read.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let meta = std::fs::metadata(&path).map_err(|e| Error::io_at(&path, e))?;
@@ -94,12 +146,21 @@ impl Corpus {
                 std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
             ));
         }
+        let len = meta.len();
+        let source = match Compression::sniff(&path)? {
+            None => Source::File { path, len },
+            Some(format) if Compression::supported() => Source::Compressed { path, len, format },
+            Some(format) => {
+                return Err(Error::CompressionUnsupported {
+                    path,
+                    format: format.name(),
+                })
+            }
+        };
         Ok(Corpus {
-            source: Source::File {
-                path,
-                len: meta.len(),
-            },
+            source,
             preprocessor: None,
+            tokenizer: None,
             lossy: false,
         })
     }
@@ -134,6 +195,7 @@ impl Corpus {
                 file: Arc::new(file),
                 len: meta.len(),
             },
+            tokenizer: None,
             preprocessor: None,
             lossy: false,
         })
@@ -149,6 +211,7 @@ impl Corpus {
         Corpus {
             source: Source::Memory(Arc::from(bytes.into())),
             preprocessor: None,
+            tokenizer: None,
             lossy: false,
         }
     }
@@ -159,6 +222,36 @@ impl Corpus {
         self
     }
 
+    /// Tokenises raw text with `t` ([`Tokenizer`]: lowercase, punctuation split off words at
+    /// Unicode word boundaries, optionally accents stripped) as it is read; `None` reads
+    /// whitespace-separated tokens as they are. With a preprocessor as well, each token the
+    /// tokeniser makes is then preprocessed.
+    ///
+    /// ```
+    /// use skipgram::{Corpus, Tokenizer};
+    /// let c = Corpus::from_text("The cat, the DOG.\n(The cat.)").with_tokenizer(Tokenizer::new());
+    /// let v = c.build_vocabulary(1, None)?;
+    /// assert_eq!(v.words(), ["the", "cat", "dog"]);
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
+    pub fn with_tokenizer(mut self, t: impl Into<Option<Tokenizer>>) -> Self {
+        self.tokenizer = t.into();
+        self
+    }
+
+    /// The format of a compressed file, `None` for plain text (and text in memory).
+    pub fn compression(&self) -> Option<Compression> {
+        match &self.source {
+            Source::Compressed { format, .. } => Some(*format),
+            _ => None,
+        }
+    }
+
+    /// Whether tokens are read as they are: no tokeniser and no preprocessor.
+    pub fn is_verbatim(&self) -> bool {
+        self.tokenizer.is_none() && self.preprocessor.is_none()
+    }
+
     /// Accept bytes that are not UTF-8, replacing them with U+FFFD (default: they are an
     /// [`Error::InvalidUtf8`]).
     pub fn lossy_utf8(mut self, on: bool) -> Self {
@@ -166,19 +259,82 @@ impl Corpus {
         self
     }
 
-    /// Size in bytes.
+    /// Size in bytes (of the file as stored: a compressed file's compressed size).
     pub fn len_bytes(&self) -> u64 {
         match &self.source {
-            Source::File { len, .. } | Source::Handle { len, .. } => *len,
+            Source::File { len, .. }
+            | Source::Handle { len, .. }
+            | Source::Compressed { len, .. } => *len,
             Source::Memory(b) => b.len() as u64,
         }
     }
 
     fn path(&self) -> Option<PathBuf> {
         match &self.source {
-            Source::File { path, .. } => Some(path.clone()),
+            Source::File { path, .. } | Source::Compressed { path, .. } => Some(path.clone()),
             Source::Handle { .. } | Source::Memory(_) => None,
         }
+    }
+
+    /// Writes the tokens as they are read (tokenised and preprocessed, decompressed), one
+    /// space between tokens and one newline for each line that starts (empty lines
+    /// dropped); returns the tokens written.
+    ///
+    /// ```
+    /// use skipgram::{Corpus, Tokenizer};
+    /// let c = Corpus::from_text("The End.\n\n(Really!)").with_tokenizer(Tokenizer::new());
+    /// let mut out = Vec::new();
+    /// assert_eq!(c.write_tokens(&mut out)?, 3);
+    /// assert_eq!(out, b"the end\nreally\n");
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`for_each_token`](Self::for_each_token), and [`Error::Io`] if writing fails.
+    pub fn write_tokens(&self, mut w: impl std::io::Write) -> Result<u64> {
+        let mut n = 0u64;
+        let mut error = None;
+        self.scan_part(0, 1, |t, line_start| {
+            let sep: &[u8] = match (n, line_start) {
+                (0, _) => b"",
+                (_, true) => b"\n",
+                (_, false) => b" ",
+            };
+            match w.write_all(sep).and_then(|()| w.write_all(t.as_bytes())) {
+                Ok(()) => {
+                    n += 1;
+                    ControlFlow::Continue(())
+                }
+                Err(e) => {
+                    error = Some(e);
+                    ControlFlow::Break(())
+                }
+            }
+        })?;
+        if let Some(e) = error {
+            return Err(e.into());
+        }
+        if n > 0 {
+            w.write_all(b"\n")?;
+        }
+        Ok(n)
+    }
+
+    /// One pass over parts `first..first + threads` of `parts` by `threads` threads: for a
+    /// compressed file this starts the thread that decompresses it.
+    pub(crate) fn pass(&self, first: usize, threads: usize, parts: usize) -> Result<Pass<'_>> {
+        let feed = match &self.source {
+            Source::Compressed { path, format, .. } => {
+                Some(Feed::start(path, *format, first, threads, parts)?)
+            }
+            _ => None,
+        };
+        Ok(Pass {
+            corpus: self,
+            first,
+            parts,
+            feed,
+        })
     }
 
     /// Counts every token and builds the vocabulary (one streaming pass), keeping the types
@@ -265,10 +421,11 @@ impl Corpus {
         parts: usize,
     ) -> Result<VocabularyBuilder> {
         let threads = opts.threads.max(1);
+        let pass = self.pass(first, threads, parts)?;
         let count_part = |part: usize, failed: &AtomicUsize| -> Result<VocabularyBuilder> {
             let mut b = VocabularyBuilder::from_options(opts);
             let mut n = 0u32;
-            let r = self.scan_part(part, parts, |t, _| {
+            let r = pass.scan(part - first, |t, _| {
                 b.add(t);
                 n = n.wrapping_add(1);
                 // Stop early once an earlier part has failed: its error is the one reported.
@@ -295,6 +452,7 @@ impl Corpus {
                     if spawned.is_err() {
                         // Threads after an unspawnable one stop early; its error is reported.
                         failed.fetch_min(p, Ordering::Relaxed);
+                        pass.release(p - first);
                     }
                     spawned
                 })
@@ -331,17 +489,21 @@ impl Corpus {
         parts: usize,
         mut f: impl FnMut(&str, bool) -> ControlFlow<()>,
     ) -> Result<()> {
+        if let Source::Compressed { .. } = self.source {
+            return self.pass(part, 1, parts)?.scan(0, f);
+        }
         let len = self.len_bytes();
         let start = (len as u128 * part as u128 / parts as u128) as u64;
         let end = (len as u128 * (part as u128 + 1) / parts as u128) as u64;
         let mut state = ScanState::default();
-        let mut lossy_buf = String::new();
+        let mut scratch = TokenScratch::default();
         let mut on_chunk = |chunk: &[u8], offset: u64| {
             // Tokens starting at or after `end` belong to the next part.
             let stop = usize::try_from(end.saturating_sub(offset)).unwrap_or(usize::MAX);
-            self.scan_chunk(chunk, offset, stop, &mut state, &mut lossy_buf, &mut f)
+            self.scan_chunk(chunk, offset, stop, &mut state, &mut scratch, &mut f)
         };
         match &self.source {
+            Source::Compressed { .. } => unreachable!("read above"),
             Source::File { path, .. } => {
                 let io = |e| Error::io_at(path, e);
                 let mut file = File::open(path).map_err(io)?;
@@ -409,24 +571,27 @@ impl Corpus {
         offset: u64,
         stop: usize,
         state: &mut ScanState,
-        lossy_buf: &mut String,
+        scratch: &mut TokenScratch,
         f: &mut impl FnMut(&str, bool) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>> {
         // Whitespace is ASCII, so a chunk of valid UTF-8 splits into valid tokens: one check
         // per chunk instead of one per token.
         if let Ok(text) = std::str::from_utf8(chunk) {
             return Ok(scan::tokens(chunk, stop, state, |s, e, line| {
-                self.emit(&text[s..e], line, f)
+                self.emit(&text[s..e], line, scratch, f)
             }));
         }
         let mut error = None;
         let flow = scan::tokens(chunk, stop, state, |s, e, line| {
             match std::str::from_utf8(&chunk[s..e]) {
-                Ok(t) => self.emit(t, line, f),
+                Ok(t) => self.emit(t, line, scratch, f),
                 Err(_) if self.lossy => {
-                    lossy_buf.clear();
-                    lossy_buf.push_str(&String::from_utf8_lossy(&chunk[s..e]));
-                    self.emit(lossy_buf, line, f)
+                    let mut lossy = std::mem::take(&mut scratch.lossy);
+                    lossy.clear();
+                    lossy.push_str(&String::from_utf8_lossy(&chunk[s..e]));
+                    let flow = self.emit(&lossy, line, scratch, f);
+                    scratch.lossy = lossy;
+                    flow
                 }
                 Err(bad) => {
                     error = Some(Error::InvalidUtf8 {
@@ -443,20 +608,69 @@ impl Corpus {
         }
     }
 
-    /// Passes `token`, preprocessed if there is a preprocessor (which may drop it), to `f`.
+    /// Passes `token` to `f`: as it is, or as the tokens the tokeniser makes of it, each
+    /// preprocessed if there is a preprocessor (which may drop it). A line start is passed
+    /// on with the first token reported after it.
     #[inline]
     fn emit(
         &self,
         token: &str,
         line_start: bool,
+        scratch: &mut TokenScratch,
         f: &mut impl FnMut(&str, bool) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
-        match &self.preprocessor {
-            None => f(token, line_start),
-            Some(p) => match p.process_token(token) {
-                Some(t) => f(&t, line_start),
+        if self.tokenizer.is_none() && self.preprocessor.is_none() {
+            return f(token, line_start);
+        }
+        let TokenScratch {
+            tokenizer,
+            line_pending,
+            ..
+        } = scratch;
+        *line_pending |= line_start;
+        let mut report = |t: &str| match &self.preprocessor {
+            None => f(t, std::mem::take(line_pending)),
+            Some(p) => match p.process_token(t) {
+                Some(t) => f(&t, std::mem::take(line_pending)),
                 None => ControlFlow::Continue(()),
             },
+        };
+        match &self.tokenizer {
+            None => report(token),
+            Some(t) => t.split(token, tokenizer, |w, _| report(w)),
+        }
+    }
+}
+
+/// One pass over some parts of a corpus, each read by its own thread
+/// ([`Corpus::pass`]).
+pub(crate) struct Pass<'c> {
+    corpus: &'c Corpus,
+    first: usize,
+    parts: usize,
+    feed: Option<Feed>,
+}
+
+impl Pass<'_> {
+    /// Calls `f(token, line_start)` on every token of this pass's `thread`-th part (part
+    /// `first + thread` of `parts`: a byte range of plain text, every `parts`-th chunk of
+    /// decompressed text), until it returns `Break`.
+    pub(crate) fn scan(
+        &self,
+        thread: usize,
+        mut f: impl FnMut(&str, bool) -> ControlFlow<()>,
+    ) -> Result<()> {
+        match &self.feed {
+            None => self.corpus.scan_part(self.first + thread, self.parts, f),
+            Some(feed) => feed.scan(self.corpus, thread, &mut f),
+        }
+    }
+
+    /// Thread `thread` will not read its part: with a compressed file its chunks are
+    /// dropped, so the reader never waits for it.
+    pub(crate) fn release(&self, thread: usize) {
+        if let Some(feed) = &self.feed {
+            feed.release(thread);
         }
     }
 }

@@ -114,6 +114,9 @@ impl Phrases {
     /// ends a sentence, tokens over [`MAX_TOKEN_BYTES`](crate::corpus::MAX_TOKEN_BYTES)
     /// skipped; no preprocessing, strict UTF-8).
     ///
+    /// A compressed file ([`Compression`](crate::corpus::Compression)) is learned from in
+    /// one pass on one thread, as [`Phrases::learn_corpus`] does.
+    ///
     /// Without pruning the result equals [`Phrases::learn_corpus`] on the same file. Each
     /// thread prunes its own table at `max_vocab_size / threads` entries, and the merged
     /// table is pruned to `max_vocab_size`; a table pruned in parts can differ from one
@@ -134,6 +137,10 @@ impl Phrases {
             return Err(Error::InvalidConfig(format!(
                 "threads must be in 1..={max} (as for training), got {threads}"
             )));
+        }
+        if crate::corpus::Compression::sniff(path)?.is_some() {
+            // Byte ranges of a compressed file cannot be read on their own: one pass.
+            return Phrases::learn_corpus(config, &crate::Corpus::from_path(path)?);
         }
         let mut p = Phrases::new(config)?;
         let mut file = File::open(path).map_err(|e| Error::io_at(path, e))?;

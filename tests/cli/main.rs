@@ -4,6 +4,8 @@
 mod bad_runs;
 #[path = "../it/common/mod.rs"]
 mod common;
+#[cfg(feature = "compression")]
+mod corpus_input;
 mod files;
 #[cfg(feature = "mpi")]
 mod mpi;

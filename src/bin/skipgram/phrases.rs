@@ -1,7 +1,7 @@
 //! `skipgram phrases`: learn phrases ("new_york") and write the phrased corpus
 //! (word2vec.c's `word2phrase`, gensim's `Phrases`).
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -13,9 +13,16 @@ use crate::CliResult;
 
 #[derive(Parser, Debug)]
 pub(crate) struct PhrasesArgs {
-    /// The corpus (whitespace-separated tokens; newlines end sentences).
+    /// The corpus (whitespace-separated tokens; newlines end sentences), plain or
+    /// compressed with gzip, bzip2, xz or zstd.
     #[arg(long, short = 'i', visible_alias = "train")]
     input: PathBuf,
+    /// Tokenise raw text first (as `skipgram train --tokenize`).
+    #[arg(long)]
+    tokenize: bool,
+    /// With --tokenize: also strip accents.
+    #[arg(long, requires = "tokenize")]
+    strip_accents: bool,
     /// Where to write the corpus with its phrases joined (`new_york`).
     #[arg(long, short = 'o')]
     output: PathBuf,
@@ -101,12 +108,32 @@ pub(crate) fn run(args: PhrasesArgs) -> CliResult {
     skipgram::io::check_outputs(&[&args.input], &outputs)?;
     // Each pass but the last writes its output to an unlinked temporary file next to the
     // output, which the next pass learns from: nothing is left behind, however the run ends.
-    let mut input = Corpus::from_path(&args.input)?;
+    let mut input = Corpus::from_path(&args.input)?
+        .with_tokenizer(crate::train::tokenizer(args.tokenize, args.strip_accents));
+    // The first pass learns from byte ranges of the plain file on every thread; compressed
+    // or tokenised text is decompressed and tokenised into an unlinked file first.
+    let plain = input.compression().is_none() && input.is_verbatim();
+    if !plain {
+        let t0 = Instant::now();
+        let dir = parent(&args.output);
+        let mut w = BufWriter::new(skipgram::io::unlinked_temp_file(dir, "input")?);
+        let n = input.write_tokens(&mut w)?;
+        let file = w.into_inner().map_err(|e| skipgram::Error::Io {
+            path: Some(dir.to_path_buf()),
+            source: e.into_error(),
+        })?;
+        input = Corpus::from_file(file)?;
+        eprintln!(
+            "read {n} tokens from {} in {:.2} s",
+            args.input.display(),
+            t0.elapsed().as_secs_f64()
+        );
+    }
     let mut tables = Vec::new();
     for pass in 1..=args.passes {
         let t0 = Instant::now();
         let phrases = match pass {
-            1 => Phrases::learn_file_parallel(args.config()?, &args.input, threads)?,
+            1 if plain => Phrases::learn_file_parallel(args.config()?, &args.input, threads)?,
             _ => Phrases::learn_corpus(args.config()?, &input)?,
         };
         let frozen = phrases.freeze();

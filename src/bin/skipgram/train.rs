@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Parser};
 use indicatif::{ProgressBar, ProgressStyle};
+use skipgram::corpus::RawTextSigns;
 use skipgram::phrases::PhrasePasses;
 use skipgram::{
     Checkpoint, Corpus, Epochs, NsDirection, Objective, Preprocessor, Progress, SkipGramModel,
-    TrainConfig, TrainReport, Trainer, Vocabulary,
+    Tokenizer, TrainConfig, TrainReport, Trainer, Vocabulary,
 };
 
 use crate::ranks::Ranks;
@@ -22,8 +23,9 @@ const BUNDLED_CORPUS: &[u8] =
 
 #[derive(Parser, Debug)]
 pub(crate) struct Args {
-    /// Training text (whitespace-separated tokens; newlines end sentences). Default: the
-    /// bundled 4 MB Wikipedia excerpt.
+    /// Training text (whitespace-separated tokens; newlines end sentences), plain or
+    /// compressed with gzip, bzip2, xz or zstd (recognised by its first bytes). Default:
+    /// the bundled 4 MB Wikipedia excerpt.
     #[arg(long, short = 'i', visible_alias = "train")]
     input: Option<PathBuf>,
     /// Where to write the vectors (word2vec text format; binary with --binary).
@@ -87,6 +89,13 @@ pub(crate) struct Args {
     /// Apply the tutorial's preprocessing (lowercase, punctuation, stop words, stemming).
     #[arg(long)]
     preprocess: bool,
+    /// Tokenise raw text: lowercase, split punctuation off words at Unicode word
+    /// boundaries (keeping numbers and in-word apostrophes and hyphens).
+    #[arg(long)]
+    tokenize: bool,
+    /// With --tokenize: also strip accents (café → cafe).
+    #[arg(long, requires = "tokenize")]
+    strip_accents: bool,
     /// Accept invalid UTF-8 (replaced by U+FFFD) instead of failing.
     #[arg(long)]
     lossy: bool,
@@ -376,10 +385,13 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
         (Some(path), Some(table)) => {
             let t0 = Instant::now();
             let table = PhrasePasses::load(table)?;
+            let input = Corpus::from_path(path)?
+                .with_tokenizer(tokenizer(args.tokenize, args.strip_accents))
+                .lossy_utf8(args.lossy);
             // An unlinked temporary file: nothing is left behind, however the run ends.
             let corpus = crate::phrases::phrased_corpus(
                 |c, w| table.write_phrased(c, w),
-                &Corpus::from_path(path)?,
+                &input,
                 &args.output,
             )?;
             if root {
@@ -393,7 +405,9 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
             corpus
         }
         (None, Some(_)) => return Err("--phrases needs --input".into()),
-        (Some(path), None) => Corpus::from_path(path)?,
+        (Some(path), None) => {
+            Corpus::from_path(path)?.with_tokenizer(tokenizer(args.tokenize, args.strip_accents))
+        }
         (None, None) => {
             if root {
                 eprintln!("no --input: training on the bundled 4 MB Wikipedia excerpt");
@@ -446,6 +460,9 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
             };
             setup.0 = t_vocab.elapsed().as_secs_f64();
             let t_init = Instant::now();
+            if root && args.read_vocab.is_none() && !args.tokenize {
+                warn_if_raw(&vocab);
+            }
             let model = trainer.init_model(vocab)?;
             setup.1 = t_init.elapsed().as_secs_f64();
             if root {
@@ -508,6 +525,25 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
     let agreed = ranks.agree(written.is_ok());
     written?;
     Ok(agreed?)
+}
+
+/// The tokeniser of `--tokenize` (`--strip-accents`), if asked for.
+pub(crate) fn tokenizer(tokenize: bool, strip_accents: bool) -> Option<Tokenizer> {
+    tokenize.then(|| Tokenizer::new().strip_accents(strip_accents))
+}
+
+/// Says on stderr when the counted vocabulary looks like raw text, naming --tokenize.
+fn warn_if_raw(vocab: &Vocabulary) {
+    let signs = RawTextSigns::of(vocab);
+    if signs.looks_raw() {
+        eprintln!(
+            "note: the corpus looks like raw text: {:.1}% of its tokens have capitals and \
+             {:.1}% punctuation at an end (e.g. \"word,\"); --tokenize lowercases it and \
+             splits punctuation off words",
+            100.0 * signs.capitalized_share(),
+            100.0 * signs.punctuated_share()
+        );
+    }
 }
 
 /// Rank 0's part after training: the summary, the vectors, the checkpoint, the report.

@@ -10,9 +10,16 @@ use crate::CliResult;
 
 #[derive(Parser, Debug)]
 pub(crate) struct VocabArgs {
-    /// The corpus to count (whitespace-separated tokens).
+    /// The corpus to count (whitespace-separated tokens), plain or compressed with gzip,
+    /// bzip2, xz or zstd.
     #[arg(long, short = 'i', visible_alias = "train")]
     input: PathBuf,
+    /// Tokenise raw text (as `skipgram train --tokenize`).
+    #[arg(long)]
+    tokenize: bool,
+    /// With --tokenize: also strip accents.
+    #[arg(long, requires = "tokenize")]
+    strip_accents: bool,
     /// Where to write `word count` lines, most frequent first (word2vec.c's -save-vocab).
     #[arg(
         long,
@@ -40,7 +47,9 @@ pub(crate) struct VocabArgs {
 
 pub(crate) fn run(args: VocabArgs) -> CliResult {
     skipgram::io::check_outputs(&[&args.input], &[&args.output])?;
-    let corpus = Corpus::from_path(&args.input)?.lossy_utf8(args.lossy);
+    let corpus = Corpus::from_path(&args.input)?
+        .with_tokenizer(crate::train::tokenizer(args.tokenize, args.strip_accents))
+        .lossy_utf8(args.lossy);
     let options = CountOptions {
         min_count: args.min_count,
         max_final_vocab: args.max_final_vocab,

@@ -23,7 +23,7 @@ use super::sampling::Subsampler;
 use super::schedule::Schedule;
 use super::shared::{traffic, SharedMatrix, SharedWeights};
 use super::sync::{sync_until_done, ModelSync, Shared};
-use crate::corpus::Corpus;
+use crate::corpus::{Corpus, Pass};
 use crate::error::{try_vec, Error, Result};
 use crate::model::SkipGramModel;
 use crate::vocab::Vocabulary;
@@ -303,6 +303,14 @@ impl Job<'_> {
     ) -> Result<()> {
         let threads = self.cfg.threads;
         let finished = AtomicUsize::new(0);
+        // The text is read only by threads that have no recording of their part to replay
+        // (a compressed file is decompressed only then).
+        let reads = self.recordings.iter().any(|r| r.get().is_none());
+        let pass = match reads {
+            true => Some(self.corpus.pass(self.part0, threads, self.parts)?),
+            false => None,
+        };
+        let pass = pass.as_ref();
         std::thread::scope(|scope| {
             let caller = std::thread::current();
             let mut handles = Vec::with_capacity(threads);
@@ -313,7 +321,7 @@ impl Job<'_> {
                 let spawned = std::thread::Builder::new()
                     .name(format!("skipgram-{t}"))
                     .spawn_scoped(scope, move || {
-                        let r = self.worker(t, epoch);
+                        let r = self.worker(t, epoch, pass);
                         // Count before waking the caller, so it never parks again for a
                         // worker that is done.
                         // Release: a distributed run's sync reads `finished` before the
@@ -327,6 +335,9 @@ impl Job<'_> {
                     Err(e) => {
                         self.stop.store(true, Relaxed);
                         spawn_error = Some(Error::from(e));
+                        for t in t..threads {
+                            pass.inspect(|p| p.release(t));
+                        }
                         break;
                     }
                 }
@@ -426,10 +437,10 @@ impl Job<'_> {
     }
 
     /// [`worker_epoch`](Self::worker_epoch), telling the other workers to stop if it fails.
-    fn worker(&self, thread: usize, epoch: usize) -> Result<()> {
+    fn worker(&self, thread: usize, epoch: usize, pass: Option<&Pass<'_>>) -> Result<()> {
         let t0 = Instant::now();
         traffic::take();
-        let r = self.worker_epoch(thread, epoch);
+        let r = self.worker_epoch(thread, epoch, pass);
         let (read, written) = traffic::take();
         self.stats[thread].bytes_read.store(read, Relaxed);
         self.stats[thread].bytes_written.store(written, Relaxed);

@@ -8,6 +8,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use super::{Job, WorkerStats, REFRESH_WORDS};
+use crate::corpus::Pass as CorpusPass;
 use crate::error::Result;
 use crate::train::batch::{padded, Batch, Scratch};
 use crate::train::encoded::{Recorder, LINE_START};
@@ -91,7 +92,12 @@ impl Pass<'_, '_> {
 impl Job<'_> {
     /// One thread's pass over its byte range of the corpus in one epoch (1-based): the text,
     /// recording its ids when later epochs of this call can replay them, or the recording.
-    pub(super) fn worker_epoch(&self, thread: usize, epoch: usize) -> Result<()> {
+    pub(super) fn worker_epoch(
+        &self,
+        thread: usize,
+        epoch: usize,
+        reading: Option<&CorpusPass<'_>>,
+    ) -> Result<()> {
         let cfg = self.cfg;
         let mut pass = Pass {
             job: self,
@@ -121,7 +127,11 @@ impl Job<'_> {
             alpha: self.alpha(),
             diverged: false,
         };
-        if let Some(recording) = self.recordings[thread].get() {
+        let recording = self.recordings[thread].get();
+        if let (Some(_), Some(reading)) = (recording, reading) {
+            reading.release(thread);
+        }
+        if let Some(recording) = recording {
             recording
                 .replay(|id| {
                     if id == LINE_START {
@@ -150,25 +160,27 @@ impl Job<'_> {
                     }
                 }
             };
-            self.corpus
-                .scan_part(self.part0 + thread, self.parts, |token, line_start| {
-                    if line_start {
-                        push(LINE_START);
-                        if pass.line_start().is_break() {
-                            finished = false;
-                            return ControlFlow::Break(());
-                        }
+            let Some(reading) = reading else {
+                unreachable!("a pass is started when a thread has no recording")
+            };
+            reading.scan(thread, |token, line_start| {
+                if line_start {
+                    push(LINE_START);
+                    if pass.line_start().is_break() {
+                        finished = false;
+                        return ControlFlow::Break(());
                     }
-                    match self.vocab.index_u32(token) {
-                        Some(id) => {
-                            push(id);
-                            let flow = pass.word(id);
-                            finished &= flow.is_continue();
-                            flow
-                        }
-                        None => ControlFlow::Continue(()),
+                }
+                match self.vocab.index_u32(token) {
+                    Some(id) => {
+                        push(id);
+                        let flow = pass.word(id);
+                        finished &= flow.is_continue();
+                        flow
                     }
-                })?;
+                    None => ControlFlow::Continue(()),
+                }
+            })?;
             if let (true, Some(r)) = (finished, recorder) {
                 // Set once per call; a thread's range is recorded only in the first epoch.
                 if let Ok(recording) = r.finish() {

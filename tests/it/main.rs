@@ -9,6 +9,7 @@ mod embeddings_io;
 mod embeddings_query;
 mod eval;
 mod formats;
+mod growth;
 mod phrases;
 mod phrases_targets;
 mod properties;

@@ -3,6 +3,8 @@
 
 #[path = "../it/common/mod.rs"]
 mod common;
+mod compat;
+mod growth;
 #[cfg(feature = "mpi")]
 mod mpi;
 

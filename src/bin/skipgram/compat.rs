@@ -163,13 +163,15 @@ pub(crate) fn translate(argv: Vec<OsString>) -> Result<Translated, String> {
     Ok(Translated { args, notes })
 }
 
-/// `name` for an argument `-name` whose name has more than one character and starts with a
-/// letter (so `-q`, `--input` and `-0.5` are not single-dash names).
+/// `name` for an argument `-name` that is a single-dash option name to translate: more than
+/// one character starting with a letter, or a one-letter name of the table (fastText's
+/// `-t`); so `-q`, `--input` and `-0.5` are not.
 fn single_dash_name(arg: &OsString) -> Option<&str> {
     let name = arg.to_str()?.strip_prefix('-')?;
     let mut chars = name.chars();
     let first = chars.next()?;
-    (first.is_ascii_alphabetic() && chars.next().is_some()).then_some(name)
+    let long = first.is_ascii_alphabetic() && chars.next().is_some();
+    (long || NAMES.iter().any(|(n, _)| *n == name)).then_some(name)
 }
 
 #[cfg(test)]
@@ -225,8 +227,8 @@ mod tests {
     #[test]
     fn own_options_and_other_subcommands_pass_through() {
         assert_eq!(
-            args("skipgram train --input c.txt -o v.txt -q --hs --size 20 -window 3"),
-            "skipgram train --input c.txt -o v.txt -q --hs --size 20 --window 3"
+            args("skipgram train --input c.txt -o v.txt -q --hs --size 20 -window 3 -t 0"),
+            "skipgram train --input c.txt -o v.txt -q --hs --size 20 --window 3 --sample 0"
         );
         // A value that looks like an option is taken as the value.
         assert_eq!(args("s train -alpha -0.5"), "s train --alpha -0.5");

@@ -229,7 +229,7 @@ mod tests {
     fn model() -> SkipGramModel {
         let vocab = Vocabulary::from_counts([("x", 3), ("y", 1)]).unwrap();
         let p = array![[1.0f32, 2.0], [3.0, 4.0]];
-        let p_prime = array![[-1.0f32, -3.0], [-2.0, -4.0]]; // N×V: column j is word j
+        let p_prime = array![[-1.0f32, -3.0], [-2.0, -4.0]]; // N×V: x's column is [-1, -2]
         SkipGramModel::from_weights(vocab, p, p_prime).unwrap()
     }
 
@@ -256,8 +256,8 @@ mod tests {
         assert_eq!(m.vocab().counts(), [6, 3, 2]);
         assert_eq!(m.input_weights().row(0), array![3.0f32, 4.0]);
         assert_eq!(m.input_weights().row(1), array![1.0f32, 2.0]);
-        assert_eq!(m.output_weights().column(0), array![-2.0f32, -4.0]);
-        assert_eq!(m.output_weights().column(1), array![-1.0f32, -3.0]);
+        assert_eq!(m.output_weights().column(0), array![-3.0f32, -4.0]);
+        assert_eq!(m.output_weights().column(1), array![-1.0f32, -2.0]);
         // z: p uniform in ±0.5/N = ±0.25, not all zero; p' zero.
         let z = m.input_weights().row(2).to_owned();
         assert!(z.iter().all(|x| (-0.25..0.25).contains(x)), "{z}");

@@ -69,8 +69,12 @@ fn cbow_and_unknown_single_dash_options_are_usage_errors() {
         ),
         (&["train", "-binary", "yes"][..], "'-binary' takes 0 or 1"),
         (
+            &["skipgram", "-input", "c.txt", "-bucket", "9"][..],
+            "unknown option '-bucket'",
+        ),
+        (
             &["skipgram", "-input", "c.txt", "-minn", "3"][..],
-            "unknown option '-minn'",
+            "'-minn 3' is not implemented",
         ),
     ] {
         let out = skipgram(args, d);

@@ -5,7 +5,9 @@
 //!   single-dash names and value forms (`-hs 0/1`, `-binary 0/1`, `-cbow 0`). word2vec.c
 //!   trains CBOW unless told `-cbow 0`; this program trains skip-gram only, so an absent
 //!   `-cbow` means skip-gram and `-cbow 1` is an error.
-//! * `skipgram skipgram -input c.txt -output v -dim 50 …`: fastText's subcommand and names.
+//! * `skipgram skipgram -input c.txt -output v -dim 50 …`: fastText's subcommand and names
+//!   (`-pretrainedVectors` is `--init`; subword n-grams are not implemented, so `-minn` and
+//!   `-maxn` pass only as 0).
 //!   fastText writes `v.vec` (word2vec text format) and `v.bin` (its own model format);
 //!   this program writes `v.vec` only. fastText's defaults that differ from this
 //!   program's, `-lr 0.05` and `-t 1e-4`, apply when the command line does not set them.
@@ -59,6 +61,13 @@ const NAMES: &[(&str, Form)] = &[
     ("minCount", Form::Value("--min-count")),
     ("neg", Form::Value("--negative")),
     ("t", Form::Value("--sample")),
+    ("loss", Form::Value("--loss")),
+    ("pretrainedVectors", Form::Value("--init")),
+    // fastText's subword n-grams and word n-grams are not implemented: only "off" passes.
+    ("minn", Form::Ignored(&["0"])),
+    ("maxn", Form::Ignored(&["0"])),
+    ("wordNgrams", Form::Ignored(&["1"])),
+    ("verbose", Form::Ignored(&[])),
 ];
 
 /// fastText's defaults that differ from `skipgram train`'s: (option, value).
@@ -141,7 +150,10 @@ pub(crate) fn translate(argv: Vec<OsString>) -> Result<Translated, String> {
             },
             Form::Ignored(allowed) => {
                 if !allowed.is_empty() && !allowed.contains(&text.as_str()) {
-                    return Err(format!("option '-{name} {text}' is not implemented"));
+                    return Err(format!(
+                        "option '-{name} {text}' is not implemented (-{name} {} is accepted)",
+                        allowed.join("|")
+                    ));
                 }
             }
         }
@@ -222,6 +234,10 @@ mod tests {
             args("skipgram skipgram -input c.txt -output v"),
             "skipgram train --input c.txt --output v.vec --alpha 0.05 --sample 1e-4"
         );
+        assert_eq!(
+            args("s skipgram -loss hs -pretrainedVectors p.vec -minn 0 -maxn 0 -verbose 2 -lr 0.1"),
+            "s train --loss hs --init p.vec --alpha 0.1 --sample 1e-4"
+        );
     }
 
     #[test]
@@ -248,7 +264,11 @@ mod tests {
             ("s train -binary 2", "'-binary' takes 0 or 1"),
             ("s train -cbow 2", "'-cbow' takes 0 or 1"),
             ("s train -size", "'-size' needs a value"),
-            ("s skipgram -minn 3", "unknown option '-minn'"),
+            ("s skipgram -bucket 3", "unknown option '-bucket'"),
+            (
+                "s skipgram -minn 3",
+                "'-minn 3' is not implemented (-minn 0 is accepted)",
+            ),
             ("s train -classes 500", "'-classes 500' is not implemented"),
         ] {
             let e = run(line).unwrap_err();

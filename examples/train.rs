@@ -26,12 +26,15 @@ fn run() -> Result<()> {
         epochs: 3,
         ..TrainConfig::default()
     })?;
-    let (model, report) = trainer.fit_with_progress(&corpus, |p| {
-        eprint!(
-            "\repoch {}/{}: loss {:.3}, {:.0} words/s   ",
-            p.epoch, p.last_epoch, p.loss, p.words_per_sec
-        );
-    })?;
+    let (model, report) = trainer.fit(
+        &corpus,
+        TrainOptions::new().progress(|p| {
+            eprint!(
+                "\repoch {}/{}: loss {:.3}, {:.0} words/s   ",
+                p.epoch, p.last_epoch, p.loss, p.words_per_sec
+            );
+        }),
+    )?;
     eprintln!();
     let phases = report.phases;
     println!(

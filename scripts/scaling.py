@@ -81,7 +81,7 @@ def main():
         print(f"projected T={t}: {wall:.2f} s = {serial:.2f} serial + {parallel:.2f}/{t} parallel "
               f"({words / wall / 1e6:.1f}M words/s; serial share {100 * serial / wall:.0f}%)")
     # Direct split of the training phase from the 1-thread run.
-    busy = sum(sum(e["worker_busy_seconds"]) for e in r1["epochs"])
+    busy = sum(sum(e["busy"]) for e in r1["epochs"])
     t1_train = r1["phases"]["training"]
     direct_serial = serial - fit_train[0] + max(0.0, t1_train - busy)
     direct_parallel = parallel - fit_train[1] + min(busy, t1_train)
@@ -92,10 +92,11 @@ def main():
         print(f"projected T={t} (training split directly): {wall:.2f} s = {direct_serial:.2f} serial "
               f"+ {direct_parallel:.2f}/{t} parallel ({words / wall / 1e6:.1f}M words/s; "
               f"serial share {100 * direct_serial / wall:.0f}%)")
-    for key in ("shared_bytes_read_per_word", "shared_bytes_written_per_word"):
-        v = r2["epochs"][0].get(key, 0)
+    e = r2["epochs"][0]
+    for key in ("shared_bytes_read", "shared_bytes_written"):
+        v = e.get(key, 0) / max(e["words"], 1)
         if v:
-            print(f"{key}: {v:.0f} (traffic-stats build)")
+            print(f"{key} per word: {v:.0f} (traffic-stats build)")
 
 
 if __name__ == "__main__":

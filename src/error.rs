@@ -70,6 +70,19 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
 
+    /// A name that is not one of a setting's values, as parsed by the `FromStr` of
+    /// [`Objective`](crate::Objective), [`NsDirection`](crate::NsDirection),
+    /// [`AnalogyMethod`](crate::AnalogyMethod) or [`Scoring`](crate::phrases::Scoring).
+    #[error("unknown {setting} {value:?}: expected one of {allowed}")]
+    UnknownValue {
+        /// The setting, e.g. `"loss"`.
+        setting: &'static str,
+        /// The name given.
+        value: String,
+        /// The accepted names, comma-separated.
+        allowed: &'static str,
+    },
+
     /// A setting or file asks for more memory than can be allocated: the allocation was
     /// tried with `try_reserve` and refused, or its size overflows.
     #[error("{what} needs {bytes} bytes, which cannot be allocated")]
@@ -82,10 +95,10 @@ pub enum Error {
 
     /// [`Trainer::train`](crate::Trainer::train) on a model that has already trained every
     /// planned epoch: nothing would happen. Use
-    /// [`Trainer::train_more`](crate::Trainer::train_more) to train further epochs.
+    /// [`Epochs::More`](crate::Epochs::More) to train further epochs.
     #[error(
         "the model has already trained {epochs_trained} of the {epochs} planned epochs; \
-         use Trainer::train_more to train more"
+         use Epochs::More to train more"
     )]
     AlreadyTrained {
         /// Epochs the model has trained.

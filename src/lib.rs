@@ -50,10 +50,10 @@
 //! ## Training on a corpus
 //!
 //! ```
-//! use skipgram::{Corpus, TrainConfig, Trainer};
+//! use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer};
 //! let corpus = Corpus::from_text("the cat sat on the mat the dog sat on the log ".repeat(40));
 //! let trainer = Trainer::new(TrainConfig { dim: 16, min_count: 1, epochs: 3, ..Default::default() })?;
-//! let (model, report) = trainer.fit(&corpus)?;
+//! let (model, report) = trainer.fit(&corpus, TrainOptions::new())?;
 //! assert_eq!(model.embedding("cat")?.len(), 16);
 //! assert!(report.epochs.last().unwrap().loss.is_finite());
 //! # Ok::<(), skipgram::Error>(())
@@ -114,24 +114,25 @@ pub use one_hot::OneHot;
 pub use phrases::{FrozenPhrases, PhraseModel, Phrases, PhrasesConfig};
 pub use preprocess::Preprocessor;
 pub use softmax::Softmax;
+pub use train::{
+    CancelToken, EpochReport, Epochs, NsDirection, Objective, Phases, Progress, TrainConfig,
+    TrainOptions, TrainReport, Trainer,
+};
 #[cfg(feature = "mpi")]
 pub use train::{Cluster, SyncStats};
-pub use train::{
-    EpochReport, NsDirection, Objective, Phases, Progress, TrainConfig, TrainReport, Trainer,
-};
 pub use vocab::{CountOptions, Vocabulary, VocabularyBuilder};
 
 /// The training kernels and samplers are crate-private; safe code cannot reach them:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0603
 /// use skipgram::train::kernels::Isa;
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0433
 /// let _ = skipgram::HuffmanTree::new(&[1, 2]);
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0433
 /// let _ = skipgram::NegativeSampler::new(&[1, 2], 0.75);
 /// ```
 #[cfg(doctest)]

@@ -1,8 +1,10 @@
 //! What a user imports in one line: `use skipgram::prelude::*;`.
 //!
 //! The concepts of the skip-gram net ([`Vocabulary`], [`OneHot`], [`SkipGramModel`] with
-//! p and p', [`Softmax`]), training ([`Corpus`], [`Trainer`], [`TrainConfig`],
-//! [`Objective`]), the trained [`Embeddings`] with the word2vec format traits, checkpoints,
+//! p and p', [`Softmax`]), training ([`Corpus`], [`Trainer`], [`TrainConfig`], [`TrainOptions`], [`Epochs`],
+//! [`CancelToken`], [`Objective`], [`Progress`], [`TrainReport`]), phrases ([`Phrases`],
+//! [`PhraseModel`], [`FrozenPhrases`]), the trained [`Embeddings`] with the word2vec format
+//! traits, checkpoints,
 //! and the error type.
 //!
 //! ```
@@ -13,6 +15,8 @@
 //! ```
 
 pub use crate::{
-    AnalogyMethod, Checkpoint, Corpus, Embeddings, Error, Forward, Objective, OneHot, ReadWord2Vec,
-    Result, SkipGramModel, Softmax, TrainConfig, Trainer, Vocabulary, WriteWord2Vec,
+    AnalogyMethod, CancelToken, Checkpoint, Corpus, Embeddings, Epochs, Error, Forward,
+    FrozenPhrases, Objective, OneHot, PhraseModel, Phrases, Progress, ReadWord2Vec, Result,
+    SkipGramModel, Softmax, TrainConfig, TrainOptions, TrainReport, Trainer, Vocabulary,
+    WriteWord2Vec,
 };

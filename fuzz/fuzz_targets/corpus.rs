@@ -11,7 +11,9 @@ use std::io::BufReader;
 
 use libfuzzer_sys::fuzz_target;
 use skipgram::corpus::MAX_TOKEN_BYTES;
-use skipgram::{Corpus, Error, Objective, Preprocessor, TokenReader, TrainConfig, Trainer};
+use skipgram::{
+    Corpus, Epochs, Error, Objective, Preprocessor, TokenReader, TrainConfig, TrainOptions, Trainer,
+};
 
 /// (bytes, offset, line_start) of every token, computed the obvious way.
 fn reference_tokens(data: &[u8]) -> Vec<(&[u8], u64, bool)> {
@@ -153,11 +155,11 @@ fuzz_target!(|input: &[u8]| {
     };
     let trainer = Trainer::new(config).expect("a valid configuration");
     let mut model = trainer
-        .build_model(&lossy_corpus)
+        .init_model(vocab.clone())
         .expect("the vocabulary built above");
     assert_eq!(model.vocab(), &vocab);
     let before = model.clone();
-    match trainer.train(&mut model, &lossy_corpus) {
+    match trainer.train(&mut model, &lossy_corpus, Epochs::Planned, TrainOptions::new()) {
         Ok(report) => {
             assert_eq!(report.epochs.len(), 1);
             // Every in-vocabulary token is read exactly once, however the corpus is split.

@@ -31,6 +31,29 @@ pub enum AnalogyMethod {
 }
 
 impl AnalogyMethod {
+    const NAMES: [(&'static str, AnalogyMethod); 2] = [
+        ("cosadd", AnalogyMethod::CosAdd),
+        ("cosmul", AnalogyMethod::CosMul),
+    ];
+}
+
+/// `cosadd` or `cosmul`.
+impl std::fmt::Display for AnalogyMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = Self::NAMES.iter().find(|(_, v)| v == self).map(|(n, _)| *n);
+        f.write_str(name.unwrap_or_default())
+    }
+}
+
+/// Parses `cosadd` or `cosmul`.
+impl std::str::FromStr for AnalogyMethod {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        crate::train::parse_named("analogy method", &Self::NAMES, "cosadd, cosmul", s)
+    }
+}
+
+impl AnalogyMethod {
     /// ε of 3CosMul, which keeps the ratio finite when cos′(x, a) = 0 (Levy & Goldberg 2014
     /// use 0.001). The default everywhere in this crate.
     pub const COSMUL_EPSILON: f32 = 1e-3;

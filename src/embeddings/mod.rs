@@ -84,10 +84,10 @@ impl SkipGramModel {
     /// [`into_embeddings`](Self::into_embeddings) when the model is no longer needed.
     ///
     /// ```
-    /// use skipgram::{Corpus, TrainConfig, Trainer};
+    /// use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer};
     /// let corpus = Corpus::from_text("a b c a b c a b d ".repeat(20));
     /// let cfg = TrainConfig { dim: 8, min_count: 1, epochs: 1, threads: 1, ..Default::default() };
-    /// let (model, _) = Trainer::new(cfg)?.fit(&corpus)?;
+    /// let (model, _) = Trainer::new(cfg)?.fit(&corpus, TrainOptions::new())?;
     /// let emb = model.to_embeddings();
     /// assert_eq!(emb.vectors(), model.input_weights());
     /// # Ok::<(), skipgram::Error>(())
@@ -101,10 +101,10 @@ impl SkipGramModel {
     /// V norms are allocated.
     ///
     /// ```
-    /// use skipgram::{Corpus, TrainConfig, Trainer};
+    /// use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer};
     /// let corpus = Corpus::from_text("a b c a b c a b d ".repeat(20));
     /// let cfg = TrainConfig { dim: 8, min_count: 1, epochs: 1, threads: 1, ..Default::default() };
-    /// let (model, _) = Trainer::new(cfg)?.fit(&corpus)?;
+    /// let (model, _) = Trainer::new(cfg)?.fit(&corpus, TrainOptions::new())?;
     /// let p = model.input_weights().to_owned();
     /// let emb = model.into_embeddings();
     /// assert_eq!(emb.vectors(), p);

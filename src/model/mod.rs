@@ -15,6 +15,7 @@ use crate::OneHot;
 mod forward;
 mod grow;
 pub(crate) mod huffman;
+mod step;
 
 use forward::hs_log_probabilities;
 pub use forward::Forward;

@@ -186,7 +186,7 @@ fn check_word(w: &str) -> Result<()> {
 
 fn read_scoring<R: BufRead>(inp: &mut In<R>) -> Result<Scoring> {
     let s = inp.field("scoring")?;
-    Scoring::from_name(&s).ok_or_else(|| inp.err(format!("unknown scoring {s:?}")))
+    s.parse::<Scoring>().map_err(|e| inp.err(e.to_string()))
 }
 
 impl Phrases {
@@ -203,7 +203,7 @@ impl Phrases {
             crc: crc32fast::Hasher::new(),
         };
         out.line(PHRASES_MAGIC)?;
-        out.line(&format!("scoring {}", c.scoring.name()))?;
+        out.line(&format!("scoring {}", c.scoring))?;
         out.line(&format!("min_count {}", c.min_count))?;
         out.line(&format!("threshold {:?}", c.threshold))?;
         match c.delta {
@@ -350,7 +350,7 @@ impl FrozenPhrases {
             crc: crc32fast::Hasher::new(),
         };
         out.line(FROZEN_MAGIC)?;
-        out.line(&format!("scoring {}", self.scoring.name()))?;
+        out.line(&format!("scoring {}", self.scoring))?;
         out.line(&format!("threshold {:?}", self.threshold))?;
         out.line(&format!("delimiter {}", self.delimiter))?;
         out.line(&connectors_line(self.connector_words()))?;

@@ -94,23 +94,33 @@ pub enum Scoring {
 }
 
 impl Scoring {
-    /// The name used in saved files: `gensim`, `word2vec`, `npmi`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Scoring::GensimDefault => "gensim",
-            Scoring::Word2VecC => "word2vec",
-            Scoring::Npmi => "npmi",
-        }
-    }
+    const NAMES: [(&'static str, Scoring); 3] = [
+        ("gensim", Scoring::GensimDefault),
+        ("word2vec", Scoring::Word2VecC),
+        ("npmi", Scoring::Npmi),
+    ];
+}
 
-    /// The scorer called `name` (as [`Scoring::name`] gives it).
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "gensim" => Some(Scoring::GensimDefault),
-            "word2vec" => Some(Scoring::Word2VecC),
-            "npmi" => Some(Scoring::Npmi),
-            _ => None,
-        }
+/// The name used on the command line and in saved files: `gensim`, `word2vec`, `npmi`.
+impl std::fmt::Display for Scoring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = Self::NAMES.iter().find(|(_, v)| v == self).map(|(n, _)| *n);
+        f.write_str(name.unwrap_or_default())
+    }
+}
+
+/// Parses `gensim`, `word2vec` or `npmi`.
+///
+/// ```
+/// use skipgram::phrases::Scoring;
+/// assert_eq!("npmi".parse::<Scoring>()?, Scoring::Npmi);
+/// assert_eq!(Scoring::GensimDefault.to_string(), "gensim");
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+impl std::str::FromStr for Scoring {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        crate::train::parse_named("scorer", &Self::NAMES, "gensim, word2vec, npmi", s)
     }
 }
 

@@ -1,6 +1,9 @@
 //! [`TrainConfig`]: the training settings, and their validation (one check per rule, reused
 //! by every entry point that takes a setting).
 
+use std::fmt;
+use std::str::FromStr;
+
 use crate::error::{Error, Result};
 
 use super::batch::MAX_BLOCK_ROWS;
@@ -16,6 +19,8 @@ use super::batch::MAX_BLOCK_ROWS;
 /// assert!(cfg.validate().is_ok());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct TrainConfig {
     /// Embedding dimension N, the number of columns of p (word2vec.c `-size`). Default 100.
     pub dim: usize,
@@ -202,18 +207,23 @@ impl TrainConfig {
     }
 }
 
-/// Which loss the trainer minimises.
+/// Which loss the trainer minimises. With feature `serde` it is (de)serialised as the names
+/// of its `Display`: `softmax`, `ns`, `hs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Objective {
     /// The exact V-way softmax of the tutorial's net (L. Lorenz, "Forward Propagation:
     /// Building a Skip-Gram Net From the Ground Up"): O(V·N) per center word, for small
     /// vocabularies.
+    #[cfg_attr(feature = "serde", serde(rename = "softmax"))]
     Softmax,
     /// Negative sampling with `TrainConfig::negative` noise words per positive pair
     /// (Mikolov et al. 2013).
+    #[cfg_attr(feature = "serde", serde(rename = "ns"))]
     NegativeSampling,
     /// Hierarchical softmax over a Huffman tree of the vocabulary (Mikolov et al. 2013,
     /// word2vec.c).
+    #[cfg_attr(feature = "serde", serde(rename = "hs"))]
     HierarchicalSoftmax,
 }
 
@@ -226,15 +236,98 @@ pub enum Objective {
 /// WordSim-353 Spearman ρ): `ContextPredictsCenter` 11.2 % and 0.488,
 /// `CenterPredictsContext` 6.2 % and 0.476 in 25 % less time, so the default is word2vec.c's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum NsDirection {
     /// word2vec.c's and gensim's loop: c's row of p against the output rows of w and of the
     /// noise words, which all contexts of w share (an m×(k+1) block).
+    #[cfg_attr(feature = "serde", serde(rename = "context"))]
     ContextPredictsCenter,
     /// The tutorial's net: w's row of p (its projection) against the output rows of its m
     /// contexts and of k noise words shared by those m pairs, each noise term counted m
     /// times (a 1×(m+k) block). Noise words that are one of the contexts are redrawn
     /// no more than word2vec.c redraws a noise word equal to its target: they are skipped.
+    #[cfg_attr(feature = "serde", serde(rename = "center"))]
     CenterPredictsContext,
+}
+
+/// `Display` and `FromStr` over a fixed table of names: the first name of a value is the one
+/// it displays as; every name in the table parses.
+pub(crate) fn parse_named<T: Copy>(
+    setting: &'static str,
+    table: &[(&str, T)],
+    allowed: &'static str,
+    s: &str,
+) -> Result<T> {
+    table
+        .iter()
+        .find(|(name, _)| *name == s)
+        .map(|&(_, v)| v)
+        .ok_or_else(|| Error::UnknownValue {
+            setting,
+            value: s.to_string(),
+            allowed,
+        })
+}
+
+impl Objective {
+    const NAMES: [(&'static str, Objective); 3] = [
+        ("softmax", Objective::Softmax),
+        ("ns", Objective::NegativeSampling),
+        ("hs", Objective::HierarchicalSoftmax),
+    ];
+}
+
+/// `softmax`, `ns`, `hs` (the command line's `--loss` values).
+impl fmt::Display for Objective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = Self::NAMES.iter().find(|(_, v)| v == self).map(|(n, _)| *n);
+        f.write_str(name.unwrap_or_default())
+    }
+}
+
+/// Parses `softmax`, `ns` or `hs`.
+///
+/// ```
+/// use skipgram::Objective;
+/// assert_eq!("hs".parse::<Objective>()?, Objective::HierarchicalSoftmax);
+/// assert_eq!(Objective::NegativeSampling.to_string(), "ns");
+/// assert!("bogus".parse::<Objective>().unwrap_err().to_string().contains("softmax, ns, hs"));
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+impl FromStr for Objective {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        parse_named("loss", &Self::NAMES, "softmax, ns, hs", s)
+    }
+}
+
+impl NsDirection {
+    const NAMES: [(&'static str, NsDirection); 2] = [
+        ("context", NsDirection::ContextPredictsCenter),
+        ("center", NsDirection::CenterPredictsContext),
+    ];
+}
+
+/// `context` ([`ContextPredictsCenter`](Self::ContextPredictsCenter)) or `center`
+/// ([`CenterPredictsContext`](Self::CenterPredictsContext)).
+impl fmt::Display for NsDirection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = Self::NAMES.iter().find(|(_, v)| v == self).map(|(n, _)| *n);
+        f.write_str(name.unwrap_or_default())
+    }
+}
+
+/// Parses `context` or `center`.
+impl FromStr for NsDirection {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        parse_named(
+            "negative-sampling direction",
+            &Self::NAMES,
+            "context, center",
+            s,
+        )
+    }
 }
 
 fn invalid(message: String) -> Error {

@@ -24,12 +24,12 @@
 //!
 //! # The learning rate
 //!
-//! [`Trainer::train`] follows the configuration's plan: α decays linearly from `alpha` to
-//! `alpha·min_alpha_fraction` over all words of all `epochs` (word2vec.c: `alpha =
-//! starting_alpha · (1 − words_done / (epochs · train_words + 1))`, floored), refreshed every
-//! 10,000 words. Stopping after any epoch and resuming gives the same schedule.
-//! [`Trainer::train_more`] trains epochs beyond the plan: α continues linearly from where the
-//! plan stopped down to the floor over the new epochs, as gensim's
+//! [`Epochs::Planned`] and [`Epochs::Until`] follow the configuration's plan: α decays
+//! linearly from `alpha` to `alpha·min_alpha_fraction` over all words of all `epochs`
+//! (word2vec.c: `alpha = starting_alpha · (1 − words_done / (epochs · train_words + 1))`,
+//! floored), refreshed every 10,000 words. Stopping after any epoch and resuming gives the
+//! same schedule. [`Epochs::More`] trains epochs beyond the plan: α continues linearly from
+//! where the plan stopped down to the floor over the new epochs, as gensim's
 //! `train(epochs=…, start_alpha=…, end_alpha=…)` does with those values.
 //!
 //! # Threads
@@ -42,14 +42,13 @@
 
 mod batch;
 mod config;
-#[cfg(feature = "mpi")]
-mod distributed;
 mod encoded;
 mod engine;
 #[allow(unsafe_code)] // SIMD kernels: see the SAFETY comments in the module.
 mod kernels;
 mod loss;
 mod objective;
+mod options;
 mod report;
 mod sampling;
 mod schedule;
@@ -62,7 +61,9 @@ use std::time::Instant;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+pub(crate) use config::parse_named;
 pub use config::{NsDirection, Objective, TrainConfig};
+pub use options::{CancelToken, Epochs, TrainOptions};
 pub use report::{EpochReport, Phases, Progress, TrainReport};
 #[cfg(feature = "mpi")]
 pub use sync::{Cluster, SyncStats};
@@ -72,27 +73,28 @@ use crate::error::{Error, Result};
 use crate::model::{Growth, SkipGramModel};
 use crate::vocab::{CountOptions, Vocabulary};
 use batch::MAX_BLOCK_ROWS;
-use batch::{padded, Batch, Scratch};
-use config::check_alpha;
 use engine::Call;
 use kernels::Isa;
-use objective::{softmax_step, StepContext};
 use schedule::Schedule;
-use shared::SharedMatrix;
 use sync::{Local, ModelSync};
 
 /// Trains a [`SkipGramModel`] with SGD.
 ///
+/// Two entry points do every kind of training, each with one [`TrainOptions`] value for
+/// progress, cancellation and (feature `mpi`) the cluster:
+/// [`fit`](Self::fit) builds the vocabulary and the model and trains the planned epochs;
+/// [`train`](Self::train) trains an existing model for some [`Epochs`].
+///
 /// ```
-/// use skipgram::{Corpus, Objective, TrainConfig, Trainer};
+/// use skipgram::prelude::*;
 /// let corpus = Corpus::from_text("the quick brown fox jumps over the lazy dog ".repeat(50));
 /// let cfg = TrainConfig { dim: 10, min_count: 1, epochs: 2, threads: 1, ..Default::default() };
 /// let trainer = Trainer::new(cfg)?;
-/// let (mut model, report) = trainer.fit(&corpus)?;
+/// let (mut model, report) = trainer.fit(&corpus, TrainOptions::new())?;
 /// assert_eq!(model.epochs_trained(), 2);
 /// assert!(report.epochs[1].loss < report.epochs[0].loss);
 /// // One more epoch beyond the plan, the learning rate continuing where it stopped:
-/// trainer.train_more(&mut model, &corpus, 1)?;
+/// trainer.train(&mut model, &corpus, Epochs::More(1), TrainOptions::new())?;
 /// assert_eq!(model.epochs_trained(), 3);
 /// # Ok::<(), skipgram::Error>(())
 /// ```
@@ -132,21 +134,31 @@ impl Trainer {
     /// Counts `corpus` (one pass, on `threads` threads over byte ranges, holding at most
     /// `max_vocab_size` types while counting) into the vocabulary the configuration asks
     /// for (`min_count`, `max_final_vocab`). The result does not depend on the number of
-    /// threads unless `max_vocab_size` prunes.
+    /// threads unless `max_vocab_size` prunes. With a cluster in `options`, each process
+    /// counts its 1/K of the corpus, rank 0 merges the counts with the same rule, and every
+    /// rank returns the identical vocabulary (collective: every rank calls it).
     ///
     /// # Errors
-    /// As [`Corpus::build_vocabulary_with`].
-    pub fn build_vocabulary(&self, corpus: &Corpus) -> Result<Vocabulary> {
-        corpus.build_vocabulary_with(&CountOptions {
+    /// As [`Corpus::build_vocabulary_with`]; with a cluster,
+    /// [`Error::Distributed`] on the ranks where the error did not happen.
+    pub fn build_vocabulary(&self, corpus: &Corpus, options: &TrainOptions) -> Result<Vocabulary> {
+        let count = CountOptions {
             threads: self.config.threads,
             min_count: self.config.min_count,
             max_final_vocab: self.config.max_final_vocab,
             max_vocab_size: self.config.max_vocab_size,
-        })
+        };
+        #[cfg(feature = "mpi")]
+        if let Some(cluster) = options.cluster {
+            return cluster.build_vocabulary(corpus, &count);
+        }
+        let _ = options;
+        corpus.build_vocabulary_with(&count)
     }
 
     /// A freshly initialised model for `vocab` (p uniform in ±0.5/N, p' zero, as
-    /// word2vec.c), seeded by the configuration's `seed`.
+    /// word2vec.c), seeded by the configuration's `seed`. With a cluster, every rank gets
+    /// the same model from the same seed.
     ///
     /// # Errors
     /// As [`SkipGramModel::new`]: [`Error::OutOfMemory`] if V×N weights cannot be allocated.
@@ -161,20 +173,21 @@ impl Trainer {
     /// threads, bounded by `max_vocab_size`) and [grows the
     /// vocabulary](SkipGramModel::grow_vocabulary) with the words that reach `min_count`,
     /// their new rows of p drawn from the configuration's `seed`. `max_final_vocab` does
-    /// not apply. Then [`train`](Self::train) trains the planned `epochs` on the new
-    /// corpus, the learning rate decaying from `alpha` over that run.
+    /// not apply. Then [`train`](Self::train) with [`Epochs::Planned`] trains the planned
+    /// `epochs` on the new corpus, the learning rate decaying from `alpha` over that run.
+    /// With a cluster, every rank counts the whole corpus, so all grow alike.
     ///
     /// ```
-    /// use skipgram::{Corpus, TrainConfig, Trainer};
+    /// use skipgram::{Corpus, Epochs, TrainConfig, TrainOptions, Trainer};
     /// let a = Corpus::from_text("cats chase mice and dogs chase cats ".repeat(30));
     /// let b = Corpus::from_text("dogs fetch sticks and dogs fetch balls ".repeat(30));
     /// let cfg = TrainConfig { dim: 8, min_count: 1, epochs: 2, threads: 1, ..Default::default() };
     /// let trainer = Trainer::new(cfg)?;
-    /// let (mut model, _) = trainer.fit(&a)?;
+    /// let (mut model, _) = trainer.fit(&a, TrainOptions::default())?;
     /// let mice = model.embedding("mice")?.to_owned();
     /// let growth = trainer.grow(&mut model, &b)?;
     /// assert_eq!((growth.known, growth.added), (2, 3)); // and, dogs; fetch, sticks, balls
-    /// trainer.train(&mut model, &b)?;
+    /// trainer.train(&mut model, &b, Epochs::Planned, TrainOptions::default())?;
     /// assert!(model.vocab().index("sticks").is_some() && model.vocab().index("mice").is_some());
     /// assert_eq!(model.embedding("mice")?, mice); // not in b: its row of p is not trained
     /// # Ok::<(), skipgram::Error>(())
@@ -202,166 +215,124 @@ impl Trainer {
         model.grow_vocabulary(&counts, self.config.min_count, &mut rng)
     }
 
-    /// [`build_vocabulary`](Self::build_vocabulary), then [`init_model`](Self::init_model).
+    /// Builds the vocabulary ([`build_vocabulary`](Self::build_vocabulary)) and the model
+    /// ([`init_model`](Self::init_model)), then trains every planned epoch
+    /// ([`train`](Self::train) with [`Epochs::Planned`]). The report's
+    /// [`phases`](TrainReport::phases) time each step.
     ///
     /// # Errors
-    /// As those two.
-    pub fn build_model(&self, corpus: &Corpus) -> Result<SkipGramModel> {
-        self.init_model(self.build_vocabulary(corpus)?)
-    }
-
-    /// Builds the vocabulary and the model, then [`train`](Self::train)s every planned
-    /// epoch. The report's [`phases`](TrainReport::phases) time each step.
-    ///
-    /// # Errors
-    /// As [`build_model`](Self::build_model) and [`train`](Self::train).
-    pub fn fit(&self, corpus: &Corpus) -> Result<(SkipGramModel, TrainReport)> {
-        self.fit_with_progress(corpus, |_| {})
-    }
-
-    /// [`fit`](Self::fit), calling `progress` about every 100 ms while training.
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit).
-    pub fn fit_with_progress(
+    /// As those three.
+    pub fn fit(
         &self,
         corpus: &Corpus,
-        progress: impl FnMut(&Progress),
+        options: TrainOptions,
     ) -> Result<(SkipGramModel, TrainReport)> {
         let t0 = Instant::now();
-        let vocab = self.build_vocabulary(corpus)?;
+        let vocab = self.build_vocabulary(corpus, &options)?;
         let t1 = Instant::now();
         let mut model = self.init_model(vocab)?;
         let t2 = Instant::now();
-        let mut report =
-            self.train_with_progress(&mut model, corpus, self.config.epochs, progress)?;
+        let mut report = self.train(&mut model, corpus, Epochs::Planned, options)?;
         report.phases.vocabulary = (t1 - t0).as_secs_f64();
         report.phases.initialisation += (t2 - t1).as_secs_f64();
         Ok((model, report))
     }
 
-    /// Trains from `model.epochs_trained()` up to the planned `config.epochs`.
+    /// Trains `model` on `corpus` for `epochs` (see [`Epochs`] for the learning-rate
+    /// schedule of each), with the progress callback, cancellation token and cluster of
+    /// `options`.
+    ///
+    /// On error the model keeps the weights it had when the call began. A cancelled run
+    /// returns `Ok` with [`TrainReport::cancelled`] set (see [`CancelToken`]). With a
+    /// cluster, every rank must start from the same model (same vocabulary, same `seed`)
+    /// and make the same call; the report's word counts and the learning rate follow the
+    /// words of all ranks, its loss is this rank's, and every rank ends with the same,
+    /// merged model (write it from rank 0 only).
     ///
     /// # Errors
-    /// [`Error::AlreadyTrained`] if the model has trained every planned epoch (use
-    /// [`train_more`](Self::train_more)); otherwise as
-    /// [`train_with_progress`](Self::train_with_progress).
-    pub fn train(&self, model: &mut SkipGramModel, corpus: &Corpus) -> Result<TrainReport> {
-        self.train_with_progress(model, corpus, self.config.epochs, |_| {})
-    }
-
-    /// Trains from `model.epochs_trained()` until the model has trained `epochs` epochs of
-    /// the plan, so that training can stop (e.g. to checkpoint) and resume later with the
-    /// same learning-rate schedule.
-    ///
-    /// # Errors
-    /// As [`train_with_progress`](Self::train_with_progress).
-    pub fn train_until(
+    /// - [`Error::AlreadyTrained`] if the model has already trained the epochs that
+    ///   [`Epochs::Planned`] or [`Epochs::Until`] asks for;
+    /// - [`Error::InvalidConfig`] for [`Epochs::Until`] beyond the plan's `config.epochs`,
+    ///   [`Epochs::More(0)`](Epochs::More), more epochs than
+    ///   [`TrainConfig::MAX_SIZE`] in total, or hierarchical softmax on a one-word
+    ///   vocabulary;
+    /// - [`Error::ShapeMismatch`] if the model's dimension is not `config.dim`;
+    /// - [`Error::OutOfMemory`] if the shared weights or scratch space cannot be allocated;
+    /// - [`Error::Diverged`] if the loss becomes non-finite;
+    /// - [`Error::InvalidUtf8`] and [`Error::Io`] from reading the corpus;
+    /// - with a cluster, [`Error::Distributed`] on the ranks where the error did not happen.
+    pub fn train(
         &self,
         model: &mut SkipGramModel,
         corpus: &Corpus,
-        epochs: usize,
+        epochs: Epochs,
+        options: TrainOptions,
     ) -> Result<TrainReport> {
-        self.train_with_progress(model, corpus, epochs, |_| {})
+        let plan = self.plan(model, epochs);
+        #[cfg(feature = "mpi")]
+        if let Some(cluster) = options.cluster {
+            // Every rank learns whether all can start, so none waits for a rank that cannot.
+            let agreed = cluster.agree(plan.is_ok());
+            let (last, schedule) = plan?;
+            agreed?;
+            let mut sync = sync::MpiSync::new(cluster, &self.config);
+            return self.run(model, corpus, last, schedule, &mut sync, options);
+        }
+        let (last, schedule) = plan?;
+        self.run(model, corpus, last, schedule, &mut Local, options)
     }
 
-    /// Trains until the model has trained `epochs` epochs of the plan, calling `progress`
-    /// about every 100 ms.
-    ///
-    /// On error the model keeps the weights it had when the call began.
-    ///
-    /// # Errors
-    /// [`Error::AlreadyTrained`] if the model has already trained `epochs` epochs or more;
-    /// [`Error::InvalidConfig`] if `epochs > config.epochs` (beyond the plan: use
-    /// [`train_more`](Self::train_more)), or hierarchical softmax on a one-word vocabulary;
-    /// [`Error::ShapeMismatch`] if the model's dimension is not `config.dim`;
-    /// [`Error::OutOfMemory`] if the shared weights or scratch space cannot be allocated;
-    /// [`Error::Diverged`] if the loss becomes non-finite; [`Error::InvalidUtf8`] and
-    /// [`Error::Io`] from reading the corpus.
-    pub fn train_with_progress(
-        &self,
-        model: &mut SkipGramModel,
-        corpus: &Corpus,
-        epochs: usize,
-        progress: impl FnMut(&Progress),
-    ) -> Result<TrainReport> {
-        let schedule = self.plan_until(model, epochs)?;
-        self.run(model, corpus, epochs, schedule, &mut Local, progress)
-    }
-
-    /// The schedule of [`train_with_progress`](Self::train_with_progress), after its checks.
-    fn plan_until(&self, model: &SkipGramModel, epochs: usize) -> Result<Schedule> {
+    /// The last epoch (1-based, inclusive) and the learning-rate schedule of a call, after
+    /// its checks.
+    fn plan(&self, model: &SkipGramModel, epochs: Epochs) -> Result<(usize, Schedule)> {
         let cfg = &self.config;
-        if epochs > cfg.epochs {
-            return Err(Error::InvalidConfig(format!(
-                "{epochs} epochs is beyond the plan's {}; use Trainer::train_more",
-                cfg.epochs
-            )));
-        }
-        if model.epochs_trained() >= epochs {
-            return Err(Error::AlreadyTrained {
-                epochs_trained: model.epochs_trained(),
-                epochs,
-            });
-        }
-        Ok(Schedule::plan(cfg, model.words_per_epoch()))
-    }
-
-    /// Trains `extra_epochs` more epochs, whether or not the plan is done: the learning
-    /// rate continues linearly from the plan's value at `model.epochs_trained()` (the floor
-    /// `alpha·min_alpha_fraction` once the plan is done) down to that floor at the end of
-    /// the new epochs. gensim's equivalent is
-    /// `train(epochs=extra, start_alpha=where_it_stopped, end_alpha=min_alpha)`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidConfig`] if `extra_epochs` is 0; otherwise as
-    /// [`train_with_progress`](Self::train_with_progress).
-    pub fn train_more(
-        &self,
-        model: &mut SkipGramModel,
-        corpus: &Corpus,
-        extra_epochs: usize,
-    ) -> Result<TrainReport> {
-        self.train_more_with_progress(model, corpus, extra_epochs, |_| {})
-    }
-
-    /// [`train_more`](Self::train_more), calling `progress` about every 100 ms.
-    ///
-    /// # Errors
-    /// As [`train_more`](Self::train_more).
-    pub fn train_more_with_progress(
-        &self,
-        model: &mut SkipGramModel,
-        corpus: &Corpus,
-        extra_epochs: usize,
-        progress: impl FnMut(&Progress),
-    ) -> Result<TrainReport> {
-        let (last, schedule) = self.plan_more(model, extra_epochs)?;
-        self.run(model, corpus, last, schedule, &mut Local, progress)
-    }
-
-    /// The last epoch and schedule of [`train_more`](Self::train_more), after its checks.
-    fn plan_more(&self, model: &SkipGramModel, extra_epochs: usize) -> Result<(usize, Schedule)> {
-        if extra_epochs == 0 {
-            return Err(Error::InvalidConfig(
-                "train_more needs at least one extra epoch".into(),
-            ));
-        }
         let done = model.epochs_trained();
-        let last = done.checked_add(extra_epochs).ok_or_else(|| {
-            Error::InvalidConfig(format!("{done} + {extra_epochs} epochs overflows"))
-        })?;
-        let words = model.words_per_epoch() as f64;
-        let words0 = done as f64 * words;
-        let start = Schedule::plan(&self.config, model.words_per_epoch())
-            .alpha(words0.min(u64::MAX as f64) as u64);
-        let schedule = Schedule::Span {
-            start: start as f64,
-            end: self.config.min_alpha() as f64,
-            words0,
-            span: extra_epochs as f64 * words,
+        let until = |last: usize| {
+            if last > cfg.epochs {
+                return Err(Error::InvalidConfig(format!(
+                    "{last} epochs is beyond the plan's {}; use Epochs::More",
+                    cfg.epochs
+                )));
+            }
+            if done >= last {
+                return Err(Error::AlreadyTrained {
+                    epochs_trained: done,
+                    epochs: last,
+                });
+            }
+            Ok((last, Schedule::plan(cfg, model.words_per_epoch())))
         };
-        Ok((last, schedule))
+        match epochs {
+            Epochs::Planned => until(cfg.epochs),
+            Epochs::Until(last) => until(last),
+            Epochs::More(extra) => {
+                if extra == 0 {
+                    return Err(Error::InvalidConfig(
+                        "Epochs::More needs at least one extra epoch".into(),
+                    ));
+                }
+                let last = done
+                    .checked_add(extra)
+                    .filter(|&last| last <= TrainConfig::MAX_SIZE)
+                    .ok_or_else(|| {
+                        Error::InvalidConfig(format!(
+                            "{done} + {extra} epochs is more than {} in all",
+                            TrainConfig::MAX_SIZE
+                        ))
+                    })?;
+                let words = model.words_per_epoch() as f64;
+                let words0 = done as f64 * words;
+                let start = Schedule::plan(cfg, model.words_per_epoch())
+                    .alpha(words0.min(u64::MAX as f64) as u64);
+                let schedule = Schedule::Span {
+                    start: start as f64,
+                    end: cfg.min_alpha() as f64,
+                    words0,
+                    span: extra as f64 * words,
+                };
+                Ok((last, schedule))
+            }
+        }
     }
 
     fn run(
@@ -371,7 +342,7 @@ impl Trainer {
         last: usize,
         schedule: Schedule,
         sync: &mut dyn ModelSync,
-        progress: impl FnMut(&Progress),
+        mut options: TrainOptions,
     ) -> Result<TrainReport> {
         if model.dim() != self.config.dim {
             return Err(Error::ShapeMismatch {
@@ -386,63 +357,11 @@ impl Trainer {
             schedule,
             isa: self.isa,
             block_rows: self.block_rows,
+            cancel: options.cancel.clone().unwrap_or_default(),
         };
-        engine::train(&self.config, &call, model, corpus, sync, progress)
-    }
-
-    /// One SGD step of the tutorial's full-softmax objective: feeds `center` forward, takes
-    /// the summed cross-entropy E = −Σ log softmax(u)_ctx over the given `contexts` (all 2c
-    /// positions share p', so they share one distribution), back-propagates into p' and the
-    /// center word's row of p, and updates both with learning rate `alpha`. Returns E before
-    /// the step (nats). This is the update [`Objective::Softmax`] training applies to every
-    /// center word; it is public for teaching and for checking the gradient.
-    ///
-    /// # Errors
-    /// [`Error::IndexOutOfRange`] for an index ≥ V; [`Error::InvalidConfig`] for an empty
-    /// context list or a non-finite or non-positive `alpha`; [`Error::OutOfMemory`] if the
-    /// V×N scratch space cannot be allocated; [`Error::Diverged`] if the loss is not finite
-    /// (the model is then left unchanged).
-    pub fn softmax_step(
-        &self,
-        model: &mut SkipGramModel,
-        center: usize,
-        contexts: &[usize],
-        alpha: f32,
-    ) -> Result<f64> {
-        let v = model.vocab_size();
-        let n = padded(model.dim());
-        if let Some(&bad) = contexts.iter().chain([&center]).find(|&&i| i >= v) {
-            return Err(Error::IndexOutOfRange { index: bad, len: v });
-        }
-        if contexts.is_empty() {
-            return Err(Error::InvalidConfig(
-                "softmax_step needs at least one context word".into(),
-            ));
-        }
-        check_alpha(alpha)?;
-        let input = SharedMatrix::try_from_array(model.input_array(), "p", 1)?;
-        let output = SharedMatrix::try_from_array(model.output_array(), "p'", 1)?;
-        let mut sc = Scratch::new(1, v, n)?;
-        sc.cur = Batch {
-            center: center as u32,
-            ctx: contexts.iter().map(|&c| c as u32).collect(),
-            ..Batch::default()
-        };
-        let cx = StepContext {
-            isa: self.isa,
-            input: &input,
-            output: &output,
-            sigmoid: &loss::SigmoidTable::new(),
-            stride: n,
-            block_rows: 1,
-        };
-        let loss = softmax_step(&cx, alpha, &mut sc).ok_or(Error::Diverged {
-            epoch: model.epochs_trained() + 1,
-            words: 0,
-        })?;
-        model.replace_input(input.try_to_array("p", 1)?);
-        model.replace_output(output.try_to_array("p'", 1)?);
-        Ok(loss)
+        engine::train(&self.config, &call, model, corpus, sync, &mut |p| {
+            options.report(p)
+        })
     }
 }
 

@@ -193,7 +193,7 @@ fn binary_step(cx: &StepContext<'_>, alpha: f32, sc: &mut Scratch) -> Option<f64
 
 /// The full softmax: forward the center word once, one distribution for all its context
 /// positions (`sc.cur.ctx`), back-propagate the summed cross-entropy into p' and p.
-pub(crate) fn softmax_step(cx: &StepContext<'_>, alpha: f32, sc: &mut Scratch) -> Option<f64> {
+fn softmax_step(cx: &StepContext<'_>, alpha: f32, sc: &mut Scratch) -> Option<f64> {
     let n = cx.stride;
     let v = sc.g.len();
     let center = sc.cur.center as usize;

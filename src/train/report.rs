@@ -1,12 +1,12 @@
 //! What training reports: live [`Progress`], one [`EpochReport`] per epoch, and the
 //! [`TrainReport`] of a whole call with the wall time of each phase.
 
-use std::time::Duration;
-
 /// A progress report, delivered to the callback of
-/// [`Trainer::train_with_progress`](crate::Trainer::train_with_progress) about every 100 ms
-/// from the calling thread.
+/// [`TrainOptions::progress`](crate::TrainOptions::progress) about every 100 ms from the
+/// calling thread, and at the end of every epoch.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Progress {
     /// The epoch under way, 1-based: `1` during the first pass over the corpus.
     pub epoch: usize,
@@ -23,12 +23,14 @@ pub struct Progress {
     pub loss: f64,
     /// Words per second in this call so far, all threads together.
     pub words_per_sec: f64,
-    /// Time since this call began.
-    pub elapsed: Duration,
+    /// Seconds since this call began.
+    pub seconds: f64,
 }
 
 /// What one epoch did.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EpochReport {
     /// The epoch, 1-based (counted over the model's whole life, so a resumed model's
     /// first new epoch is `epochs_trained + 1`).
@@ -68,6 +70,8 @@ impl EpochReport {
 /// On many cores the serial phases bound the speed-up (Amdahl): projected wall time on T
 /// threads ≈ serial + parallel / T.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Phases {
     /// Counting the corpus and building the vocabulary.
     pub vocabulary: f64,
@@ -88,11 +92,16 @@ impl Phases {
 
 /// What a training call did.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TrainReport {
-    /// One report per epoch trained by this call.
+    /// One report per epoch completed by this call (a cancelled epoch has none).
     pub epochs: Vec<EpochReport>,
     /// Wall time of each phase of this call.
     pub phases: Phases,
+    /// `true` if a [`CancelToken`](crate::CancelToken) stopped the call before its last
+    /// epoch ended (on any process of a cluster).
+    pub cancelled: bool,
 }
 
 impl TrainReport {
@@ -138,6 +147,7 @@ mod tests {
                 training: 4.0,
                 output: 0.25,
             },
+            cancelled: false,
         };
         assert_eq!(r.words_per_sec(), 150.0);
         assert_eq!(r.final_loss(), Some(1.0));

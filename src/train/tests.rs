@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::Objective;
+use crate::{Epochs, TrainOptions};
 
 /// The first `bytes` bytes (cut at a space) of the bundled Wikipedia excerpt (CC BY-SA 3.0,
 /// see examples/data/README.md).
@@ -41,8 +42,8 @@ fn portable_kernels_train_like_the_simd_ones() {
         isa: Isa::portable(),
         ..simd.clone()
     };
-    let (a, ra) = simd.fit(&corpus).unwrap();
-    let (b, rb) = portable.fit(&corpus).unwrap();
+    let (a, ra) = simd.fit(&corpus, TrainOptions::new()).unwrap();
+    let (b, rb) = portable.fit(&corpus, TrainOptions::new()).unwrap();
     // Same random streams, arithmetic differing only in rounding (FMA vs mul + add).
     let (la, lb) = (ra.final_loss().unwrap(), rb.final_loss().unwrap());
     assert!((la - lb).abs() < 0.02 * la, "final loss {la} vs {lb}");
@@ -70,8 +71,8 @@ fn windows_of_any_size_train_like_the_sequential_update() {
             block_rows: 1,
             ..blocked.clone()
         };
-        let (mb, rb) = blocked.fit(&corpus).unwrap();
-        let (ms, rs) = sequential.fit(&corpus).unwrap();
+        let (mb, rb) = blocked.fit(&corpus, TrainOptions::new()).unwrap();
+        let (ms, rs) = sequential.fit(&corpus, TrainOptions::new()).unwrap();
         let (lb, ls) = (rb.final_loss().unwrap(), rs.final_loss().unwrap());
         let (nb, ns) = (max_row_norm(&mb), max_row_norm(&ms));
         assert!(
@@ -96,12 +97,12 @@ fn windows_of_any_size_train_like_the_sequential_update() {
         block_rows: 1,
         ..one_block.clone()
     };
-    let one_block_loss = match one_block.fit(&corpus) {
+    let one_block_loss = match one_block.fit(&corpus, TrainOptions::new()) {
         Ok((_, r)) => r.final_loss().unwrap(),
         Err(Error::Diverged { .. }) => f64::INFINITY,
         Err(e) => panic!("{e}"),
     };
-    let (_, rs) = sequential.fit(&corpus).unwrap();
+    let (_, rs) = sequential.fit(&corpus, TrainOptions::new()).unwrap();
     let ls = rs.final_loss().unwrap();
     assert!(
         one_block_loss > 1.5 * ls,
@@ -110,12 +111,12 @@ fn windows_of_any_size_train_like_the_sequential_update() {
 }
 
 #[test]
-fn a_finished_plan_is_an_error_and_train_more_continues_it() {
+fn a_finished_plan_is_an_error_and_more_epochs_continue_it() {
     let corpus = Corpus::from_text(real_text(30_000));
     let trainer = Trainer::new(TrainConfig { epochs: 2, ..cfg() }).unwrap();
-    let (mut model, _) = trainer.fit(&corpus).unwrap();
+    let (mut model, _) = trainer.fit(&corpus, TrainOptions::new()).unwrap();
     let before = model.input_weights().to_owned();
-    match trainer.train(&mut model, &corpus) {
+    match trainer.train(&mut model, &corpus, Epochs::Planned, TrainOptions::new()) {
         Err(Error::AlreadyTrained {
             epochs_trained: 2,
             epochs: 2,
@@ -125,14 +126,19 @@ fn a_finished_plan_is_an_error_and_train_more_continues_it() {
     assert_eq!(model.input_weights(), before);
     let mut last_alpha = f32::NAN;
     let report = trainer
-        .train_more_with_progress(&mut model, &corpus, 1, |p| last_alpha = p.alpha)
+        .train(
+            &mut model,
+            &corpus,
+            Epochs::More(1),
+            TrainOptions::new().progress(|p| last_alpha = p.alpha),
+        )
         .unwrap();
     assert_eq!(model.epochs_trained(), 3);
     assert_eq!(report.epochs[0].epoch, 3);
     assert_ne!(model.input_weights(), before);
     assert!((last_alpha - trainer.config().min_alpha()).abs() < 1e-9);
     assert!(matches!(
-        trainer.train_more(&mut model, &corpus, 0),
+        trainer.train(&mut model, &corpus, Epochs::More(0), TrainOptions::new()),
         Err(Error::InvalidConfig(_))
     ));
 }
@@ -150,7 +156,7 @@ fn schedules_follow_the_plan_and_continue_linearly() {
     assert!((plan.alpha(2000) - 0.025 * (1.0 - 2000.0 / 4001.0)).abs() < 1e-7);
     assert!((plan.alpha(4000) - 0.025 / 4001.0).abs() < 1e-9);
     assert!((plan.alpha(9000) - 0.025 * 1e-4).abs() < 1e-9);
-    // train_more after 2 of 4 epochs with 2 extra: from the plan's α at 2000 words down to
+    // Epochs::More after 2 of 4 epochs with 2 extra: from the plan's α at 2000 words down to
     // the floor at 4000, linearly.
     let start = plan.alpha(2000) as f64;
     let span = Schedule::Span {
@@ -175,7 +181,7 @@ fn reports_time_the_phases_and_each_worker() {
         ..cfg()
     })
     .unwrap();
-    let (_, report) = trainer.fit(&corpus).unwrap();
+    let (_, report) = trainer.fit(&corpus, TrainOptions::new()).unwrap();
     let p = report.phases;
     assert!(p.vocabulary > 0.0 && p.initialisation > 0.0 && p.training > 0.0);
     let epoch_secs: f64 = report.epochs.iter().map(|e| e.seconds).sum();
@@ -198,7 +204,7 @@ fn hierarchical_softmax_forward_gives_path_probabilities() {
         ..cfg()
     })
     .unwrap();
-    let (model, _) = trainer.fit(&corpus).unwrap();
+    let (model, _) = trainer.fit(&corpus, TrainOptions::new()).unwrap();
     // p' is untrained (zeros); the scores come from the Huffman paths instead.
     assert!(model.output_weights().iter().all(|&x| x == 0.0));
     let f = model.forward("cat").unwrap();
@@ -256,14 +262,24 @@ fn epochs_replayed_from_the_encoded_corpus_train_as_from_the_text() {
             ..base
         })
         .unwrap();
-        let mut model = trainer.build_model(&corpus).unwrap();
+        let mut model = trainer
+            .init_model(
+                trainer
+                    .build_vocabulary(&corpus, &TrainOptions::new())
+                    .unwrap(),
+            )
+            .unwrap();
         if one_call {
             // Epochs 2 and 3 replay the ids recorded in epoch 1.
-            trainer.train(&mut model, &corpus).unwrap();
+            trainer
+                .train(&mut model, &corpus, Epochs::Planned, TrainOptions::new())
+                .unwrap();
         } else {
             // One epoch per call: every epoch reads the text.
             for e in 1..=3 {
-                trainer.train_until(&mut model, &corpus, e).unwrap();
+                trainer
+                    .train(&mut model, &corpus, Epochs::Until(e), TrainOptions::new())
+                    .unwrap();
             }
         }
         model
@@ -284,7 +300,10 @@ fn epochs_replayed_from_the_encoded_corpus_train_as_from_the_text() {
 #[test]
 fn shared_traffic_is_counted_only_with_the_feature() {
     let corpus = Corpus::from_text(real_text(30_000));
-    let (_, report) = Trainer::new(cfg()).unwrap().fit(&corpus).unwrap();
+    let (_, report) = Trainer::new(cfg())
+        .unwrap()
+        .fit(&corpus, TrainOptions::new())
+        .unwrap();
     let e = &report.epochs[0];
     if cfg!(feature = "traffic-stats") {
         // Every row read into a thread's buffer is written back once, 8 bytes per pair of

@@ -60,6 +60,7 @@ use crate::vocab::{Vocabulary, VocabularyBuilder};
 /// the [`Vocabulary`] afterwards adds about 105 bytes per type that reaches `min_count`
 /// (measured with `min_count` 1 on 3.1 million types).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CountOptions {
     /// Threads counting in parallel, each over its own byte range of the corpus (at least
     /// 1; default 1). Without `max_vocab_size` pruning the vocabulary does not depend on it.

@@ -84,6 +84,12 @@ fn train_query_evaluate_resume() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("run.json")).unwrap()).unwrap();
     assert_eq!(report["config"]["dim"], 16);
+    // The settings are the library's TrainConfig, serialised whole, and read back.
+    let config: skipgram::TrainConfig = serde_json::from_value(report["config"].clone()).unwrap();
+    assert_eq!((config.dim, config.epochs, config.min_count), (16, 2, 3));
+    assert!(report["config"]["encoded_corpus_memory"].as_u64().unwrap() > 0);
+    assert_eq!(report["config"]["objective"], "ns");
+    assert_eq!(report["cancelled"], false);
     assert_eq!(report["epochs"].as_array().unwrap().len(), 2);
     assert_eq!(report["epochs"][1]["epoch"], 2);
     for phase in ["vocabulary", "training", "output"] {
@@ -183,6 +189,42 @@ fn wrong_formats_and_bad_input_fail_cleanly() {
     );
     // No stray output after a failure.
     assert!(!d.join("vectors.txt").exists());
+}
+
+#[test]
+fn unknown_names_of_enumerated_options_fail_and_list_the_allowed_ones() {
+    let dir = TempDir::new("cli-names");
+    let d = dir.dir();
+    std::fs::write(d.join("c.txt"), "a b c a b c\n").unwrap();
+    let err = fails(
+        &["train", "--input", "c.txt", "--loss", "bogus", "--quiet"],
+        d,
+    );
+    assert!(
+        err.contains("\"bogus\"") && err.contains("softmax, ns, hs"),
+        "{err}"
+    );
+    let err = fails(
+        &[
+            "train",
+            "--input",
+            "c.txt",
+            "--ns-direction",
+            "up",
+            "--quiet",
+        ],
+        d,
+    );
+    assert!(err.contains("context, center"), "{err}");
+    let err = fails(
+        &[
+            "phrases", "--input", "c.txt", "--output", "p.txt", "--scorer", "bogus",
+        ],
+        d,
+    );
+    assert!(err.contains("gensim, word2vec, npmi"), "{err}");
+    // Nothing was written by the failed runs.
+    assert!(!d.join("vectors.txt").exists() && !d.join("p.txt").exists());
 }
 
 #[test]

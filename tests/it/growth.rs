@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use crate::common::cosine;
 use ndarray::Array1;
 use skipgram::{
-    Checkpoint, Corpus, Embeddings, Error, Objective, SkipGramModel, TrainConfig, Trainer,
+    Checkpoint, Corpus, Embeddings, Epochs, Error, Objective, SkipGramModel, TrainConfig,
+    TrainOptions, Trainer,
 };
 
 const ANIMALS: [&str; 6] = ["cat", "dog", "horse", "cow", "sheep", "goat"];
@@ -118,7 +119,7 @@ fn words_of_a_that_b_lacks_keep_their_vectors_and_b_is_learned() {
     );
     let (a, b) = (Corpus::from_text(&text_a), Corpus::from_text(&text_b));
     let trainer = Trainer::new(config(Objective::NegativeSampling)).unwrap();
-    let (mut model, _) = trainer.fit(&a).unwrap();
+    let (mut model, _) = trainer.fit(&a, TrainOptions::default()).unwrap();
     let before = rows(&model, a_only());
     let before_out: HashMap<_, _> = a_only().map(|w| (w, output_row(&model, w))).collect();
 
@@ -146,7 +147,9 @@ fn words_of_a_that_b_lacks_keep_their_vectors_and_b_is_learned() {
         assert_eq!(output_row(&model, w), before_out[w], "{w} p' after growing");
     }
 
-    let report = trainer.train(&mut model, &b).unwrap();
+    let report = trainer
+        .train(&mut model, &b, Epochs::Planned, TrainOptions::default())
+        .unwrap();
     assert_eq!(model.epochs_trained(), 5);
     assert!(report.epochs.iter().all(|e| e.words == 300 * 12));
     for w in ANIMALS
@@ -186,13 +189,15 @@ fn hierarchical_softmax_growth_rebuilds_the_tree_and_restarts_its_nodes() {
     );
     let (a, b) = (Corpus::from_text(&text_a), Corpus::from_text(&text_b));
     let trainer = Trainer::new(config(Objective::HierarchicalSoftmax)).unwrap();
-    let (mut model, _) = trainer.fit(&a).unwrap();
+    let (mut model, _) = trainer.fit(&a, TrainOptions::default()).unwrap();
     assert_eq!(model.hs_node_vectors().unwrap().nrows(), 11);
     let before = rows(&model, a_only());
     let growth = trainer.grow(&mut model, &b).unwrap();
     assert!(growth.hs_nodes_reset);
     assert!(model.hs_node_vectors().is_none());
-    trainer.train(&mut model, &b).unwrap();
+    trainer
+        .train(&mut model, &b, Epochs::Planned, TrainOptions::default())
+        .unwrap();
     assert_eq!(model.hs_node_vectors().unwrap().nrows(), 21);
     for w in a_only() {
         assert_eq!(model.embedding(w).unwrap(), before[w], "{w} changed");
@@ -213,7 +218,7 @@ fn word2vec_vectors_seed_p_and_a_grown_model_checkpoints() {
     );
     let (a, b) = (Corpus::from_text(&text_a), Corpus::from_text(&text_b));
     let trainer = Trainer::new(config(Objective::NegativeSampling)).unwrap();
-    let (trained, _) = trainer.fit(&a).unwrap();
+    let (trained, _) = trainer.fit(&a, TrainOptions::default()).unwrap();
     let mut bytes = Vec::new();
     use skipgram::{ReadWord2Vec, WriteWord2Vec};
     trained.write_word2vec_binary(&mut bytes).unwrap();
@@ -224,7 +229,9 @@ fn word2vec_vectors_seed_p_and_a_grown_model_checkpoints() {
     assert!(model.output_weights().iter().all(|&x| x == 0.0));
     assert_eq!(model.epochs_trained(), 0);
     trainer.grow(&mut model, &b).unwrap();
-    trainer.train(&mut model, &b).unwrap();
+    trainer
+        .train(&mut model, &b, Epochs::Planned, TrainOptions::default())
+        .unwrap();
     for w in a_only() {
         assert_eq!(model.embedding(w).unwrap(), vectors.embedding(w).unwrap());
     }
@@ -251,7 +258,7 @@ fn word2vec_vectors_seed_p_and_a_grown_model_checkpoints() {
     assert_eq!(back.vocab(), model.vocab());
     Trainer::new(config)
         .unwrap()
-        .train_more(&mut back, &b, 1)
+        .train(&mut back, &b, Epochs::More(1), TrainOptions::default())
         .unwrap();
     assert_eq!(back.epochs_trained(), 6);
 }

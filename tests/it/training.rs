@@ -6,6 +6,7 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use skipgram::{
     Corpus, Error, NsDirection, Objective, SkipGramModel, Softmax, TrainConfig, Trainer, Vocabulary,
 };
+use skipgram::{Epochs, TrainOptions};
 
 fn tutorial_vocab() -> Vocabulary {
     Vocabulary::from_words(["duct", "tape", "work", "anywher", "magic", "worship"]).unwrap()
@@ -35,15 +36,8 @@ fn softmax_step_follows_finite_difference_gradient() {
     let model = random_model(3);
     let (center, contexts) = (1usize, [0usize, 2, 3, 0]);
     let alpha = 0.1f32;
-    let trainer = Trainer::new(TrainConfig {
-        dim: 3,
-        ..Default::default()
-    })
-    .unwrap();
     let mut stepped = model.clone();
-    let loss = trainer
-        .softmax_step(&mut stepped, center, &contexts, alpha)
-        .unwrap();
+    let loss = stepped.softmax_step(center, &contexts, alpha).unwrap();
     assert!((loss - window_loss(&model, center, &contexts)).abs() < 1e-5);
 
     let h = 1e-2f32;
@@ -88,22 +82,17 @@ fn softmax_step_follows_finite_difference_gradient() {
 
 #[test]
 fn softmax_step_rejects_bad_input() {
-    let trainer = Trainer::new(TrainConfig {
-        dim: 3,
-        ..Default::default()
-    })
-    .unwrap();
     let mut m = random_model(1);
     assert!(matches!(
-        trainer.softmax_step(&mut m, 6, &[0], 0.1),
+        m.softmax_step(6, &[0], 0.1),
         Err(Error::IndexOutOfRange { index: 6, .. })
     ));
     assert!(matches!(
-        trainer.softmax_step(&mut m, 0, &[], 0.1),
+        m.softmax_step(0, &[], 0.1),
         Err(Error::InvalidConfig(_))
     ));
     assert!(matches!(
-        trainer.softmax_step(&mut m, 0, &[1], f32::NAN),
+        m.softmax_step(0, &[1], f32::NAN),
         Err(Error::InvalidConfig(_))
     ));
 }
@@ -134,7 +123,7 @@ fn full_softmax_lowers_the_loss_on_the_seed_sentence() {
         ..cfg(Objective::Softmax)
     })
     .unwrap();
-    let (model, report) = trainer.fit(&corpus).unwrap();
+    let (model, report) = trainer.fit(&corpus, TrainOptions::new()).unwrap();
     assert_eq!(model.vocab_size(), 6);
     let first = report.epochs[0].loss;
     let last = report.epochs.last().unwrap().loss;
@@ -176,7 +165,7 @@ fn every_objective_puts_words_sharing_contexts_nearer() {
         Objective::HierarchicalSoftmax,
     ] {
         let trainer = Trainer::new(cfg(objective)).unwrap();
-        let (model, report) = trainer.fit(&corpus).unwrap();
+        let (model, report) = trainer.fit(&corpus, TrainOptions::new()).unwrap();
         let margin = topic_margin(&model);
         assert!(
             margin > 0.3,
@@ -194,14 +183,17 @@ fn the_tutorials_direction_for_negative_sampling_also_learns() {
         ns_direction: NsDirection::CenterPredictsContext,
         ..cfg(Objective::NegativeSampling)
     };
-    let (model, report) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
+    let (model, report) = Trainer::new(c)
+        .unwrap()
+        .fit(&corpus, TrainOptions::new())
+        .unwrap();
     let margin = topic_margin(&model);
     assert!(margin > 0.3, "within − across cosine = {margin}");
     assert!(report.epochs.last().unwrap().loss < report.epochs[0].loss);
     // Same pairs counted as in word2vec.c's direction (same seed, so same windows).
     let (_, default_report) = Trainer::new(cfg(Objective::NegativeSampling))
         .unwrap()
-        .fit(&corpus)
+        .fit(&corpus, TrainOptions::new())
         .unwrap();
     assert_eq!(report.epochs[0].pairs, default_report.epochs[0].pairs);
 }
@@ -219,7 +211,10 @@ fn negative_sampling_and_hs_lower_the_loss_on_real_text() {
             alpha: 0.025,
             ..cfg(objective)
         };
-        let (_, report) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
+        let (_, report) = Trainer::new(c)
+            .unwrap()
+            .fit(&corpus, TrainOptions::new())
+            .unwrap();
         let losses: Vec<f64> = report.epochs.iter().map(|e| e.loss).collect();
         // Every epoch ends lower than the one before (at the first epoch's loss, the net has
         // already learnt much of what this small text holds, so the steps are small).
@@ -238,13 +233,19 @@ fn one_thread_with_a_seed_is_bit_for_bit_reproducible() {
         sample: 1e-3,
         ..cfg(Objective::NegativeSampling)
     };
-    let (a, _) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
-    let (b, _) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
+    let (a, _) = Trainer::new(c)
+        .unwrap()
+        .fit(&corpus, TrainOptions::new())
+        .unwrap();
+    let (b, _) = Trainer::new(c)
+        .unwrap()
+        .fit(&corpus, TrainOptions::new())
+        .unwrap();
     assert_eq!(a.input_weights(), b.input_weights());
     assert_eq!(a.output_weights(), b.output_weights());
     let (d, _) = Trainer::new(TrainConfig { seed: 8, ..c })
         .unwrap()
-        .fit(&corpus)
+        .fit(&corpus, TrainOptions::new())
         .unwrap();
     assert_ne!(a.input_weights(), d.input_weights());
 }
@@ -259,11 +260,21 @@ fn resuming_after_an_epoch_equals_an_uninterrupted_run() {
             ..cfg(objective)
         };
         let trainer = Trainer::new(c).unwrap();
-        let (straight, _) = trainer.fit(&corpus).unwrap();
-        let mut resumed = trainer.build_model(&corpus).unwrap();
-        trainer.train_until(&mut resumed, &corpus, 2).unwrap();
+        let (straight, _) = trainer.fit(&corpus, TrainOptions::new()).unwrap();
+        let mut resumed = trainer
+            .init_model(
+                trainer
+                    .build_vocabulary(&corpus, &TrainOptions::new())
+                    .unwrap(),
+            )
+            .unwrap();
+        trainer
+            .train(&mut resumed, &corpus, Epochs::Until(2), TrainOptions::new())
+            .unwrap();
         assert_eq!(resumed.epochs_trained(), 2);
-        trainer.train(&mut resumed, &corpus).unwrap();
+        trainer
+            .train(&mut resumed, &corpus, Epochs::Planned, TrainOptions::new())
+            .unwrap();
         assert_eq!(resumed.epochs_trained(), 3);
         assert_eq!(
             straight.input_weights(),
@@ -281,7 +292,10 @@ fn more_threads_than_cores_stay_finite_and_learn() {
         threads: 8,
         ..cfg(Objective::NegativeSampling)
     };
-    let (model, _) = Trainer::new(c).unwrap().fit(&corpus).unwrap();
+    let (model, _) = Trainer::new(c)
+        .unwrap()
+        .fit(&corpus, TrainOptions::new())
+        .unwrap();
     assert!(model.input_weights().iter().all(|x| x.is_finite()));
     assert!(model.output_weights().iter().all(|x| x.is_finite()));
     assert!(topic_margin(&model) > 0.3);
@@ -295,9 +309,15 @@ fn divergence_is_an_error_and_leaves_the_model_untouched() {
         ..cfg(Objective::NegativeSampling)
     })
     .unwrap();
-    let mut model = trainer.build_model(&corpus).unwrap();
+    let mut model = trainer
+        .init_model(
+            trainer
+                .build_vocabulary(&corpus, &TrainOptions::new())
+                .unwrap(),
+        )
+        .unwrap();
     let before = model.clone();
-    match trainer.train(&mut model, &corpus) {
+    match trainer.train(&mut model, &corpus, Epochs::Planned, TrainOptions::new()) {
         Err(Error::Diverged { .. }) => {}
         other => panic!("expected Diverged, got {other:?}"),
     }
@@ -313,11 +333,22 @@ fn progress_reports_arrive_and_count_words() {
         ..cfg(Objective::NegativeSampling)
     })
     .unwrap();
-    let mut model = trainer.build_model(&corpus).unwrap();
+    let mut model = trainer
+        .init_model(
+            trainer
+                .build_vocabulary(&corpus, &TrainOptions::new())
+                .unwrap(),
+        )
+        .unwrap();
     let total = model.vocab().total_count();
     let mut reports = Vec::new();
     trainer
-        .train_with_progress(&mut model, &corpus, 2, |p| reports.push(*p))
+        .train(
+            &mut model,
+            &corpus,
+            Epochs::Until(2),
+            TrainOptions::new().progress(|p| reports.push(*p)),
+        )
         .unwrap();
     let last = reports.last().unwrap();
     assert_eq!(last.total_words, 2 * total);
@@ -386,14 +417,14 @@ fn bad_configurations_are_rejected() {
     })
     .unwrap();
     assert!(matches!(
-        trainer.fit(&corpus),
+        trainer.fit(&corpus, TrainOptions::new()),
         Err(Error::EmptyVocabulary {
             min_count: 2,
             types: 4
         })
     ));
     assert!(matches!(
-        trainer.fit(&Corpus::from_text("  \n ")),
+        trainer.fit(&Corpus::from_text("  \n "), TrainOptions::new()),
         Err(Error::EmptyCorpus)
     ));
     let hs = Trainer::new(TrainConfig {
@@ -403,7 +434,109 @@ fn bad_configurations_are_rejected() {
     })
     .unwrap();
     assert!(matches!(
-        hs.fit(&Corpus::from_text("a a a")),
+        hs.fit(&Corpus::from_text("a a a"), TrainOptions::new()),
         Err(Error::InvalidConfig(_))
     ));
+}
+
+#[test]
+fn a_run_cancelled_from_another_thread_stops_and_its_model_saves_loads_and_resumes() {
+    use skipgram::{CancelToken, Checkpoint};
+    use std::sync::mpsc;
+
+    let corpus = Corpus::from_text(real_text(400_000));
+    let config = TrainConfig {
+        epochs: 1_000, // far more than the test waits for
+        threads: 2,
+        ..cfg(Objective::NegativeSampling)
+    };
+    let trainer = Trainer::new(config).unwrap();
+    let cancel = CancelToken::new();
+    let (started, wait) = mpsc::channel::<()>();
+    let canceller = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            wait.recv().unwrap();
+            cancel.cancel();
+        })
+    };
+    let mut last_words = 0;
+    let options = TrainOptions::new().cancel(&cancel).progress(|p| {
+        last_words = p.words;
+        let _ = started.send(());
+    });
+    let (model, report) = trainer.fit(&corpus, options).unwrap();
+    canceller.join().unwrap();
+    assert!(report.cancelled);
+    let words_per_epoch = model.vocab().total_count();
+    // It stopped long before the plan's end; only complete epochs count.
+    assert!(last_words < 100 * words_per_epoch, "{last_words}");
+    assert!(model.epochs_trained() < 100);
+    assert_eq!(report.epochs.len(), model.epochs_trained());
+    assert!(model.input_weights().iter().all(|x| x.is_finite()));
+
+    // The model saves, loads, and trains on from its last complete epoch.
+    let dir = crate::common::TempDir::new("cancel");
+    let path = dir.path("cancelled.ckpt");
+    Checkpoint::save(&model, &config, &path).unwrap();
+    let loaded = Checkpoint::load(&path).unwrap();
+    assert_eq!(loaded.model.input_weights(), model.input_weights());
+    let mut resumed = loaded.model;
+    let next = resumed.epochs_trained() + 1;
+    let r = trainer
+        .train(
+            &mut resumed,
+            &corpus,
+            Epochs::Until(next),
+            TrainOptions::new(),
+        )
+        .unwrap();
+    assert!(!r.cancelled);
+    assert_eq!(r.epochs[0].epoch, next);
+    assert_eq!(resumed.epochs_trained(), next);
+    assert_ne!(resumed.input_weights(), model.input_weights());
+
+    // A token cancelled before the call: nothing trains, the model is the initial one.
+    let (fresh, r) = trainer
+        .fit(&corpus, TrainOptions::new().cancel(&cancel))
+        .unwrap();
+    assert!(r.cancelled && r.epochs.is_empty());
+    assert_eq!(fresh.epochs_trained(), 0);
+}
+
+/// With feature `serde`, settings and reports round-trip through JSON; a partial settings
+/// object takes the defaults, and an unknown field is an error.
+#[cfg(feature = "serde")]
+#[test]
+fn settings_and_reports_round_trip_through_serde() {
+    let config = TrainConfig {
+        dim: 7,
+        objective: Objective::HierarchicalSoftmax,
+        ns_direction: NsDirection::CenterPredictsContext,
+        max_final_vocab: Some(9),
+        ..TrainConfig::default()
+    };
+    let json = serde_json::to_value(config).unwrap();
+    assert_eq!(json["objective"], "hs");
+    assert_eq!(json["ns_direction"], "center");
+    assert_eq!(serde_json::from_value::<TrainConfig>(json).unwrap(), config);
+    let partial: TrainConfig = serde_json::from_str(r#"{"dim": 12, "objective": "ns"}"#).unwrap();
+    assert_eq!(
+        partial,
+        TrainConfig {
+            dim: 12,
+            ..TrainConfig::default()
+        }
+    );
+    assert!(serde_json::from_str::<TrainConfig>(r#"{"dimm": 12}"#).is_err());
+    assert!(serde_json::from_str::<TrainConfig>(r#"{"objective": "cbow"}"#).is_err());
+
+    let corpus = Corpus::from_text(two_topic_corpus(100));
+    let (_, report) = Trainer::new(cfg(Objective::NegativeSampling))
+        .unwrap()
+        .fit(&corpus, TrainOptions::new())
+        .unwrap();
+    let back: skipgram::TrainReport =
+        serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+    assert_eq!(back, report);
 }

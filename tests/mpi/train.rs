@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use skipgram::{
     Cluster, Corpus, Error, Objective, SkipGramModel, TrainConfig, Trainer, Vocabulary,
 };
+use skipgram::{Epochs, TrainOptions};
 
 /// Two topics of 12 words each; every sentence draws 10 words from one topic. A model that
 /// learns anything puts words of one topic closer to each other than to the other topic.
@@ -79,7 +80,7 @@ fn check_training(cluster: &Cluster, objective: Objective) -> Result<(), String>
     let trainer = Trainer::new(config(objective)).unwrap();
     let before = cluster.sync_stats();
     let (model, report) = trainer
-        .fit_distributed(&corpus, cluster)
+        .fit(&corpus, TrainOptions::new().cluster(cluster))
         .map_err(|e| e.to_string())?;
     let stats = cluster.sync_stats();
     ensure(cluster.all_equal(fingerprint(&model)), || {
@@ -109,7 +110,9 @@ fn check_training(cluster: &Cluster, objective: Objective) -> Result<(), String>
     )?;
     let margin = topic_margin(&model);
     // The same training in this process alone learns the topics as well.
-    let (single, _) = trainer.fit(&corpus).map_err(|e| e.to_string())?;
+    let (single, _) = trainer
+        .fit(&corpus, TrainOptions::new())
+        .map_err(|e| e.to_string())?;
     let single_margin = topic_margin(&single);
     if cluster.is_root() {
         println!(
@@ -138,27 +141,47 @@ fn stopping_and_resuming(cluster: &Cluster) -> Result<(), String> {
     let corpus = Corpus::from_text(topic_corpus());
     let trainer = Trainer::new(config(Objective::NegativeSampling)).unwrap();
     let vocab = trainer
-        .build_vocabulary_distributed(&corpus, cluster)
+        .build_vocabulary(&corpus, &TrainOptions::new().cluster(cluster))
         .map_err(|e| e.to_string())?;
     let mut model = trainer.init_model(vocab).unwrap();
-    let r1 = trainer.train_distributed(&mut model, &corpus, 1, cluster, |_| {});
+    let r1 = trainer.train(
+        &mut model,
+        &corpus,
+        Epochs::Until(1),
+        TrainOptions::new().cluster(cluster),
+    );
     let r1 = r1.map_err(|e| e.to_string())?;
     let r2 = trainer
-        .train_distributed(&mut model, &corpus, 3, cluster, |_| {})
+        .train(
+            &mut model,
+            &corpus,
+            Epochs::Until(3),
+            TrainOptions::new().cluster(cluster),
+        )
         .map_err(|e| e.to_string())?;
     ensure(r1.epochs.len() == 1 && r2.epochs.len() == 2, || {
         "epochs".into()
     })?;
     ensure(model.epochs_trained() == 3, || "epochs trained".into())?;
     // Beyond the plan: an error on every rank, decided before any collective training step.
-    match trainer.train_distributed(&mut model, &corpus, 3, cluster, |_| {}) {
+    match trainer.train(
+        &mut model,
+        &corpus,
+        Epochs::Until(3),
+        TrainOptions::new().cluster(cluster),
+    ) {
         Err(Error::AlreadyTrained { .. }) => {}
         other => return Err(format!("expected AlreadyTrained, got {other:?}")),
     }
     let r3 = trainer
-        .train_more_distributed(&mut model, &corpus, 1, cluster, |_| {})
+        .train(
+            &mut model,
+            &corpus,
+            Epochs::More(1),
+            TrainOptions::new().cluster(cluster),
+        )
         .map_err(|e| e.to_string())?;
-    ensure(r3.epochs[0].epoch == 4, || "train_more epoch".into())?;
+    ensure(r3.epochs[0].epoch == 4, || "Epochs::More epoch".into())?;
     ensure(cluster.all_equal(fingerprint(&model)), || {
         "models differ".into()
     })
@@ -177,7 +200,12 @@ fn a_failing_rank_stops_every_rank(cluster: &Cluster) -> Result<(), String> {
     let trainer = Trainer::new(config(Objective::NegativeSampling)).unwrap();
     let mut model = trainer.init_model(vocab).unwrap();
     let last = cluster.rank() + 1 == cluster.size();
-    match trainer.train_distributed(&mut model, &corpus, 3, cluster, |_| {}) {
+    match trainer.train(
+        &mut model,
+        &corpus,
+        Epochs::Until(3),
+        TrainOptions::new().cluster(cluster),
+    ) {
         Err(Error::InvalidUtf8 { .. }) if last => {}
         Err(Error::Distributed { message }) if !last => {
             ensure(message.contains("failed on 1 process"), || message.clone())?

@@ -5,6 +5,7 @@
 use std::hash::{Hash, Hasher};
 
 use crate::support::ensure;
+use skipgram::TrainOptions;
 use skipgram::{Cluster, Corpus, Error, TrainConfig, Trainer, Vocabulary};
 
 const EXCERPT: &str = concat!(
@@ -42,7 +43,7 @@ fn check_same(
         .build_vocabulary(min, max)
         .map_err(|e| e.to_string())?;
     let dist = trainer(min, max)
-        .build_vocabulary_distributed(corpus, cluster)
+        .build_vocabulary(corpus, &TrainOptions::new().cluster(cluster))
         .map_err(|e| e.to_string())?;
     ensure(cluster.all_equal(fingerprint(&dist)), || {
         "the ranks' vocabularies differ".into()
@@ -92,7 +93,7 @@ fn small_corpora_match_serial(cluster: &Cluster) -> Result<(), String> {
 fn errors_reach_every_rank(cluster: &Cluster) -> Result<(), String> {
     // No word reaches min_count: rank 0 finds it, every rank returns an error.
     let corpus = Corpus::from_text("a b c a");
-    match trainer(3, None).build_vocabulary_distributed(&corpus, cluster) {
+    match trainer(3, None).build_vocabulary(&corpus, &TrainOptions::new().cluster(cluster)) {
         Err(Error::EmptyVocabulary {
             min_count: 3,
             types: 3,
@@ -108,7 +109,7 @@ fn errors_reach_every_rank(cluster: &Cluster) -> Result<(), String> {
     bytes.extend_from_slice(b"bad\xFFbyte");
     let corpus = Corpus::from_bytes(bytes);
     let last = cluster.rank() + 1 == cluster.size();
-    match trainer(1, None).build_vocabulary_distributed(&corpus, cluster) {
+    match trainer(1, None).build_vocabulary(&corpus, &TrainOptions::new().cluster(cluster)) {
         Err(Error::InvalidUtf8 { .. }) if last => Ok(()),
         Err(Error::Distributed { message }) if !last => {
             ensure(message.contains("UTF-8"), || message.clone())

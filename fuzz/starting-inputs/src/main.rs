@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 use skipgram::{
-    Checkpoint, Corpus, Embeddings, Objective, TrainConfig, Trainer, Vocabulary, WriteWord2Vec,
+    Checkpoint, Corpus, Embeddings, Epochs, Objective, TrainConfig, TrainOptions, Trainer,
+    Vocabulary, WriteWord2Vec,
 };
 
 fn out_dir(target: &str) -> PathBuf {
@@ -88,8 +89,8 @@ fn main() {
             ..TrainConfig::default()
         };
         let trainer = Trainer::new(config).unwrap();
-        let mut model = trainer.build_model(&corpus).unwrap();
-        trainer.train_until(&mut model, &corpus, 1).unwrap();
+        let mut model = trainer.init_model(trainer.build_vocabulary(&corpus, &TrainOptions::new()).unwrap()).unwrap();
+        trainer.train(&mut model, &corpus, Epochs::Until(1), TrainOptions::new()).unwrap();
         let mut bytes = Vec::new();
         Checkpoint::write_to(&model, &config, &mut bytes).unwrap();
         write("checkpoint", &format!("{objective:?}.ckpt"), &bytes);

@@ -29,8 +29,9 @@ pub(crate) struct PhrasesArgs {
     /// Passes: pass 2 learns from pass 1's output and builds 3- and 4-word phrases.
     #[arg(long, default_value_t = 1)]
     passes: usize,
-    /// The scorer: `default` (gensim), `word2vec` (word2vec.c's word2phrase) or `npmi`.
-    #[arg(long, value_parser = ["default", "word2vec", "npmi"], default_value = "default")]
+    /// The scorer: `gensim` (gensim's default), `word2vec` (word2vec.c's word2phrase) or
+    /// `npmi`.
+    #[arg(long, default_value = "gensim")]
     scorer: String,
     /// No connector words ("of", "the", …) inside phrases (gensim's own default).
     #[arg(long)]
@@ -47,11 +48,13 @@ pub(crate) struct PhrasesArgs {
 }
 
 impl PhrasesArgs {
-    fn config(&self) -> PhrasesConfig {
-        let (scoring, threshold) = match self.scorer.as_str() {
-            "word2vec" => (Scoring::Word2VecC, 100.0),
-            "npmi" => (Scoring::Npmi, 0.5),
-            _ => (Scoring::GensimDefault, 10.0),
+    fn config(&self) -> skipgram::Result<PhrasesConfig> {
+        // The library names the allowed values of an unknown name (exit status 1).
+        let scoring = self.scorer.parse::<Scoring>()?;
+        let threshold = match scoring {
+            Scoring::Word2VecC => 100.0,
+            Scoring::Npmi => 0.5,
+            _ => 10.0,
         };
         let mut config = PhrasesConfig {
             min_count: self.min_count,
@@ -63,7 +66,7 @@ impl PhrasesArgs {
         if self.no_connectors {
             config.connector_words.clear();
         }
-        config
+        Ok(config)
     }
 }
 
@@ -80,7 +83,7 @@ pub(crate) fn run(args: PhrasesArgs) -> CliResult {
     let mut table = None;
     for pass in 1..=args.passes {
         let t0 = Instant::now();
-        let phrases = Phrases::learn_file_parallel(args.config(), &input, threads)?;
+        let phrases = Phrases::learn_file_parallel(args.config()?, &input, threads)?;
         let frozen = phrases.freeze();
         eprintln!(
             "pass {pass}: {} words, {} phrases above the threshold, learned in {:.2} s",

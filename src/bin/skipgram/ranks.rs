@@ -2,7 +2,7 @@
 //! K ranks of an MPI job, which train one model together. Rank 0 prints and writes; a rank
 //! that fails prints its error and ends every rank (`MPI_Abort`), so none hangs.
 
-use skipgram::{Corpus, Progress, SkipGramModel, TrainReport, Trainer, Vocabulary};
+use skipgram::TrainOptions;
 
 /// This process's place in the job.
 pub(crate) struct Ranks {
@@ -55,49 +55,13 @@ impl Ranks {
         self.cluster.as_ref().filter(|c| c.size() > 1)
     }
 
-    /// Counts the vocabulary, each rank its share of the corpus.
-    pub(crate) fn build_vocabulary(
-        &self,
-        trainer: &Trainer,
-        corpus: &Corpus,
-    ) -> skipgram::Result<Vocabulary> {
+    /// Training options that train across all ranks (with several processes).
+    pub(crate) fn options(&self) -> TrainOptions<'_> {
         #[cfg(feature = "mpi")]
         if let Some(c) = self.cluster() {
-            return trainer.build_vocabulary_distributed(corpus, c);
+            return TrainOptions::new().cluster(c);
         }
-        trainer.build_vocabulary(corpus)
-    }
-
-    /// Trains until `epochs` epochs of the plan, across all ranks.
-    pub(crate) fn train(
-        &self,
-        trainer: &Trainer,
-        model: &mut SkipGramModel,
-        corpus: &Corpus,
-        epochs: usize,
-        progress: impl FnMut(&Progress),
-    ) -> skipgram::Result<TrainReport> {
-        #[cfg(feature = "mpi")]
-        if let Some(c) = self.cluster() {
-            return trainer.train_distributed(model, corpus, epochs, c, progress);
-        }
-        trainer.train_with_progress(model, corpus, epochs, progress)
-    }
-
-    /// Trains `extra` epochs beyond the model's, across all ranks.
-    pub(crate) fn train_more(
-        &self,
-        trainer: &Trainer,
-        model: &mut SkipGramModel,
-        corpus: &Corpus,
-        extra: usize,
-        progress: impl FnMut(&Progress),
-    ) -> skipgram::Result<TrainReport> {
-        #[cfg(feature = "mpi")]
-        if let Some(c) = self.cluster() {
-            return trainer.train_more_distributed(model, corpus, extra, c, progress);
-        }
-        trainer.train_more_with_progress(model, corpus, extra, progress)
+        TrainOptions::new()
     }
 
     /// The sync costs of this rank as JSON, when distributed.

@@ -5,11 +5,10 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
 use skipgram::phrases::FrozenPhrases;
 use skipgram::{
-    Checkpoint, Corpus, Embeddings, NsDirection, Objective, Preprocessor, Progress, SkipGramModel,
-    TrainConfig, TrainReport, Trainer, Vocabulary,
+    Checkpoint, Corpus, Embeddings, Epochs, NsDirection, Objective, Preprocessor, Progress,
+    SkipGramModel, TrainConfig, TrainReport, Trainer, Vocabulary,
 };
 
 use crate::ranks::Ranks;
@@ -45,12 +44,12 @@ pub(crate) struct Args {
     #[arg(long, num_args = 0..=1, default_missing_value = "1", default_value = "0")]
     hs: u8,
     /// The loss: softmax (exact, small vocabularies only), ns, or hs. Overrides --hs.
-    #[arg(long, value_parser = ["softmax", "ns", "hs"])]
+    #[arg(long)]
     loss: Option<String>,
     /// Negative-sampling pair direction: `context` (word2vec.c: the context word's row
     /// predicts the center word) or `center` (the tutorial's net: the center word's
     /// projection predicts its contexts).
-    #[arg(long, value_parser = ["context", "center"], default_value = "context")]
+    #[arg(long, default_value = "context")]
     ns_direction: String,
     /// Subsampling threshold t (0 disables).
     #[arg(long, default_value_t = 1e-3)]
@@ -146,17 +145,14 @@ pub(crate) struct Args {
 }
 
 impl Args {
-    fn config(&self) -> Result<TrainConfig, String> {
-        let objective = match (self.loss.as_deref(), self.hs) {
-            (Some("softmax"), _) => Objective::Softmax,
-            (Some("hs"), _) | (None, 1) => Objective::HierarchicalSoftmax,
-            (Some("ns"), _) | (None, 0) => Objective::NegativeSampling,
-            (l, hs) => return Err(format!("unsupported --loss {l:?} / --hs {hs}")),
+    fn config(&self) -> skipgram::Result<TrainConfig> {
+        // The library names the allowed values of an unknown name (exit status 1).
+        let objective = match (&self.loss, self.hs) {
+            (Some(loss), _) => loss.parse::<Objective>()?,
+            (None, 0) => Objective::NegativeSampling,
+            (None, _) => Objective::HierarchicalSoftmax,
         };
-        let ns_direction = match self.ns_direction.as_str() {
-            "center" => NsDirection::CenterPredictsContext,
-            _ => NsDirection::ContextPredictsCenter,
-        };
+        let ns_direction = self.ns_direction.parse::<NsDirection>()?;
         #[cfg_attr(not(feature = "mpi"), allow(unused_mut))]
         let mut config = TrainConfig {
             ns_direction,
@@ -267,7 +263,7 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
             let trainer = Trainer::new(config)?;
             let vocab = match &args.read_vocab {
                 Some(path) => filter_vocab(Vocabulary::load_counts(path)?, &config)?,
-                None => ranks.build_vocabulary(&trainer, &corpus)?,
+                None => trainer.build_vocabulary(&corpus, &ranks.options())?,
             };
             setup.0 = t_vocab.elapsed().as_secs_f64();
             let t_init = Instant::now();
@@ -331,10 +327,9 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
             p.epoch, p.last_epoch, p.loss, p.alpha, p.words_per_sec
         ));
     };
-    let mut report = match extra {
-        Some(n) => ranks.train_more(&trainer, &mut model, &corpus, n, on_progress)?,
-        None => ranks.train(&trainer, &mut model, &corpus, config.epochs, on_progress)?,
-    };
+    let epochs = extra.map_or(Epochs::Planned, Epochs::More);
+    let options = ranks.options().progress(on_progress);
+    let mut report = trainer.train(&mut model, &corpus, epochs, options)?;
     bar.finish_and_clear();
     // Every rank holds the same merged model; rank 0 writes it, the others wait for its
     // outcome.
@@ -398,7 +393,7 @@ fn write_outputs(
         }
     }
     if let Some(path) = &args.report {
-        write_text_atomically(path, &report_json(args, config, model, report, ranks))?;
+        write_text_atomically(path, &report_json(args, config, model, report, ranks)?)?;
         eprintln!("wrote the report to {}", path.display());
     }
     Ok(())
@@ -490,67 +485,41 @@ fn progress_bar(quiet: bool, total: u64) -> Result<ProgressBar, Box<dyn std::err
     Ok(bar)
 }
 
+/// The `--report` file: the run's settings and outcome, and the library's [`TrainReport`]
+/// (epochs, phases, `cancelled`) serialised by its `serde` derive.
+#[derive(serde::Serialize)]
+struct RunReport<'a> {
+    input: Option<String>,
+    output: String,
+    config: &'a TrainConfig,
+    processes: usize,
+    sync: serde_json::Value,
+    vocab_size: usize,
+    words_per_epoch: u64,
+    epochs_trained: usize,
+    words_per_sec: f64,
+    #[serde(flatten)]
+    report: &'a TrainReport,
+}
+
 fn report_json(
     args: &Args,
     config: &TrainConfig,
     model: &SkipGramModel,
     report: &TrainReport,
     ranks: &Ranks,
-) -> String {
-    let epochs: Vec<_> = report
-        .epochs
-        .iter()
-        .map(|e| {
-            json!({
-                "epoch": e.epoch,
-                "loss": e.loss,
-                "pairs": e.pairs,
-                "words": e.words,
-                "seconds": e.seconds,
-                "words_per_sec": if e.seconds > 0.0 { e.words as f64 / e.seconds } else { 0.0 },
-                "worker_busy_seconds": e.busy,
-                "shared_bytes_read_per_word": e.shared_bytes_read as f64 / e.words.max(1) as f64,
-                "shared_bytes_written_per_word": e.shared_bytes_written as f64 / e.words.max(1) as f64,
-            })
-        })
-        .collect();
-    let value = json!({
-        "input": args.input.as_ref().map(|p| p.display().to_string()),
-        "output": args.output.display().to_string(),
-        "config": {
-            "dim": config.dim,
-            "window": config.window,
-            "objective": format!("{:?}", config.objective),
-            "negative": config.negative,
-            "ns_direction": format!("{:?}", config.ns_direction),
-            "ns_exponent": config.ns_exponent,
-            "sample": config.sample,
-            "min_count": config.min_count,
-            "max_final_vocab": config.max_final_vocab,
-            "max_vocab_size": config.max_vocab_size,
-            "epochs": config.epochs,
-            "alpha": config.alpha,
-            "min_alpha_fraction": config.min_alpha_fraction,
-            "threads": config.threads,
-            "seed": config.seed,
-            "max_sentence_len": config.max_sentence_len,
-            "sync_period": config.sync_period,
-            "sync_rows": config.sync_rows,
-            "full_sync_every": config.full_sync_every,
-        },
-        "processes": ranks.size(),
-        "sync": ranks.sync_json(),
-        "vocab_size": model.vocab_size(),
-        "words_per_epoch": model.words_per_epoch(),
-        "epochs_trained": model.epochs_trained(),
-        "epochs": epochs,
-        "words_per_sec": report.words_per_sec(),
-        "phases": {
-            "vocabulary": report.phases.vocabulary,
-            "initialisation": report.phases.initialisation,
-            "training": report.phases.training,
-            "output": report.phases.output,
-        },
-    });
-    format!("{value:#}\n")
+) -> Result<String, serde_json::Error> {
+    let run = RunReport {
+        input: args.input.as_ref().map(|p| p.display().to_string()),
+        output: args.output.display().to_string(),
+        config,
+        processes: ranks.size(),
+        sync: ranks.sync_json(),
+        vocab_size: model.vocab_size(),
+        words_per_epoch: model.words_per_epoch(),
+        epochs_trained: model.epochs_trained(),
+        words_per_sec: report.words_per_sec(),
+        report,
+    };
+    Ok(serde_json::to_string_pretty(&run)? + "\n")
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use skipgram::{Corpus, TrainConfig, Trainer};
+use skipgram::{Corpus, CountOptions, TrainConfig};
 
 use crate::CliResult;
 
@@ -40,16 +40,15 @@ pub(crate) struct VocabArgs {
 
 pub(crate) fn run(args: VocabArgs) -> CliResult {
     let corpus = Corpus::from_path(&args.input)?.lossy_utf8(args.lossy);
-    let config = TrainConfig {
+    let options = CountOptions {
         min_count: args.min_count,
         max_final_vocab: args.max_final_vocab,
         max_vocab_size: args.max_vocab_size,
         threads: args.threads.unwrap_or(TrainConfig::default().threads),
-        ..TrainConfig::default()
     };
-    crate::warn_threads(config.threads);
+    crate::warn_threads(options.threads);
     let t0 = Instant::now();
-    let vocab = Trainer::new(config)?.build_vocabulary(&corpus)?;
+    let vocab = corpus.build_vocabulary_with(&options)?;
     eprintln!(
         "{} words, {} tokens in vocabulary, counted in {:.2} s",
         vocab.len(),

@@ -58,18 +58,18 @@ const PREAMBLE: usize = 14 + 4 + 4;
 /// [`SkipGramModel::epochs_trained`] is stored).
 ///
 /// ```
-/// use skipgram::{Checkpoint, Corpus, TrainConfig, Trainer};
+/// use skipgram::{Checkpoint, Corpus, Epochs, TrainConfig, TrainOptions, Trainer};
 /// let corpus = Corpus::from_text("a b c d a b c d a c ".repeat(30));
 /// let config = TrainConfig { dim: 8, min_count: 1, epochs: 2, threads: 1, ..Default::default() };
 /// let trainer = Trainer::new(config)?;
-/// let mut model = trainer.build_model(&corpus)?;
-/// trainer.train_until(&mut model, &corpus, 1)?;
+/// let mut model = trainer.init_model(trainer.build_vocabulary(&corpus, &TrainOptions::new())?)?;
+/// trainer.train(&mut model, &corpus, Epochs::Until(1), TrainOptions::new())?;
 ///
 /// let mut bytes = Vec::new();
 /// Checkpoint::write_to(&model, &config, &mut bytes)?;
 /// let (mut model, config) = Checkpoint::read_from(&mut bytes.as_slice())?.into_parts();
 /// assert_eq!(model.epochs_trained(), 1);
-/// Trainer::new(config)?.train(&mut model, &corpus)?;
+/// Trainer::new(config)?.train(&mut model, &corpus, Epochs::Planned, TrainOptions::new())?;
 /// assert_eq!(model.epochs_trained(), 2);
 /// # Ok::<(), skipgram::Error>(())
 /// ```

@@ -3,6 +3,7 @@
 use super::*;
 use crate::corpus::Corpus;
 use crate::train::{NsDirection, Objective, Trainer};
+use crate::{Epochs, TrainOptions};
 
 fn trained(objective: Objective) -> (SkipGramModel, TrainConfig) {
     let corpus = Corpus::from_text("x y z x y w x z w y ".repeat(20));
@@ -17,8 +18,16 @@ fn trained(objective: Objective) -> (SkipGramModel, TrainConfig) {
         ..Default::default()
     };
     let trainer = Trainer::new(config).unwrap();
-    let mut model = trainer.build_model(&corpus).unwrap();
-    trainer.train_until(&mut model, &corpus, 1).unwrap();
+    let mut model = trainer
+        .init_model(
+            trainer
+                .build_vocabulary(&corpus, &TrainOptions::new())
+                .unwrap(),
+        )
+        .unwrap();
+    trainer
+        .train(&mut model, &corpus, Epochs::Until(1), TrainOptions::new())
+        .unwrap();
     (model, config)
 }
 
@@ -314,12 +323,28 @@ fn resuming_from_a_saved_checkpoint_is_bit_identical() {
             ..Default::default()
         };
         let trainer = Trainer::new(config).unwrap();
-        let mut straight = trainer.build_model(&corpus).unwrap();
-        trainer.train(&mut straight, &corpus).unwrap();
+        let mut straight = trainer
+            .init_model(
+                trainer
+                    .build_vocabulary(&corpus, &TrainOptions::new())
+                    .unwrap(),
+            )
+            .unwrap();
+        trainer
+            .train(&mut straight, &corpus, Epochs::Planned, TrainOptions::new())
+            .unwrap();
         assert_eq!(straight.epochs_trained(), 3);
 
-        let mut first = trainer.build_model(&corpus).unwrap();
-        trainer.train_until(&mut first, &corpus, 2).unwrap();
+        let mut first = trainer
+            .init_model(
+                trainer
+                    .build_vocabulary(&corpus, &TrainOptions::new())
+                    .unwrap(),
+            )
+            .unwrap();
+        trainer
+            .train(&mut first, &corpus, Epochs::Until(2), TrainOptions::new())
+            .unwrap();
         let after_two = weights(&first);
         let path = dir.0.join("model.ckpt");
         Checkpoint::save(&first, &config, &path).unwrap();
@@ -330,7 +355,12 @@ fn resuming_from_a_saved_checkpoint_is_bit_identical() {
         assert_eq!(weights(&loaded.model), after_two);
         let report = Trainer::new(loaded.config)
             .unwrap()
-            .train(&mut loaded.model, &corpus)
+            .train(
+                &mut loaded.model,
+                &corpus,
+                Epochs::Planned,
+                TrainOptions::new(),
+            )
             .unwrap();
         assert_eq!(report.epochs.len(), 1);
         assert_eq!(report.epochs[0].epoch, 3);

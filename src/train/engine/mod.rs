@@ -16,6 +16,7 @@ use super::encoded::Recording;
 use super::kernels::Isa;
 use super::loss::SigmoidTable;
 use super::objective::Outputs;
+use super::options::CancelToken;
 use super::report::{EpochReport, Progress, TrainReport};
 use super::sampling::Subsampler;
 use super::schedule::Schedule;
@@ -41,6 +42,8 @@ pub(crate) struct Call {
     pub(crate) isa: Isa,
     /// Rows of p per batched update block.
     pub(crate) block_rows: usize,
+    /// Stops the workers when cancelled; the call then returns the model as it stands.
+    pub(crate) cancel: CancelToken,
 }
 
 /// Per-thread counters, published every 10,000 words for progress reports.
@@ -97,7 +100,7 @@ pub(crate) fn train(
     model: &mut SkipGramModel,
     corpus: &Corpus,
     sync: &mut dyn ModelSync,
-    mut progress: impl FnMut(&Progress),
+    progress: &mut dyn FnMut(&Progress),
 ) -> Result<TrainReport> {
     let t_init = Instant::now();
     let hs = cfg.objective == Objective::HierarchicalSoftmax;
@@ -118,6 +121,7 @@ pub(crate) fn train(
     let words_at_start = ((call.first - 1) as u64).saturating_mul(job.words_per_epoch);
     job.words_done.store(words_at_start, Relaxed);
     let call_start = Instant::now();
+    let mut last_done = call.last;
     for epoch in call.first..=call.last {
         let t0 = Instant::now();
         let words_before = job.words_done.load(Relaxed);
@@ -152,6 +156,14 @@ pub(crate) fn train(
                 ),
             });
         }
+        // A cancelled epoch is not counted: every process stops after it, and the model
+        // keeps its updates with `epochs_trained` at the last complete epoch.
+        let cancelled_here = call.cancel.is_cancelled();
+        if sync.agree(!cancelled_here)? > 0 || cancelled_here {
+            report.cancelled = true;
+            last_done = epoch - 1;
+            break;
+        }
         report.epochs.push(EpochReport {
             epoch,
             loss,
@@ -184,7 +196,7 @@ pub(crate) fn train(
     } else {
         model.replace_output(new_output);
     }
-    model.set_epochs_trained(call.last);
+    model.set_epochs_trained(last_done);
     report.phases.training = t_train.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -355,7 +367,7 @@ impl Job<'_> {
 
     fn progress(&self, epoch: usize, start: Instant, words0: u64) -> Progress {
         let words = self.words_done.load(Relaxed);
-        let elapsed = start.elapsed();
+        let elapsed = start.elapsed().as_secs_f64();
         Progress {
             epoch,
             last_epoch: self.call.last,
@@ -363,8 +375,8 @@ impl Job<'_> {
             total_words: (self.call.last as u64).saturating_mul(self.words_per_epoch),
             alpha: self.alpha(),
             loss: self.loss().0,
-            words_per_sec: words.saturating_sub(words0) as f64 / elapsed.as_secs_f64().max(1e-9),
-            elapsed,
+            words_per_sec: words.saturating_sub(words0) as f64 / elapsed.max(1e-9),
+            seconds: elapsed,
         }
     }
 

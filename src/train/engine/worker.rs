@@ -58,7 +58,7 @@ impl Pass<'_, '_> {
             self.alpha = job.alpha();
             self.stats.loss_bits.store(self.w.loss.to_bits(), Relaxed);
             self.stats.pairs.store(self.w.pairs, Relaxed);
-            if job.stop.load(Relaxed) {
+            if job.stop.load(Relaxed) || job.call.cancel.is_cancelled() {
                 return ControlFlow::Break(());
             }
         }

@@ -64,7 +64,6 @@ pub fn two_topic_corpus(sentences: usize) -> String {
     out
 }
 
-/// A fresh directory under the system temp dir, removed when dropped.
 /// A temporary directory (`tempfile`), removed when dropped.
 pub struct TempDir(tempfile::TempDir);
 

@@ -1,6 +1,7 @@
 //! Corpora that cannot train: empty, all-rare, invalid UTF-8.
 
 use super::*;
+use skipgram::TrainOptions;
 
 #[test]
 fn empty_and_all_rare_corpus_files_are_errors() {
@@ -69,7 +70,9 @@ fn non_utf8_corpus_file_is_an_error_unless_lossy() {
         ..Default::default()
     };
     assert!(matches!(
-        Trainer::new(config).unwrap().fit(&strict),
+        Trainer::new(config)
+            .unwrap()
+            .fit(&strict, TrainOptions::new()),
         Err(Error::InvalidUtf8 { .. })
     ));
 
@@ -78,6 +81,9 @@ fn non_utf8_corpus_file_is_an_error_unless_lossy() {
     assert_eq!(vocab.count(vocab.index("ok").unwrap()), Some(2));
     assert!(vocab.index("caf\u{fffd}").is_some());
     assert!(vocab.index("bad\u{fffd}x").is_some());
-    let (model, _) = Trainer::new(config).unwrap().fit(&lossy).unwrap();
+    let (model, _) = Trainer::new(config)
+        .unwrap()
+        .fit(&lossy, TrainOptions::new())
+        .unwrap();
     assert_eq!(model.embedding("caf\u{fffd}").unwrap().len(), 4);
 }

@@ -1,6 +1,7 @@
 //! Unknown words, shape mismatches and non-finite values on every way in.
 
 use super::*;
+use skipgram::{Epochs, TrainOptions};
 
 #[test]
 fn unknown_words_are_errors_in_every_lookup() {
@@ -110,7 +111,7 @@ fn shape_mismatches_are_errors() {
     shape(
         Trainer::new(config)
             .unwrap()
-            .train(&mut model, &corpus)
+            .train(&mut model, &corpus, Epochs::Planned, TrainOptions::new())
             .map(|_| ()),
         "dimension",
     );

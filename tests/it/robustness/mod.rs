@@ -19,6 +19,7 @@ use skipgram::{
     AnalogyMethod, Checkpoint, Corpus, Embeddings, Error, Objective, OneHot, ReadWord2Vec,
     SkipGramModel, TrainConfig, Trainer, Vocabulary,
 };
+use skipgram::{Epochs, TrainOptions};
 
 fn small_embeddings() -> Embeddings {
     let vocab = Vocabulary::from_words(["the", "cat", "日本", "sat"]).unwrap();
@@ -44,8 +45,16 @@ fn small_checkpoint() -> Checkpoint {
         ..Default::default()
     };
     let trainer = Trainer::new(config).unwrap();
-    let mut model = trainer.build_model(&corpus).unwrap();
-    trainer.train_until(&mut model, &corpus, 1).unwrap();
+    let mut model = trainer
+        .init_model(
+            trainer
+                .build_vocabulary(&corpus, &TrainOptions::new())
+                .unwrap(),
+        )
+        .unwrap();
+    trainer
+        .train(&mut model, &corpus, Epochs::Until(1), TrainOptions::new())
+        .unwrap();
     Checkpoint { model, config }
 }
 

@@ -1,6 +1,7 @@
 //! Absurd settings, word counts near 2⁶⁴, and training that ends with non-finite weights.
 
 use super::*;
+use skipgram::{Epochs, TrainOptions};
 
 #[test]
 fn absurd_sizes_in_a_configuration_are_errors() {
@@ -105,7 +106,12 @@ fn training_with_huge_word_counts_is_not_a_panic() {
     };
     let corpus = Corpus::from_text("a b a b b a\n".repeat(3));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        Trainer::new(config).unwrap().train(&mut model, &corpus)
+        Trainer::new(config).unwrap().train(
+            &mut model,
+            &corpus,
+            Epochs::Planned,
+            TrainOptions::new(),
+        )
     }));
     match r {
         Ok(Ok(report)) => assert_eq!(report.epochs.len(), 2),
@@ -166,9 +172,15 @@ fn training_that_ends_with_infinite_weights_is_not_ok() {
     }
     for (corpus, config) in cases {
         let trainer = Trainer::new(config).unwrap();
-        let mut model = trainer.build_model(&corpus).unwrap();
+        let mut model = trainer
+            .init_model(
+                trainer
+                    .build_vocabulary(&corpus, &TrainOptions::new())
+                    .unwrap(),
+            )
+            .unwrap();
         let before = model.clone();
-        match trainer.train(&mut model, &corpus) {
+        match trainer.train(&mut model, &corpus, Epochs::Planned, TrainOptions::new()) {
             Ok(_) => {
                 let finite = model.input_weights().iter().all(|x| x.is_finite())
                     && model

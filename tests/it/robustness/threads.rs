@@ -1,6 +1,7 @@
 //! Many threads on real text train as well as one.
 
 use super::*;
+use skipgram::TrainOptions;
 
 #[test]
 fn sixteen_threads_on_real_text_train_as_well_as_one() {
@@ -17,8 +18,14 @@ fn sixteen_threads_on_real_text_train_as_well_as_one() {
         seed: 3,
         ..Default::default()
     };
-    let (one, one_report) = Trainer::new(config(1)).unwrap().fit(&corpus).unwrap();
-    let (many, many_report) = Trainer::new(config(16)).unwrap().fit(&corpus).unwrap();
+    let (one, one_report) = Trainer::new(config(1))
+        .unwrap()
+        .fit(&corpus, TrainOptions::new())
+        .unwrap();
+    let (many, many_report) = Trainer::new(config(16))
+        .unwrap()
+        .fit(&corpus, TrainOptions::new())
+        .unwrap();
     for m in [&one, &many] {
         assert!(m.input_weights().iter().all(|x| x.is_finite()));
         assert!(m.output_weights_transposed().iter().all(|x| x.is_finite()));

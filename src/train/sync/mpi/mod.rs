@@ -24,7 +24,8 @@ mod vocab;
 const CHUNK_FLOATS: usize = 1 << 20;
 
 /// A handle on the processes of an MPI job (`mpirun -np K …`), for data-parallel training
-/// with [`Trainer::fit_distributed`](crate::Trainer::fit_distributed) and its relatives.
+/// through [`TrainOptions::cluster`](crate::TrainOptions::cluster) with
+/// [`Trainer::fit`](crate::Trainer::fit) and [`Trainer::train`](crate::Trainer::train).
 /// Feature `mpi`.
 ///
 /// Training follows pWord2Vec (Ji et al. 2016, "Parallelizing Word2Vec in Shared and
@@ -65,11 +66,11 @@ const CHUNK_FLOATS: usize = 1 << 20;
 /// be inside a collective should call [`abort`](Self::abort).
 ///
 /// ```no_run
-/// use skipgram::{Cluster, Corpus, TrainConfig, Trainer};
+/// use skipgram::{Cluster, Corpus, TrainConfig, TrainOptions, Trainer};
 /// let cluster = Cluster::init()?; // once per process, under `mpirun -np K`
 /// let corpus = Corpus::from_path("/shared/corpus.txt")?; // the same file on every node
 /// let trainer = Trainer::new(TrainConfig { threads: 16, ..Default::default() })?;
-/// let (model, _report) = trainer.fit_distributed(&corpus, &cluster)?;
+/// let (model, _report) = trainer.fit(&corpus, TrainOptions::new().cluster(&cluster))?;
 /// if cluster.is_root() {
 ///     model.to_embeddings().save_word2vec_text("vectors.txt")?;
 /// }

@@ -109,7 +109,7 @@ pub use embeddings::{AnalogyMethod, Embeddings, SimilarityOptions};
 pub use error::{Error, Result};
 pub use io::checkpoint::Checkpoint;
 pub use io::{ReadWord2Vec, WriteWord2Vec};
-pub use model::{Forward, SkipGramModel};
+pub use model::{Forward, Growth, SkipGramModel};
 pub use one_hot::OneHot;
 pub use phrases::{FrozenPhrases, PhraseModel, PhrasePasses, Phrases, PhrasesConfig};
 pub use preprocess::Preprocessor;

@@ -167,6 +167,11 @@ impl Embeddings {
         }
     }
 
+    /// Takes the embeddings apart into their vocabulary and V×N vectors, moving both.
+    pub(crate) fn into_vocab_and_vectors(self) -> (Vocabulary, Array2<f32>) {
+        (self.vocab, self.vectors)
+    }
+
     /// The vocabulary (row i of the vectors is word i).
     pub fn vocab(&self) -> &Vocabulary {
         &self.vocab

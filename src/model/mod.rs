@@ -13,11 +13,13 @@ use crate::vocab::Vocabulary;
 use crate::OneHot;
 
 mod forward;
+mod grow;
 pub(crate) mod huffman;
 mod step;
 
 pub use forward::Forward;
 use forward::{finite_dot, hs_log_probabilities};
+pub use grow::Growth;
 use huffman::HuffmanTree;
 
 /// The skip-gram net of Mikolov et al. (2013): a one-hot input of length V, a linear
@@ -62,6 +64,10 @@ pub struct SkipGramModel {
     /// first needs it (training, or `forward` of a model with node vectors).
     huffman: OnceLock<Arc<HuffmanTree>>,
     epochs_trained: usize,
+    /// In-vocabulary tokens per pass over the corpus being trained on, when that is not the
+    /// vocabulary's total count (after [`grow_vocabulary`](Self::grow_vocabulary) merged
+    /// counts of two corpora).
+    epoch_words: Option<u64>,
 }
 
 impl SkipGramModel {
@@ -97,6 +103,7 @@ impl SkipGramModel {
             hs_output: None,
             huffman: OnceLock::new(),
             epochs_trained: 0,
+            epoch_words: None,
         })
     }
 
@@ -134,6 +141,7 @@ impl SkipGramModel {
             hs_output: None,
             huffman: OnceLock::new(),
             epochs_trained: 0,
+            epoch_words: None,
         })
     }
 
@@ -179,6 +187,17 @@ impl SkipGramModel {
     /// Completed training epochs (restored from checkpoints, used to resume).
     pub fn epochs_trained(&self) -> usize {
         self.epochs_trained
+    }
+
+    /// In-vocabulary tokens (before subsampling) in one pass over the training corpus: the
+    /// words per epoch over which the trainer schedules the learning rate and reports
+    /// progress. This is the vocabulary's [`total_count`](Vocabulary::total_count), except
+    /// after [`grow_vocabulary`](Self::grow_vocabulary): the counts are then merged over the
+    /// old and the new corpus, and one epoch is a pass over the new corpus only, whose
+    /// count this returns. It is not stored in checkpoints: a grown model read back from
+    /// one counts the merged total again.
+    pub fn words_per_epoch(&self) -> u64 {
+        self.epoch_words.unwrap_or_else(|| self.vocab.total_count())
     }
 
     /// Takes the model apart into its vocabulary and p (V×N), moving both without copying;
@@ -341,6 +360,7 @@ impl SkipGramModel {
             hs_output: hs_output.map(|h| h.as_standard_layout().into_owned()),
             huffman: OnceLock::new(),
             epochs_trained,
+            epoch_words: None,
         })
     }
 }

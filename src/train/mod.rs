@@ -70,7 +70,7 @@ pub use sync::{Cluster, SyncStats};
 
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
-use crate::model::SkipGramModel;
+use crate::model::{Growth, SkipGramModel};
 use crate::vocab::{CountOptions, Vocabulary};
 use batch::MAX_BLOCK_ROWS;
 use engine::Call;
@@ -167,6 +167,54 @@ impl Trainer {
         SkipGramModel::new(vocab, self.config.dim, &mut rng)
     }
 
+    /// The growth step before training `model` on a new `corpus` (a model trained on another
+    /// corpus, read from a [`Checkpoint`](crate::Checkpoint), or seeded with word2vec
+    /// vectors by [`SkipGramModel::from_embeddings`]): counts the corpus (on `threads`
+    /// threads, bounded by `max_vocab_size`) and [grows the
+    /// vocabulary](SkipGramModel::grow_vocabulary) with the words that reach `min_count`,
+    /// their new rows of p drawn from the configuration's `seed`. `max_final_vocab` does
+    /// not apply. Then [`train`](Self::train) with [`Epochs::Planned`] trains the planned
+    /// `epochs` on the new corpus, the learning rate decaying from `alpha` over that run.
+    /// With a cluster, every rank counts the whole corpus, so all grow alike.
+    ///
+    /// ```
+    /// use skipgram::{Corpus, Epochs, TrainConfig, TrainOptions, Trainer};
+    /// let a = Corpus::from_text("cats chase mice and dogs chase cats ".repeat(30));
+    /// let b = Corpus::from_text("dogs fetch sticks and dogs fetch balls ".repeat(30));
+    /// let cfg = TrainConfig { dim: 8, min_count: 1, epochs: 2, threads: 1, ..Default::default() };
+    /// let trainer = Trainer::new(cfg)?;
+    /// let (mut model, _) = trainer.fit(&a, TrainOptions::default())?;
+    /// let mice = model.embedding("mice")?.to_owned();
+    /// let growth = trainer.grow(&mut model, &b)?;
+    /// assert_eq!((growth.known, growth.added), (2, 3)); // and, dogs; fetch, sticks, balls
+    /// trainer.train(&mut model, &b, Epochs::Planned, TrainOptions::default())?;
+    /// assert!(model.vocab().index("sticks").is_some() && model.vocab().index("mice").is_some());
+    /// assert_eq!(model.embedding("mice")?, mice); // not in b: its row of p is not trained
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if the model's dimension is not `config.dim`; as
+    /// [`Corpus::build_vocabulary_with`] and [`SkipGramModel::grow_vocabulary`]. On error
+    /// the model is unchanged.
+    pub fn grow(&self, model: &mut SkipGramModel, corpus: &Corpus) -> Result<Growth> {
+        if model.dim() != self.config.dim {
+            return Err(Error::ShapeMismatch {
+                what: "model dimension vs TrainConfig::dim",
+                expected: self.config.dim.to_string(),
+                found: model.dim().to_string(),
+            });
+        }
+        let counts = corpus.build_vocabulary_with(&CountOptions {
+            threads: self.config.threads,
+            min_count: 1,
+            max_final_vocab: None,
+            max_vocab_size: self.config.max_vocab_size,
+        })?;
+        let mut rng = StdRng::seed_from_u64(self.config.seed);
+        model.grow_vocabulary(&counts, self.config.min_count, &mut rng)
+    }
+
     /// Builds the vocabulary ([`build_vocabulary`](Self::build_vocabulary)) and the model
     /// ([`init_model`](Self::init_model)), then trains every planned epoch
     /// ([`train`](Self::train) with [`Epochs::Planned`]). The report's
@@ -252,7 +300,7 @@ impl Trainer {
                     epochs: last,
                 });
             }
-            Ok((last, Schedule::plan(cfg, model.vocab().total_count())))
+            Ok((last, Schedule::plan(cfg, model.words_per_epoch())))
         };
         match epochs {
             Epochs::Planned => until(cfg.epochs),
@@ -272,9 +320,9 @@ impl Trainer {
                             TrainConfig::MAX_SIZE
                         ))
                     })?;
-                let words = model.vocab().total_count() as f64;
+                let words = model.words_per_epoch() as f64;
                 let words0 = done as f64 * words;
-                let start = Schedule::plan(cfg, model.vocab().total_count())
+                let start = Schedule::plan(cfg, model.words_per_epoch())
                     .alpha(words0.min(u64::MAX as f64) as u64);
                 let schedule = Schedule::Span {
                     start: start as f64,

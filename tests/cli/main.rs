@@ -4,9 +4,11 @@
 mod bad_runs;
 #[path = "../it/common/mod.rs"]
 mod common;
+mod compat;
 #[cfg(feature = "compression")]
 mod corpus_input;
 mod files;
+mod growth;
 #[cfg(feature = "mpi")]
 mod mpi;
 

@@ -13,6 +13,7 @@ mod extremes;
 #[cfg(unix)]
 mod files;
 mod formats;
+mod growth;
 mod phrases;
 mod phrases_targets;
 mod properties;

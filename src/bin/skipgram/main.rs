@@ -10,9 +10,12 @@
 //! Subcommands: `train`, `similar`, `evaluate`, `forward`, `vocab`, `phrases`. Options are
 //! named as word2vec.c names them (`--size`, `--window`, `--negative`, `--hs`, `--sample`,
 //! `--min-count`, `--iter`, `--alpha`, `--threads`, `--binary`, `--save-vocab`,
-//! `--read-vocab`). Errors are printed as one line each (with their causes) and exit with
+//! `--read-vocab`); `train` also takes word2vec.c's single-dash forms (`-train c.txt -size 50
+//! -binary 1`) and fastText's (`skipgram skipgram -input c.txt -dim 50`), see `compat`.
+//! Errors are printed as one line each (with their causes) and exit with
 //! status 1; bad usage exits with status 2.
 
+mod compat;
 mod phrases;
 mod query;
 mod ranks;
@@ -56,9 +59,19 @@ enum Command {
 pub(crate) type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 fn main() -> ExitCode {
+    let argv = match compat::translate(std::env::args_os().collect()) {
+        Ok(t) => {
+            t.notes.iter().for_each(|n| eprintln!("{n}"));
+            t.args
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     // Parsed in two steps so that `train` can tell the options given on the command line
     // from defaults (`--resume` refuses the ones that contradict the checkpoint).
-    let matches = Cli::command().get_matches();
+    let matches = Cli::command().get_matches_from(argv);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     remove_temp_files_on_signals();
     let result = match cli.command {

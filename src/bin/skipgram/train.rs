@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use skipgram::corpus::RawTextSigns;
 use skipgram::phrases::PhrasePasses;
 use skipgram::{
-    Checkpoint, Corpus, Epochs, NsDirection, Objective, Preprocessor, Progress, SkipGramModel,
-    Tokenizer, TrainConfig, TrainReport, Trainer, Vocabulary,
+    Checkpoint, Corpus, Embeddings, Epochs, NsDirection, Objective, Preprocessor, Progress,
+    SkipGramModel, Tokenizer, TrainConfig, TrainReport, Trainer, Vocabulary,
 };
 
 use crate::ranks::Ranks;
@@ -114,6 +114,16 @@ pub(crate) struct Args {
     /// Continue a checkpoint for --iter more epochs (its settings, except --threads).
     #[arg(long)]
     resume: Option<PathBuf>,
+    /// With --resume: add the words of --input new to the checkpoint (those reaching its
+    /// min-count; counts merged, hierarchical-softmax nodes restarted from zero) and train
+    /// --iter epochs on --input, the learning rate decaying from the start again.
+    #[arg(long, requires = "resume")]
+    update_vocab: bool,
+    /// Seed p with the vectors of a word2vec file (text or binary, detected; its dimension
+    /// replaces --size), add the words of --input new to it, and train --iter epochs on
+    /// --input. p' starts at zero, as in a fresh model.
+    #[arg(long, value_name = "VECTORS", conflicts_with_all = ["resume", "read_vocab"])]
+    init: Option<PathBuf>,
     /// Also write a checkpoint (p, p', vocabulary and settings) to resume from.
     #[arg(long)]
     save_checkpoint: Option<PathBuf>,
@@ -450,6 +460,7 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
             setup.0 = t_vocab.elapsed().as_secs_f64();
             (config, ckpt.model, Some(args.iter))
         }
+        None if args.init.is_some() => grown_from_vectors(&args, &corpus, &mut setup, root)?,
         None => {
             let config = args.config()?;
             let trainer = Trainer::new(config)?;
@@ -475,6 +486,18 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
             }
             (config, model, None)
         }
+    };
+    // --update-vocab: the checkpoint's model grows to the new corpus and starts a new run.
+    let (config, extra) = match args.update_vocab {
+        true => {
+            let config = TrainConfig {
+                epochs: args.iter,
+                ..config
+            };
+            grow(&Trainer::new(config)?, &mut model, &corpus, root)?;
+            (config, None)
+        }
+        false => (config, extra),
     };
     if ranks.size() == 1 {
         warn_threads(config.threads);
@@ -502,9 +525,9 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
 
     let bar = progress_bar(
         args.quiet || !root,
-        epochs_to_train as u64 * model.vocab().total_count(),
+        epochs_to_train as u64 * model.words_per_epoch(),
     )?;
-    let first_words = model.epochs_trained() as u64 * model.vocab().total_count();
+    let first_words = model.epochs_trained() as u64 * model.words_per_epoch();
     let on_progress = |p: &Progress| {
         bar.set_position(p.words.saturating_sub(first_words));
         bar.set_message(format!(
@@ -602,6 +625,62 @@ fn write_outputs(
     Ok(())
 }
 
+/// `--init`: a model whose p is the vectors of a word2vec file, grown to the corpus.
+fn grown_from_vectors(
+    args: &Args,
+    corpus: &Corpus,
+    setup: &mut (f64, f64),
+    root: bool,
+) -> Result<(TrainConfig, SkipGramModel, Option<usize>), Box<dyn std::error::Error>> {
+    let t0 = Instant::now();
+    let path = args.init.as_ref().expect("called with --init");
+    let vectors = Embeddings::load_word2vec(path)?;
+    let config = TrainConfig {
+        dim: vectors.dim(),
+        ..args.config()?
+    };
+    if root {
+        eprintln!(
+            "seeding p with {} vectors of dimension {} from {} (p' starts at zero)",
+            vectors.len(),
+            vectors.dim(),
+            path.display()
+        );
+    }
+    let mut model = SkipGramModel::from_embeddings(vectors)?;
+    grow(&Trainer::new(config)?, &mut model, corpus, root)?;
+    setup.0 = t0.elapsed().as_secs_f64();
+    Ok((config, model, None))
+}
+
+/// Adds the corpus's new words to `model` ([`Trainer::grow`]) and says what it did.
+fn grow(
+    trainer: &Trainer,
+    model: &mut SkipGramModel,
+    corpus: &Corpus,
+    root: bool,
+) -> skipgram::Result<()> {
+    let g = trainer.grow(model, corpus)?;
+    if root {
+        eprintln!(
+            "vocabulary grown to {} words: {} new, {} known{}; {} tokens per epoch{}",
+            g.vocab_size,
+            g.added,
+            g.known,
+            match g.below_min_count {
+                0 => String::new(),
+                k => format!(", {k} new below --min-count left out"),
+            },
+            g.words_per_epoch,
+            match g.hs_nodes_reset {
+                true => " (hierarchical-softmax nodes restart from zero)",
+                false => "",
+            }
+        );
+    }
+    Ok(())
+}
+
 fn progress_bar(quiet: bool, total: u64) -> Result<ProgressBar, Box<dyn std::error::Error>> {
     let bar = if quiet {
         ProgressBar::hidden()
@@ -649,7 +728,7 @@ fn report_json(
         processes: ranks.size(),
         sync: ranks.sync_json(),
         vocab_size: model.vocab_size(),
-        words_per_epoch: model.vocab().total_count(),
+        words_per_epoch: model.words_per_epoch(),
         epochs_trained: model.epochs_trained(),
         words_per_sec: report.words_per_sec(),
         report,

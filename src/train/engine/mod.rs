@@ -282,7 +282,7 @@ impl<'a> Job<'a> {
             outputs,
             subsampler: Subsampler::new(vocab.counts(), cfg.sample)?,
             sigmoid: SigmoidTable::new(),
-            words_per_epoch: vocab.total_count(),
+            words_per_epoch: model.words_per_epoch(),
             words_done: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             stats: (0..cfg.threads).map(|_| WorkerStats::default()).collect(),

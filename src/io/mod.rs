@@ -48,9 +48,11 @@
 mod atomic;
 pub mod checkpoint;
 mod counts;
+mod read_ahead;
 mod word2vec;
 
 pub(crate) use atomic::write_atomically;
+pub(crate) use read_ahead::ReadAhead;
 pub use word2vec::{ReadWord2Vec, WriteWord2Vec, MAX_WORD_BYTES};
 
 use std::io::{BufRead, Read};

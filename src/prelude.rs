@@ -13,6 +13,7 @@
 //! ```
 
 pub use crate::{
-    AnalogyMethod, Checkpoint, Corpus, Embeddings, Error, Forward, Objective, OneHot, ReadWord2Vec,
-    Result, SkipGramModel, Softmax, TrainConfig, Trainer, Vocabulary, WriteWord2Vec,
+    AnalogyMethod, Checkpoint, Corpus, Embeddings, Error, Forward, MeanOptions, Objective, OneHot,
+    ReadWord2Vec, Result, SkipGramModel, Softmax, TrainConfig, Trainer, VectorKind, Vocabulary,
+    WriteWord2Vec,
 };

@@ -279,15 +279,22 @@ mod tests {
             array![[3.0f32, 4.0], [0.0, -2.0], [0.0, 0.0]],
         );
         // Unit vectors (0.6, 0.8), (0, −1); z is zero and counts with weight 1 but adds 0.
-        let m = e.mean_vector(&["a", "b", "z"], &MeanOptions::new()).unwrap();
-        assert!((m[0] - 0.2).abs() < 1e-7 && (m[1] - (-0.2 / 3.0)).abs() < 1e-7, "{m}");
+        let m = e
+            .mean_vector(&["a", "b", "z"], &MeanOptions::new())
+            .unwrap();
+        assert!(
+            (m[0] - 0.2).abs() < 1e-7 && (m[1] - (-0.2 / 3.0)).abs() < 1e-7,
+            "{m}"
+        );
         // Weights 2 and −1 on raw vectors: (6 − 0, 8 + 2) / 3.
         let w = [2.0f32, -1.0];
         let raw = MeanOptions::new().pre_normalize(false).weights(&w);
         let m = e.mean_vector(&["a", "b"], &raw).unwrap();
         assert_eq!(m, array![2.0f32, 10.0 / 3.0]);
         // post_normalize: (2, 10/3)/‖·‖ = (3, 5)/√34.
-        let m = e.mean_vector(&["a", "b"], &raw.post_normalize(true)).unwrap();
+        let m = e
+            .mean_vector(&["a", "b"], &raw.post_normalize(true))
+            .unwrap();
         let r = 34f32.sqrt();
         assert!((m[0] - 3.0 / r).abs() < 1e-6 && (m[1] - 5.0 / r).abs() < 1e-6);
         // Unknown words: skipped with their weight, or an error naming them.
@@ -347,8 +354,11 @@ mod tests {
             Err(Error::EmptyQuery { .. })
         ));
 
-        let c = Embeddings::cosine(array![1.0f32, 2.0, 2.0].view(), array![2.0f32, 0.0, 1.0].view())
-            .unwrap();
+        let c = Embeddings::cosine(
+            array![1.0f32, 2.0, 2.0].view(),
+            array![2.0f32, 0.0, 1.0].view(),
+        )
+        .unwrap();
         // (2 + 0 + 2) / (3·√5)
         assert!((c - 4.0 / (3.0 * 5f32.sqrt())).abs() < 1e-7);
         assert_eq!(

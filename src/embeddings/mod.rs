@@ -13,8 +13,8 @@
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
 
 use crate::error::{shape2, Error, Result};
-use crate::parallel::for_each_parallel;
 use crate::model::SkipGramModel;
+use crate::parallel::for_each_parallel;
 use crate::vocab::Vocabulary;
 
 mod analogy;
@@ -141,8 +141,7 @@ impl SkipGramModel {
                 let out = self.output_weights_transposed();
                 if out.iter().all(|&x| x == 0.0) {
                     return Err(Error::InvalidConfig(
-                        "word + context vectors (p + p'): p' is all zeros (never trained)"
-                            .into(),
+                        "word + context vectors (p + p'): p' is all zeros (never trained)".into(),
                     ));
                 }
                 let sum = &self.input_weights() + &out;
@@ -155,7 +154,6 @@ impl SkipGramModel {
             }
         }
     }
-
 }
 
 impl SkipGramModel {
@@ -664,6 +662,42 @@ mod tests {
         assert_eq!(copied.vectors(), p);
         assert_eq!(moved.vectors(), p);
         assert_eq!(moved.norms(), copied.norms());
+    }
+
+    #[test]
+    fn sum_vectors_need_trained_per_word_output_vectors() {
+        use crate::{Corpus, Objective, TrainConfig, Trainer};
+        let vocab = Vocabulary::from_words(["a", "b"]).unwrap();
+        let p = array![[1.0f32, 2.0], [3.0, 4.0]];
+        // p' is N×V: word 1's output vector is column 1, (−3, 0.5).
+        let pp = array![[0.0f32, -3.0], [0.0, 0.5]];
+        let m = SkipGramModel::from_weights(vocab.clone(), p.clone(), pp).unwrap();
+        let sum = m.to_embeddings_with(VectorKind::Sum).unwrap();
+        assert_eq!(sum.vectors(), array![[1.0f32, 2.0], [0.0, 4.5]]);
+        assert_eq!(sum.norms()[1], 4.5);
+        let input = m.to_embeddings_with(VectorKind::Input).unwrap();
+        assert_eq!(input.vectors(), p);
+        // p' never trained: an error, not a copy of p.
+        let fresh = SkipGramModel::from_weights(vocab, p, Array2::zeros((2, 2))).unwrap();
+        assert!(matches!(
+            fresh.to_embeddings_with(VectorKind::Sum),
+            Err(Error::InvalidConfig(_))
+        ));
+        // Hierarchical softmax: p' rows are not per word.
+        let corpus = Corpus::from_text("a b c a b d a c ".repeat(30));
+        let cfg = TrainConfig {
+            dim: 4,
+            min_count: 1,
+            epochs: 1,
+            threads: 1,
+            objective: Objective::HierarchicalSoftmax,
+            ..Default::default()
+        };
+        let (hs, _) = Trainer::new(cfg).unwrap().fit(&corpus).unwrap();
+        match hs.to_embeddings_with(VectorKind::Sum) {
+            Err(Error::InvalidConfig(m)) => assert!(m.contains("hierarchical"), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

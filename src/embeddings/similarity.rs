@@ -423,7 +423,7 @@ mod tests {
             Err(Error::UnknownWords(w)) if w == ["x", "y"]
         ));
         assert!(matches!(
-            e.most_similar(&[], &[], 1),
+            e.most_similar(&[] as &[&str], &[], 1),
             Err(Error::EmptyQuery { .. })
         ));
         // A single positive word equals most_similar_word.
@@ -480,7 +480,10 @@ mod tests {
         assert_eq!(e.doesnt_match(&["b", "c", "a"]).unwrap(), "a");
         assert_eq!(e.doesnt_match(&["a", "c", "d"]).unwrap(), "d");
         assert_eq!(e.doesnt_match(&["c"]).unwrap(), "c");
-        assert!(matches!(e.doesnt_match(&[]), Err(Error::EmptyQuery { .. })));
+        assert!(matches!(
+            e.doesnt_match(&[] as &[&str]),
+            Err(Error::EmptyQuery { .. })
+        ));
         assert!(matches!(
             e.doesnt_match(&["a", "nope"]),
             Err(Error::UnknownWords(w)) if w == ["nope"]

@@ -235,7 +235,7 @@ fn lookups_and_errors() {
     assert!((unit.dot(&unit) - 1.0).abs() < 1e-6);
     assert!((e.norms()[7] - 1.5).abs() < 1e-7);
     assert!(matches!(
-        e.most_similar(&[], &[], 3),
+        e.most_similar(&[] as &[&str], &[], 3),
         Err(Error::EmptyQuery { .. })
     ));
     assert!(matches!(

@@ -453,7 +453,11 @@ fn the_reported_loss_is_the_mean_loss_of_the_epochs_pairs() {
             .collect();
         for (t, &center) in ids.iter().enumerate() {
             let u: Vec<f64> = (0..v)
-                .map(|j| (0..n).map(|k| f64::from(p[[center, k]]) * f64::from(p_prime[[k, j]])).sum())
+                .map(|j| {
+                    (0..n)
+                        .map(|k| f64::from(p[[center, k]]) * f64::from(p_prime[[k, j]]))
+                        .sum()
+                })
                 .collect();
             let max = u.iter().cloned().fold(f64::MIN, f64::max);
             let log_z = u.iter().map(|x| (x - max).exp()).sum::<f64>().ln() + max;

@@ -149,9 +149,11 @@ impl Args {
         };
         if self.output_vectors == "sum" && objective == Objective::HierarchicalSoftmax {
             // Checked before training, not after it.
-            return Err("--output-vectors sum needs per-word output vectors: use negative \
+            return Err(
+                "--output-vectors sum needs per-word output vectors: use negative \
                         sampling or --loss softmax, not hierarchical softmax"
-                .into());
+                    .into(),
+            );
         }
         let ns_direction = match self.ns_direction.as_str() {
             "center" => NsDirection::CenterPredictsContext,

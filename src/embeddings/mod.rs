@@ -96,8 +96,8 @@ pub enum VectorKind {
     /// The rows of p, the input (projection) weights: word2vec.c's and gensim's output.
     #[default]
     Input,
-    /// Word + context vectors: row i is p[i] + p'ᵀ[i], word i's input row plus its output
-    /// vector (column i of p'). Levy, Goldberg & Dagan (TACL 2015, "Improving
+    /// Word + context vectors: row i is row i of p plus row i of p'ᵀ, word i's input row
+    /// plus its output vector (column i of p'). Levy, Goldberg & Dagan (TACL 2015, "Improving
     /// Distributional Similarity with Lessons Learned from Word Embeddings", §3.3) found
     /// that this sum often scores better on word-similarity tasks, at no training cost.
     /// Needs per-word output vectors: negative sampling or the full softmax, not

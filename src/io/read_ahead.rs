@@ -6,15 +6,15 @@ use std::io::{BufRead, Read};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-/// Bytes per chunk handed from the reading thread to the parser.
-pub(crate) const CHUNK_BYTES: usize = 4 << 20;
+/// Bytes per chunk handed from the reading thread to the parser, at most.
+pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 
 /// Chunks in flight at once (read ahead, being parsed, being returned): the memory used is
 /// this many times [`CHUNK_BYTES`].
 const CHUNKS: usize = 3;
 
-/// A [`BufRead`] over `R` read by a background thread in chunks of [`CHUNK_BYTES`], at most
-/// [`CHUNKS`] chunks (12 MiB) in memory. Errors of the inner reader are returned in order,
+/// A [`BufRead`] over `R` read by a background thread in chunks of at most
+/// [`CHUNK_BYTES`], at most [`CHUNKS`] chunks (3 MiB) in memory. Errors of the inner reader are returned in order,
 /// after the bytes read before them. Dropping it stops and joins the thread.
 pub(crate) struct ReadAhead {
     full: Option<Receiver<std::io::Result<Vec<u8>>>>,
@@ -22,14 +22,23 @@ pub(crate) struct ReadAhead {
     current: Vec<u8>,
     pos: usize,
     done: bool,
+    /// The reading thread could not be started.
+    no_thread: bool,
     thread: Option<JoinHandle<()>>,
 }
 
 impl ReadAhead {
-    /// Starts reading `inner` on a new thread; if no thread can be started, it is read on
-    /// the caller's thread instead (as a plain buffered reader).
-    pub(crate) fn new<R: Read + Send + 'static>(inner: R) -> Self {
-        Self::with_chunk(inner, CHUNK_BYTES)
+    /// Starts reading `inner`, of `len` bytes if known, on a new thread, in chunks no
+    /// larger than the input needs (so a small file costs little memory). If no thread can
+    /// be started, reading fails with an [`std::io::Error`] saying so (never a silently
+    /// empty input).
+    pub(crate) fn new<R: Read + Send + 'static>(inner: R, len: Option<u64>) -> Self {
+        let chunk = len.map_or(CHUNK_BYTES, |l| {
+            usize::try_from(l.saturating_add(1))
+                .unwrap_or(CHUNK_BYTES)
+                .clamp(4096, CHUNK_BYTES)
+        });
+        Self::with_chunk(inner, chunk)
     }
 
     fn with_chunk<R: Read + Send + 'static>(mut inner: R, chunk: usize) -> Self {
@@ -80,7 +89,8 @@ impl ReadAhead {
             empty: Some(empty_tx),
             current: Vec::new(),
             pos: 0,
-            done: thread.is_none(),
+            done: false,
+            no_thread: thread.is_none(),
             thread,
         }
     }
@@ -98,6 +108,11 @@ impl Read for ReadAhead {
 
 impl BufRead for ReadAhead {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.no_thread {
+            return Err(std::io::Error::other(
+                "could not start a thread to read the file",
+            ));
+        }
         while self.pos == self.current.len() && !self.done {
             let next = self.full.as_ref().and_then(|rx| rx.recv().ok());
             match next {

@@ -262,7 +262,7 @@ fn load(
     let open = || -> Result<_> {
         let file = File::open(path)?;
         let len = file.metadata()?.len();
-        let mut reader = ReadAhead::new(file);
+        let mut reader = ReadAhead::new(file, Some(len));
         read(&mut reader, false, Some(len))
     };
     open().map_err(|e| with_path(e, path))

@@ -105,7 +105,9 @@ pub use ndarray;
 pub use rand;
 
 pub use corpus::{Corpus, RawToken, TokenReader, Tokenizer};
-pub use embeddings::{AnalogyMethod, Embeddings, SimilarityOptions};
+pub use embeddings::{
+    AnalogyMethod, Embeddings, MeanOptions, SimilarityOptions, UnknownWordPolicy, VectorKind,
+};
 pub use error::{Error, Result};
 pub use io::checkpoint::Checkpoint;
 pub use io::{ReadWord2Vec, WriteWord2Vec};

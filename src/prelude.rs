@@ -16,7 +16,7 @@
 
 pub use crate::{
     AnalogyMethod, CancelToken, Checkpoint, Corpus, Embeddings, Epochs, Error, Forward,
-    FrozenPhrases, Objective, OneHot, PhraseModel, Phrases, Progress, ReadWord2Vec, Result,
-    SkipGramModel, Softmax, TrainConfig, TrainOptions, TrainReport, Trainer, Vocabulary,
-    WriteWord2Vec,
+    FrozenPhrases, MeanOptions, Objective, OneHot, PhraseModel, Phrases, Progress, ReadWord2Vec,
+    Result, SkipGramModel, Softmax, TrainConfig, TrainOptions, TrainReport, Trainer, VectorKind,
+    Vocabulary, WriteWord2Vec,
 };

@@ -123,13 +123,17 @@ impl Embeddings {
     /// # Errors
     /// [`Error::UnknownWords`](crate::Error::UnknownWords) naming every word of the batch not
     /// in the vocabulary (nothing is computed then).
-    pub fn analogy_batch(
+    pub fn analogy_batch<S: AsRef<str>>(
         &self,
-        queries: &[(&str, &str, &str)],
+        queries: &[(S, S, S)],
         k: usize,
         method: AnalogyMethod,
     ) -> Result<Vec<Vec<(String, f32)>>> {
-        let idx = self.indices(queries.iter().flat_map(|&(a, b, c)| [a, b, c]))?;
+        let idx = self.indices(
+            queries
+                .iter()
+                .flat_map(|(a, b, c)| [a.as_ref(), b.as_ref(), c.as_ref()]),
+        )?;
         let triples: Vec<[usize; 3]> = idx.chunks_exact(3).map(|t| [t[0], t[1], t[2]]).collect();
         Ok(self
             .analogy_indices(&triples, k, method, self.len())

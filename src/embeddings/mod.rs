@@ -14,12 +14,15 @@ use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
 
 use crate::error::{shape2, Error, Result};
 use crate::model::SkipGramModel;
+use crate::parallel::for_each_parallel;
 use crate::vocab::Vocabulary;
 
 mod analogy;
+mod helpers;
 mod similarity;
 
 pub use analogy::AnalogyMethod;
+pub use helpers::{MeanOptions, UnknownWordPolicy};
 pub use similarity::SimilarityOptions;
 
 /// Word embeddings ready for queries: a [`Vocabulary`], the raw vectors (V×N) and their L2
@@ -41,10 +44,17 @@ pub use similarity::SimilarityOptions;
 /// | `kv.most_similar(w, topn=k)` | [`most_similar_word(w, k)`](Self::most_similar_word) |
 /// | `kv.most_similar_cosmul(P, N, topn=k)` | [`most_similar_with(P, N, k, &opts)`](Self::most_similar_with) with [`AnalogyMethod::CosMul`] |
 /// | `kv.most_similar(..., restrict_vocab=r)` | [`SimilarityOptions::restrict_vocab`] |
-/// | `kv.similar_by_vector(v, topn=k)` | [`most_similar_by_vector(v, k, &[])`](Self::most_similar_by_vector) |
+/// | `kv.similar_by_vector(v, topn=k)` | [`most_similar_by_vector(v, k, &[] as &[&str])`](Self::most_similar_by_vector) |
 /// | `kv.doesnt_match(words)` | [`doesnt_match(words)`](Self::doesnt_match) |
 /// | `w in kv`, `kv[w]` | [`contains(w)`](Self::contains), [`get(w)`](Self::get) / [`embedding(w)`](Self::embedding) |
 /// | `kv.most_similar(positive=[b, c], negative=[a])` | [`analogy(a, b, c, k, method)`](Self::analogy) |
+/// | `kv.get_mean_vector(keys, weights, pre_normalize, post_normalize, ignore_missing)` | [`mean_vector(keys, &opts)`](Self::mean_vector) with [`MeanOptions`] |
+/// | `kv.n_similarity(ws1, ws2)` | [`n_similarity(ws1, ws2)`](Self::n_similarity) |
+/// | `kv[keys]` (a list) | [`embeddings(keys)`](Self::embeddings) |
+/// | `kv.cosine_similarities(a, [b])` | [`Embeddings::cosine(a, b)`](Self::cosine) |
+///
+/// Every method that takes a list of words takes `&[S]` with `S: AsRef<str>`: `&["a", "b"]`,
+/// a `&Vec<String>` or a `&[&String]` alike.
 ///
 /// ```
 /// use ndarray::array;
@@ -76,6 +86,74 @@ pub struct Embeddings {
     vectors: Array2<f32>,
     /// ‖vᵢ‖ for each row, accumulated in f64 and rounded to f32 (+∞ if it exceeds f32::MAX).
     norms: Array1<f32>,
+}
+
+/// Which vectors of a trained model become its embeddings
+/// ([`SkipGramModel::to_embeddings_with`], `skipgram train --output-vectors`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum VectorKind {
+    /// The rows of p, the input (projection) weights: word2vec.c's and gensim's output.
+    #[default]
+    Input,
+    /// Word + context vectors: row i is row i of p plus row i of p'ᵀ, word i's input row
+    /// plus its output vector (column i of p'). Levy, Goldberg & Dagan (TACL 2015, "Improving
+    /// Distributional Similarity with Lessons Learned from Word Embeddings", §3.3) found
+    /// that this sum often scores better on word-similarity tasks, at no training cost.
+    /// Needs per-word output vectors: negative sampling or the full softmax, not
+    /// hierarchical softmax (whose output vectors belong to the tree's inner nodes).
+    Sum,
+}
+
+impl SkipGramModel {
+    /// The embeddings of the chosen [`VectorKind`], **copied** (V×N×4 bytes plus the
+    /// vocabulary): [`VectorKind::Input`] is [`to_embeddings`](Self::to_embeddings);
+    /// [`VectorKind::Sum`] gives the rows of p + p'ᵀ (V×N).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use skipgram::{SkipGramModel, VectorKind, Vocabulary};
+    /// let vocab = Vocabulary::from_words(["a", "b"])?;
+    /// let p = array![[1.0f32, 2.0], [3.0, 4.0]]; // V×N
+    /// let p_prime = array![[0.5f32, -1.0], [0.25, 0.0]]; // N×V: column i is word i's
+    /// let model = SkipGramModel::from_weights(vocab, p, p_prime)?;
+    /// let sum = model.to_embeddings_with(VectorKind::Sum)?;
+    /// assert_eq!(sum.vectors(), array![[1.5f32, 2.25], [2.0, 4.0]]);
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// For [`VectorKind::Sum`]: [`Error::InvalidConfig`] if the model was trained with
+    /// hierarchical softmax (it has inner-node vectors, and its p' was not trained per
+    /// word) or if p' is all zeros (never trained: the sum would just be p).
+    pub fn to_embeddings_with(&self, kind: VectorKind) -> Result<Embeddings> {
+        match kind {
+            VectorKind::Input => Ok(self.to_embeddings()),
+            VectorKind::Sum => {
+                if self.hs_node_vectors().is_some() {
+                    return Err(Error::InvalidConfig(
+                        "word + context vectors (p + p') need per-word output vectors: this \
+                         model was trained with hierarchical softmax, whose output vectors \
+                         are the Huffman tree's inner nodes; train with negative sampling"
+                            .into(),
+                    ));
+                }
+                let out = self.output_weights_transposed();
+                if out.iter().all(|&x| x == 0.0) {
+                    return Err(Error::InvalidConfig(
+                        "word + context vectors (p + p'): p' is all zeros (never trained)".into(),
+                    ));
+                }
+                let sum = &self.input_weights() + &out;
+                if !sum.iter().all(|x| x.is_finite()) {
+                    return Err(Error::NonFinite {
+                        what: "p + p' vectors",
+                    });
+                }
+                Ok(Embeddings::from_trusted(self.vocab().clone(), sum))
+            }
+        }
+    }
 }
 
 impl SkipGramModel {
@@ -148,18 +226,29 @@ impl Embeddings {
         Ok(Self::from_trusted(vocab, vectors))
     }
 
-    /// [`new`](Self::new) without the checks, for vectors known to fit (the model's p).
-    fn from_trusted(vocab: Vocabulary, vectors: Array2<f32>) -> Self {
+    /// [`new`](Self::new) without the checks, for vectors known to fit (the model's p,
+    /// vectors read and checked by a reader): V rows, N ≥ 1 columns, all finite. The norms
+    /// are computed on all cores.
+    pub(crate) fn from_trusted(vocab: Vocabulary, vectors: Array2<f32>) -> Self {
         let vectors = if vectors.is_standard_layout() {
             vectors
         } else {
             vectors.as_standard_layout().into_owned()
         };
-        let norms = vectors
-            .rows()
-            .into_iter()
-            .map(|r| norm64(r) as f32)
-            .collect();
+        let mut norms = Array1::zeros(vectors.nrows());
+        let out = norms.as_slice_mut().expect("a new array is contiguous");
+        let threads = threads_for(vectors.len());
+        for_each_parallel(
+            vectors
+                .axis_chunks_iter(Axis(0), BLOCK_ROWS)
+                .zip(out.chunks_mut(BLOCK_ROWS)),
+            threads,
+            |(rows, out)| {
+                for (o, r) in out.iter_mut().zip(rows.rows()) {
+                    *o = norm64(r) as f32;
+                }
+            },
+        );
         Embeddings {
             vocab,
             vectors,
@@ -300,9 +389,21 @@ impl Embeddings {
     }
 
     /// cos(vₓ, q̂) for the first `rows` words, for a **unit** vector `q` (length N): one
-    /// matrix-vector product, then a division by the norms.
+    /// matrix-vector product (its blocks of rows on all cores for a large matrix), then a
+    /// division by the norms.
     pub(crate) fn cosines(&self, q: ArrayView1<'_, f32>, rows: usize) -> Array1<f32> {
-        let mut dots = self.vectors.slice(s![..rows, ..]).dot(&q);
+        let mut dots = Array1::zeros(rows);
+        let out = dots.as_slice_mut().expect("a new array is contiguous");
+        let m = self.vectors.slice(s![..rows, ..]);
+        for_each_parallel(
+            m.axis_chunks_iter(Axis(0), BLOCK_ROWS)
+                .zip(out.chunks_mut(BLOCK_ROWS)),
+            threads_for(m.len()),
+            |(block, out)| {
+                let mut out = ArrayViewMut1::from(out);
+                ndarray::linalg::general_mat_vec_mul(1.0, &block, &q, 0.0, &mut out);
+            },
+        );
         self.divide_by_norms(dots.view_mut(), q);
         dots
     }
@@ -361,6 +462,18 @@ impl Embeddings {
         top.into_iter()
             .map(|(i, s)| (self.vocab.words()[i].clone(), s))
             .collect()
+    }
+}
+
+/// Rows per task when a pass over the vectors is split among threads.
+const BLOCK_ROWS: usize = 8192;
+
+/// Threads for a pass over `values` values: all cores from 4 M values (16 MB) on, else one.
+fn threads_for(values: usize) -> usize {
+    if values >= 1 << 22 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
     }
 }
 
@@ -427,13 +540,27 @@ pub(crate) fn top_k(scores: ArrayView1<'_, f32>, k: usize, exclude: &[usize]) ->
             sorted.binary_search(i).is_ok()
         }
     };
-    let mut cand: Vec<(usize, f32)> = scores
+    let order = |x: &(usize, f32), y: &(usize, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+    let candidates = scores
         .iter()
         .enumerate()
         .filter(|(i, _)| !excluded(i))
-        .map(|(i, &s)| (i, s))
-        .collect();
-    let order = |x: &(usize, f32), y: &(usize, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+        .map(|(i, &s)| (i, s));
+    // At most 2k candidates are held (not one per word: 48 MB for 3 million words): when
+    // 2k are gathered, the best k are kept and the k-th becomes the bar to beat.
+    let mut cand: Vec<(usize, f32)> = Vec::with_capacity(k.saturating_mul(2).min(scores.len()));
+    let mut bar: Option<(usize, f32)> = None;
+    for c in candidates {
+        if bar.is_some_and(|b| order(&c, &b).is_ge()) {
+            continue;
+        }
+        cand.push(c);
+        if cand.len() >= k.saturating_mul(2) {
+            cand.select_nth_unstable_by(k - 1, order);
+            cand.truncate(k);
+            bar = Some(cand[k - 1]);
+        }
+    }
     if k < cand.len() {
         cand.select_nth_unstable_by(k - 1, order);
         cand.truncate(k);
@@ -553,6 +680,45 @@ mod tests {
     }
 
     #[test]
+    fn sum_vectors_need_trained_per_word_output_vectors() {
+        use crate::{Corpus, Objective, TrainConfig, Trainer};
+        let vocab = Vocabulary::from_words(["a", "b"]).unwrap();
+        let p = array![[1.0f32, 2.0], [3.0, 4.0]];
+        // p' is N×V: word 1's output vector is column 1, (−3, 0.5).
+        let pp = array![[0.0f32, -3.0], [0.0, 0.5]];
+        let m = SkipGramModel::from_weights(vocab.clone(), p.clone(), pp).unwrap();
+        let sum = m.to_embeddings_with(VectorKind::Sum).unwrap();
+        assert_eq!(sum.vectors(), array![[1.0f32, 2.0], [0.0, 4.5]]);
+        assert_eq!(sum.norms()[1], 4.5);
+        let input = m.to_embeddings_with(VectorKind::Input).unwrap();
+        assert_eq!(input.vectors(), p);
+        // p' never trained: an error, not a copy of p.
+        let fresh = SkipGramModel::from_weights(vocab, p, Array2::zeros((2, 2))).unwrap();
+        assert!(matches!(
+            fresh.to_embeddings_with(VectorKind::Sum),
+            Err(Error::InvalidConfig(_))
+        ));
+        // Hierarchical softmax: p' rows are not per word.
+        let corpus = Corpus::from_text("a b c a b d a c ".repeat(30));
+        let cfg = TrainConfig {
+            dim: 4,
+            min_count: 1,
+            epochs: 1,
+            threads: 1,
+            objective: Objective::HierarchicalSoftmax,
+            ..Default::default()
+        };
+        let (hs, _) = Trainer::new(cfg)
+            .unwrap()
+            .fit(&corpus, crate::TrainOptions::new())
+            .unwrap();
+        match hs.to_embeddings_with(VectorKind::Sum) {
+            Err(Error::InvalidConfig(m)) => assert!(m.contains("hierarchical"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn top_k_selects_and_orders() {
         let s = array![0.1f32, 0.9, 0.5, 0.9, -1.0, 0.7];
         assert_eq!(top_k(s.view(), 3, &[]), vec![(1, 0.9), (3, 0.9), (5, 0.7)]);
@@ -562,5 +728,26 @@ mod tests {
         // A long exclusion list (searched sorted), with out-of-range entries.
         let long: Vec<usize> = (0..40).rev().filter(|&i| i != 2 && i != 4).collect();
         assert_eq!(top_k(s.view(), 5, &long), vec![(2, 0.5), (4, -1.0)]);
+    }
+
+    #[test]
+    fn top_k_of_many_scores_equals_a_full_sort() {
+        // Scores with many ties (multiples of 1/16), so that the index order matters, and
+        // k far below the count, so that the bar to beat is used.
+        let scores: Array1<f32> = (0..5000u64)
+            .map(|i| ((i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) % 64) as f32 / 16.0)
+            .collect();
+        let exclude = [3, 17, 4999];
+        let mut all: Vec<(usize, f32)> = scores
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !exclude.contains(i))
+            .map(|(i, &s)| (i, s))
+            .collect();
+        all.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        for k in [1, 2, 7, 10, 100, 4997, 6000] {
+            let want = &all[..k.min(all.len())];
+            assert_eq!(top_k(scores.view(), k, &exclude), want, "k {k}");
+        }
     }
 }

@@ -131,10 +131,10 @@ impl Embeddings {
     /// # Errors
     /// [`Error::UnknownWords`] naming every unknown query word; [`Error::EmptyQuery`] if both
     /// lists are empty.
-    pub fn most_similar(
+    pub fn most_similar<S: AsRef<str>>(
         &self,
-        positive: &[&str],
-        negative: &[&str],
+        positive: &[S],
+        negative: &[S],
         k: usize,
     ) -> Result<Vec<(String, f32)>> {
         self.most_similar_with(positive, negative, k, &SimilarityOptions::default())
@@ -166,10 +166,10 @@ impl Embeddings {
     /// [`Error::UnknownWords`] naming every unknown query word; [`Error::EmptyQuery`] if both
     /// lists are empty, or for 3CosMul if `positive` is empty (as gensim);
     /// [`Error::InvalidConfig`] for 3CosMul if ε is not finite and positive.
-    pub fn most_similar_with(
+    pub fn most_similar_with<S: AsRef<str>>(
         &self,
-        positive: &[&str],
-        negative: &[&str],
+        positive: &[S],
+        negative: &[S],
         k: usize,
         opts: &SimilarityOptions,
     ) -> Result<Vec<(String, f32)>> {
@@ -178,7 +178,7 @@ impl Embeddings {
                 what: "most_similar",
             });
         }
-        let idx = self.indices(positive.iter().chain(negative).copied())?;
+        let idx = self.indices(positive.iter().chain(negative).map(AsRef::as_ref))?;
         let (pos, neg) = idx.split_at(positive.len());
         let rows = self.candidate_rows(opts.restrict_vocab);
         let scores = match opts.method {
@@ -265,11 +265,11 @@ impl Embeddings {
     /// [`Error::ShapeMismatch`] if `v` does not have length N; [`Error::NonFinite`] if it
     /// holds NaN or infinity; [`Error::UnknownWords`] naming every word of `exclude` not in
     /// the vocabulary.
-    pub fn most_similar_by_vector(
+    pub fn most_similar_by_vector<S: AsRef<str>>(
         &self,
         v: ArrayView1<'_, f32>,
         k: usize,
-        exclude: &[&str],
+        exclude: &[S],
     ) -> Result<Vec<(String, f32)>> {
         if v.len() != self.dim() {
             return Err(Error::ShapeMismatch {
@@ -283,7 +283,7 @@ impl Embeddings {
                 what: "query vector",
             });
         }
-        let excluded = self.indices(exclude.iter().copied())?;
+        let excluded = self.indices(exclude.iter().map(AsRef::as_ref))?;
         let q = unit(v);
         let scores = self.cosines(q.view(), self.len());
         Ok(self.named(top_k(scores.view(), k, &excluded)))
@@ -306,8 +306,12 @@ impl Embeddings {
     /// # Errors
     /// [`Error::UnknownWords`] naming every word of the batch not in the vocabulary (nothing
     /// is computed then).
-    pub fn most_similar_batch(&self, words: &[&str], k: usize) -> Result<Vec<Vec<(String, f32)>>> {
-        let idx = self.indices(words.iter().copied())?;
+    pub fn most_similar_batch<S: AsRef<str>>(
+        &self,
+        words: &[S],
+        k: usize,
+    ) -> Result<Vec<Vec<(String, f32)>>> {
+        let idx = self.indices(words.iter().map(AsRef::as_ref))?;
         let mut out = Vec::with_capacity(idx.len());
         // In chunks, so that a long batch needs no more than BATCH_SCRATCH_BYTES at once.
         for chunk in idx.chunks(batch_rows(self.len(), 1)) {
@@ -342,13 +346,13 @@ impl Embeddings {
     /// # Errors
     /// [`Error::EmptyQuery`] if `words` is empty; [`Error::UnknownWords`] naming every
     /// unknown word.
-    pub fn doesnt_match(&self, words: &[&str]) -> Result<String> {
+    pub fn doesnt_match<S: AsRef<str>>(&self, words: &[S]) -> Result<String> {
         if words.is_empty() {
             return Err(Error::EmptyQuery {
                 what: "doesnt_match",
             });
         }
-        let idx = self.indices(words.iter().copied())?;
+        let idx = self.indices(words.iter().map(AsRef::as_ref))?;
         let units: Vec<Array1<f64>> = idx
             .iter()
             .map(|&i| unit(self.vectors.row(i)).mapv(f64::from))
@@ -364,7 +368,7 @@ impl Embeddings {
         let (_, word) = units
             .iter()
             .zip(words)
-            .map(|(u, w)| (u.dot(&mean), *w))
+            .map(|(u, w)| (u.dot(&mean), w.as_ref()))
             .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(y.1)))
             .expect("words is not empty");
         Ok(word.to_string())
@@ -423,7 +427,7 @@ mod tests {
             Err(Error::UnknownWords(w)) if w == ["x", "y"]
         ));
         assert!(matches!(
-            e.most_similar(&[], &[], 1),
+            e.most_similar(&[] as &[&str], &[], 1),
             Err(Error::EmptyQuery { .. })
         ));
         // A single positive word equals most_similar_word.
@@ -480,7 +484,10 @@ mod tests {
         assert_eq!(e.doesnt_match(&["b", "c", "a"]).unwrap(), "a");
         assert_eq!(e.doesnt_match(&["a", "c", "d"]).unwrap(), "d");
         assert_eq!(e.doesnt_match(&["c"]).unwrap(), "c");
-        assert!(matches!(e.doesnt_match(&[]), Err(Error::EmptyQuery { .. })));
+        assert!(matches!(
+            e.doesnt_match(&[] as &[&str]),
+            Err(Error::EmptyQuery { .. })
+        ));
         assert!(matches!(
             e.doesnt_match(&["a", "nope"]),
             Err(Error::UnknownWords(w)) if w == ["nope"]
@@ -499,11 +506,11 @@ mod tests {
             Err(Error::UnknownWords(_))
         ));
         assert!(matches!(
-            e.most_similar_by_vector(array![1.0f32].view(), 1, &[]),
+            e.most_similar_by_vector(array![1.0f32].view(), 1, &[] as &[&str]),
             Err(Error::ShapeMismatch { .. })
         ));
         assert!(matches!(
-            e.most_similar_by_vector(array![f32::NAN, 0.0, 0.0].view(), 1, &[]),
+            e.most_similar_by_vector(array![f32::NAN, 0.0, 0.0].view(), 1, &[] as &[&str]),
             Err(Error::NonFinite { .. })
         ));
     }

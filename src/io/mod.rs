@@ -70,10 +70,12 @@ mod atomic;
 pub mod checkpoint;
 mod counts;
 mod paths;
+mod read_ahead;
 mod word2vec;
 
 pub use atomic::{remove_temp_files, unlinked_temp_file, write_atomically};
 pub use paths::check_outputs;
+pub(crate) use read_ahead::ReadAhead;
 pub use word2vec::{ReadWord2Vec, WriteWord2Vec, MAX_WORD_BYTES};
 
 use std::io::{BufRead, Read};

@@ -85,18 +85,20 @@ impl SigmoidTable {
         alpha: f32,
     ) -> Option<f64> {
         let o = labels.len();
-        let mut loss = 0.0f32;
+        // The loss is summed in f64 here, per worker thread and over threads (an f32 tally
+        // stops growing at 2^24 times its terms: gensim's loss stuck at 134217728).
+        let mut loss = 0.0f64;
         let mut check = 0.0f32;
         for (row, &wr) in g.chunks_exact_mut(o).zip(row_weights) {
             for ((x, &label), &wc) in row.iter_mut().zip(labels).zip(col_weights) {
                 check += *x;
                 let w = wr * wc;
                 let signed = if label > 0.5 { *x } else { -*x };
-                loss += w * self.neg_log_sigmoid(signed);
+                loss += f64::from(w * self.neg_log_sigmoid(signed));
                 *x = alpha * w * (label - self.sigmoid(*x));
             }
         }
-        check.is_finite().then_some(loss as f64)
+        check.is_finite().then_some(loss)
     }
 }
 

@@ -99,6 +99,16 @@ impl Vocabulary {
         Self::from_keyed(words, counts, |words, i| key::Short::new(&words[i]))
     }
 
+    /// [`from_words`](Self::from_words) for a list already collected: the strings are
+    /// moved in, not copied (a reader of millions of words keeps one copy in memory).
+    ///
+    /// # Errors
+    /// As [`from_words`](Self::from_words).
+    pub(crate) fn from_word_list(words: Vec<String>) -> Result<Self> {
+        let counts = vec![1; words.len()];
+        Self::from_keyed(words, counts, |words, i| key::Short::new(&words[i]))
+    }
+
     /// A vocabulary of `words` with `counts` in that order, whose short words' keys are
     /// `short(&words, i)` (as [`WordIndex::build_with`]): the checks of
     /// [`from_counts`](Self::from_counts), for words already collected.

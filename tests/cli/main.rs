@@ -342,3 +342,39 @@ fn similar_reads_every_fixture_without_being_told_its_format() {
     }
     assert!(seen >= 7, "{seen} files");
 }
+
+/// `--output-vectors sum` writes the rows of p + p'ᵀ of the trained model (checked against
+/// the checkpoint of the same run); with hierarchical softmax it fails before training.
+#[test]
+fn output_vectors_sum_writes_word_plus_context_vectors() {
+    let dir = TempDir::new("cli-sum");
+    let d = dir.dir();
+    std::fs::write(d.join("corpus.txt"), real_text(60_000)).unwrap();
+    let mut args = vec![
+        "train",
+        "--input",
+        "corpus.txt",
+        "--output",
+        "sum.txt",
+        "--output-vectors",
+        "sum",
+        "--save-checkpoint",
+        "m.ckpt",
+    ];
+    args.extend_from_slice(TRAIN);
+    ok(&args, d);
+    let sum = skipgram::Embeddings::load_word2vec_text(d.join("sum.txt")).unwrap();
+    let (model, _) = skipgram::Checkpoint::load(d.join("m.ckpt"))
+        .unwrap()
+        .into_parts();
+    let expected = &model.input_weights() + &model.output_weights_transposed();
+    assert_eq!(sum.vectors(), expected);
+    assert_ne!(sum.vectors(), model.input_weights());
+
+    let mut hs = vec!["train", "--input", "corpus.txt", "--output", "hs.txt"];
+    hs.extend_from_slice(&["--hs", "1", "--output-vectors", "sum"]);
+    hs.extend_from_slice(TRAIN);
+    let err = fails(&hs, d);
+    assert!(err.contains("hierarchical softmax"), "{err}");
+    assert!(!d.join("hs.txt").exists());
+}

@@ -293,7 +293,7 @@ fn zero_vectors_never_give_nan() {
     let near = e.most_similar_word("one", 3).unwrap();
     assert!(near.iter().all(|(_, s)| s.is_finite()));
     let by_vec = e
-        .most_similar_by_vector(Array1::zeros(3).view(), 4, &[])
+        .most_similar_by_vector(Array1::zeros(3).view(), 4, &[] as &[&str])
         .unwrap();
     assert_eq!(by_vec.len(), 4);
     assert!(by_vec.iter().all(|(_, s)| *s == 0.0));

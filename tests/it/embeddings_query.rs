@@ -212,12 +212,12 @@ fn similar_by_vector_matches_gensim() {
     let n = each("similar_by_vector", |e, c| {
         let v: Array1<f32> = c.positive.iter().map(|x| x.parse().unwrap()).collect();
         let got = e
-            .most_similar_by_vector(v.view(), c.topn.unwrap(), &[])
+            .most_similar_by_vector(v.view(), c.topn.unwrap(), &[] as &[&str])
             .unwrap();
         assert_pairs(&got, &c.pairs(), &c.at);
         // Scaling the query vector changes nothing.
         let got2 = e
-            .most_similar_by_vector((&v * 7.5).view(), c.topn.unwrap(), &[])
+            .most_similar_by_vector((&v * 7.5).view(), c.topn.unwrap(), &[] as &[&str])
             .unwrap();
         assert_pairs(&got2, &c.pairs(), &c.at);
     });
@@ -235,7 +235,7 @@ fn lookups_and_errors() {
     assert!((unit.dot(&unit) - 1.0).abs() < 1e-6);
     assert!((e.norms()[7] - 1.5).abs() < 1e-7);
     assert!(matches!(
-        e.most_similar(&[], &[], 3),
+        e.most_similar(&[] as &[&str], &[], 3),
         Err(Error::EmptyQuery { .. })
     ));
     assert!(matches!(

@@ -177,7 +177,7 @@ proptest! {
         let batch = e.most_similar_batch(&w, k).unwrap();
         prop_assert!(batch.iter().all(|r| no_nan(r)));
         if query.len() == n {
-            match e.most_similar_by_vector(Array1::from(query.clone()).view(), k, &[]) {
+            match e.most_similar_by_vector(Array1::from(query.clone()).view(), k, &[] as &[&str]) {
                 Ok(r) => prop_assert!(no_nan(&r)),
                 Err(_) => prop_assert!(query.iter().any(|x| !x.is_finite())),
             }
@@ -198,8 +198,8 @@ proptest! {
             }
         }
         prop_assert!(w.contains(&e.doesnt_match(&w).unwrap().as_str()));
-        prop_assert!(e.doesnt_match(&[]).is_err());
-        prop_assert!(e.most_similar(&[], &[], k).is_err());
+        prop_assert!(e.doesnt_match(&[] as &[&str]).is_err());
+        prop_assert!(e.most_similar(&[] as &[&str], &[], k).is_err());
     }
 
     #[test]

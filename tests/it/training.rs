@@ -540,3 +540,81 @@ fn settings_and_reports_round_trip_through_serde() {
         serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
     assert_eq!(back, report);
 }
+
+/// The reported loss is the mean over the epoch's (center, context) pairs of
+/// −log softmax(p[center]·p')[context], summed in f64: with a learning rate so small that the
+/// weights do not move, a window of 1 (no random shrinking) and no subsampling, the pairs and
+/// their losses are known, and a serial recomputation in f64 gives the same figure, each epoch
+/// on its own (not a running total).
+#[test]
+fn the_reported_loss_is_the_mean_loss_of_the_epochs_pairs() {
+    let text = "a b c d e f\nb d f a c\ne e a b\nc f d b a e d\n".repeat(25);
+    let corpus = Corpus::from_text(text.clone());
+    let cfg = TrainConfig {
+        dim: 5,
+        window: 1,
+        min_count: 1,
+        sample: 0.0,
+        epochs: 2,
+        threads: 1,
+        alpha: 1e-12,
+        objective: Objective::Softmax,
+        ..Default::default()
+    };
+    let trainer = Trainer::new(cfg).unwrap();
+    let vocab = trainer
+        .build_vocabulary(&corpus, &TrainOptions::new())
+        .unwrap();
+    let (v, n) = (vocab.len(), 5);
+    // Deterministic weights in [−1, 1).
+    let mut state = 7u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) as f64 / (1u64 << 31) as f64 * 2.0 - 1.0) as f32
+    };
+    let p = Array2::from_shape_fn((v, n), |_| next());
+    let p_prime = Array2::from_shape_fn((n, v), |_| next());
+    let mut model = SkipGramModel::from_weights(vocab.clone(), p.clone(), p_prime.clone()).unwrap();
+    let report = trainer
+        .train(&mut model, &corpus, Epochs::Planned, TrainOptions::new())
+        .unwrap();
+
+    // The serial recomputation, in f64.
+    let (mut sum, mut pairs) = (0.0f64, 0u64);
+    for line in text.lines() {
+        let ids: Vec<usize> = line
+            .split_whitespace()
+            .map(|w| vocab.index(w).unwrap())
+            .collect();
+        for (t, &center) in ids.iter().enumerate() {
+            let u: Vec<f64> = (0..v)
+                .map(|j| {
+                    (0..n)
+                        .map(|k| f64::from(p[[center, k]]) * f64::from(p_prime[[k, j]]))
+                        .sum()
+                })
+                .collect();
+            let max = u.iter().cloned().fold(f64::MIN, f64::max);
+            let log_z = u.iter().map(|x| (x - max).exp()).sum::<f64>().ln() + max;
+            for ctx in [t.checked_sub(1), Some(t + 1)].into_iter().flatten() {
+                if let Some(&c) = ids.get(ctx) {
+                    sum += log_z - u[c];
+                    pairs += 1;
+                }
+            }
+        }
+    }
+    let expected = sum / pairs as f64;
+    assert_eq!(report.epochs.len(), 2);
+    for e in &report.epochs {
+        assert_eq!(e.pairs, pairs, "epoch {}", e.epoch);
+        assert!(
+            (e.loss - expected).abs() < 1e-5 * expected,
+            "epoch {}: reported {} vs recomputed {expected}",
+            e.epoch,
+            e.loss
+        );
+    }
+}

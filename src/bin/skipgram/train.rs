@@ -10,7 +10,7 @@ use skipgram::corpus::RawTextSigns;
 use skipgram::phrases::PhrasePasses;
 use skipgram::{
     Checkpoint, Corpus, Embeddings, Epochs, NsDirection, Objective, Preprocessor, Progress,
-    SkipGramModel, Tokenizer, TrainConfig, TrainReport, Trainer, Vocabulary,
+    SkipGramModel, Tokenizer, TrainConfig, TrainReport, Trainer, VectorKind, Vocabulary,
 };
 
 use crate::ranks::Ranks;
@@ -34,6 +34,10 @@ pub(crate) struct Args {
     /// Write the word2vec binary format (`--binary` or `--binary 1`).
     #[arg(long, num_args = 0..=1, default_missing_value = "1", default_value = "0")]
     binary: u8,
+    /// The vectors written: `input` (the rows of p, as word2vec.c) or `sum` (p + p'ᵀ, word +
+    /// context vectors; negative sampling or softmax only).
+    #[arg(long, value_parser = ["input", "sum"], default_value = "input")]
+    output_vectors: String,
     /// Embedding dimension N.
     #[arg(long, visible_alias = "dim", default_value_t = 100)]
     size: usize,
@@ -168,6 +172,14 @@ impl Args {
             (None, 0) => Objective::NegativeSampling,
             (None, _) => Objective::HierarchicalSoftmax,
         };
+        if self.output_vectors == "sum" && objective == Objective::HierarchicalSoftmax {
+            // Checked before training, not after it.
+            return Err(skipgram::Error::InvalidConfig(
+                "--output-vectors sum needs per-word output vectors: use negative sampling \
+                 or --loss softmax, not hierarchical softmax"
+                    .into(),
+            ));
+        }
         let ns_direction = self.ns_direction.parse::<NsDirection>()?;
         #[cfg_attr(not(feature = "mpi"), allow(unused_mut))]
         let mut config = TrainConfig {
@@ -593,7 +605,14 @@ fn write_outputs(
     );
 
     let t_out = Instant::now();
-    if args.binary == 1 {
+    if args.output_vectors == "sum" {
+        let emb = model.to_embeddings_with(VectorKind::Sum)?;
+        if args.binary == 1 {
+            emb.save_word2vec_binary(&args.output)?;
+        } else {
+            emb.save_word2vec_text(&args.output)?;
+        }
+    } else if args.binary == 1 {
         model.save_word2vec_binary(&args.output)?;
     } else {
         model.save_word2vec_text(&args.output)?;

@@ -13,10 +13,10 @@
 //! How the readers tell the formats apart is described in the [`io`](crate::io) module docs.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, Write};
 use std::path::Path;
 
-use super::{with_path, write_atomically};
+use super::{with_path, write_atomically, ReadAhead};
 use crate::embeddings::Embeddings;
 #[cfg(doc)]
 use crate::error::Error;
@@ -263,14 +263,16 @@ impl SkipGramModel {
     }
 }
 
+/// Opens `path` and parses it with `read`; the file is read on a thread of its own
+/// ([`ReadAhead`]) while this one parses.
 fn load(
     path: &Path,
-    read: fn(&mut BufReader<File>, bool, Option<u64>) -> Result<Embeddings>,
+    read: fn(&mut ReadAhead, bool, Option<u64>) -> Result<Embeddings>,
 ) -> Result<Embeddings> {
     let open = || -> Result<_> {
         let file = File::open(path)?;
         let len = file.metadata()?.len();
-        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let mut reader = ReadAhead::new(file, Some(len));
         read(&mut reader, false, Some(len))
     };
     open().map_err(|e| with_path(e, path))

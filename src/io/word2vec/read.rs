@@ -108,14 +108,20 @@ fn check_end<R: BufRead>(
     Ok(())
 }
 
-/// Buffers for V words and V×N values, pre-allocated only up to what `max_values` (from the
-/// input's size, when known) can justify.
-fn allocate(v: usize, n: usize, max_values: Option<u64>) -> (Vec<(String, u64)>, Vec<f32>) {
-    let cap = max_values
+/// The values to pre-allocate for V×N: no more than `max_values` (from the input's size,
+/// when known) can justify.
+fn capacity(v: usize, n: usize, max_values: Option<u64>) -> usize {
+    max_values
         .map_or(DEFAULT_CAPACITY, |m| {
             usize::try_from(m).unwrap_or(usize::MAX)
         })
-        .min(v * n);
+        .min(v * n)
+}
+
+/// Buffers for V words and V×N values, pre-allocated only up to what `max_values` (from the
+/// input's size, when known) can justify.
+fn allocate(v: usize, n: usize, max_values: Option<u64>) -> (Vec<(String, u64)>, Vec<f32>) {
+    let cap = capacity(v, n, max_values);
     (
         Vec::with_capacity((cap / n).min(v)),
         Vec::with_capacity(cap),
@@ -238,7 +244,8 @@ fn binary_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Re
     let mut r = Tracked::new(reader);
     let mut buf = Vec::new();
     let (v, n) = read_header(&mut r, &mut buf, BINARY)?;
-    let (mut words, mut data) = allocate(v, n, size.map(|s| s / 4));
+    let mut data = Vec::with_capacity(capacity(v, n, size.map(|s| s / 4)));
+    let mut words = WordArena::with_capacity(v.min(data.capacity() / n));
     // Whether the vectors end with '\n' (word2vec.c) or not (gensim), from the first one.
     let mut newlines = None;
     for i in 0..v {
@@ -287,9 +294,8 @@ fn binary_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Re
                 });
             }
         }
-        let word = decode_word(&buf, lossy, offset)?;
-        read_f32s(&mut r, n, &mut data, BINARY, "a word2vec binary vector")?;
-        words.push((word, 1));
+        words.push(&buf, lossy, offset)?;
+        read_vector(&mut r, n, &mut data)?;
         // word2vec.c ends every vector with '\n', gensim none: the first row says which, and
         // every other row must agree. A word with a space in it (which this format cannot
         // hold) shifts its vector, and the byte after it then breaks the pattern.
@@ -307,7 +313,7 @@ fn binary_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Re
                          vectors before it are (at byte {}); a word containing a space \
                          cannot be stored in this format, and shifts the rest of its row",
                         i + 1,
-                        quote(words[i].0.as_bytes()),
+                        quote(words.last().as_bytes()),
                         r.pos()
                     ),
                 });
@@ -322,5 +328,92 @@ fn binary_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Re
         " (rows beyond the header's count, or rows misread because a word contains a space, \
          which this format cannot hold)",
     )?;
-    finish(words, data, v, n)
+    finish_binary(words, data, v, n)
+}
+
+/// Reads N little-endian f32 into `data`: straight from the reader's buffer when it holds
+/// the whole vector (the common case), else through [`read_f32s`] (the same errors).
+fn read_vector(r: &mut impl BufRead, n: usize, data: &mut Vec<f32>) -> Result<()> {
+    let bytes = n * 4;
+    let buf = r.fill_buf()?;
+    if buf.len() < bytes {
+        return read_f32s(r, n, data, BINARY, "a word2vec binary vector");
+    }
+    let start = data.len();
+    data.extend(
+        buf[..bytes]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+    );
+    r.consume(bytes);
+    // Counted rather than searched, so that the check vectorises.
+    let bad = data[start..].iter().filter(|x| !x.is_finite()).count();
+    if bad > 0 {
+        return Err(Error::NonFinite {
+            what: "a word2vec binary vector",
+        });
+    }
+    Ok(())
+}
+
+/// The words of a binary file in one buffer (their bytes back to back and where each
+/// ends), instead of one allocation per word while the file is read.
+struct WordArena {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl WordArena {
+    fn with_capacity(words: usize) -> Self {
+        WordArena {
+            bytes: Vec::with_capacity(words.saturating_mul(12)),
+            ends: Vec::with_capacity(words),
+        }
+    }
+
+    /// Appends the word `raw` found at byte `offset`, checked as [`decode_word`] does.
+    fn push(&mut self, raw: &[u8], lossy: bool, offset: u64) -> Result<()> {
+        match std::str::from_utf8(raw) {
+            Ok(w) => self.bytes.extend_from_slice(w.as_bytes()),
+            Err(_) => {
+                let w = decode_word(raw, lossy, offset)?;
+                self.bytes.extend_from_slice(w.as_bytes());
+            }
+        }
+        self.ends.push(self.bytes.len());
+        Ok(())
+    }
+
+    /// The word pushed last.
+    fn last(&self) -> &str {
+        let k = self.ends.len();
+        let start = if k >= 2 { self.ends[k - 2] } else { 0 };
+        let end = self.ends.last().copied().unwrap_or(0);
+        std::str::from_utf8(&self.bytes[start..end]).unwrap_or_default()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| {
+            // Every word was pushed as a whole `str`, so each range holds valid UTF-8.
+            std::str::from_utf8(&self.bytes[a..b]).expect("words are pushed as str")
+        })
+    }
+}
+
+fn finish_binary(words: WordArena, data: Vec<f32>, v: usize, n: usize) -> Result<Embeddings> {
+    // One string per word, as the vocabulary holds them; the arena goes before the
+    // vocabulary's index is built, so the two are never in memory at once.
+    let mut list = Vec::with_capacity(v);
+    list.extend(words.iter().map(str::to_owned));
+    drop(words);
+    let vocab = Vocabulary::from_word_list(list)?;
+    let found = data.len();
+    let vectors = Array2::from_shape_vec((v, n), data).map_err(|_| Error::ShapeMismatch {
+        what: "word2vec vectors",
+        expected: shape2(v, n),
+        found: format!("{found} values"),
+    })?;
+    // Every value was checked finite as it was read.
+    Ok(Embeddings::from_trusted(vocab, vectors))
 }

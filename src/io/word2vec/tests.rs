@@ -493,3 +493,50 @@ fn a_model_writes_the_bytes_its_embeddings_write() {
         "50 7\n".len() + (0..50).map(|i| format!("w{i} ").len() + 29).sum::<usize>()
     );
 }
+
+/// Binary vectors are read straight from the reader's buffer when it holds a whole vector
+/// and through the chunked path when it does not: every buffer size gives the same result,
+/// and so does a file loaded through the read-ahead thread, whose 4 MiB chunks end inside
+/// words and vectors.
+#[test]
+fn binary_reads_the_same_through_any_buffer_and_from_files_over_several_chunks() {
+    let (v, n) = (1100, 1000); // 4.4 MB: more than one read-ahead chunk
+    let words: Vec<String> = (0..v)
+        .map(|i| format!("w{i}_{}", "é".repeat(i % 5)))
+        .collect();
+    let vectors = Array2::from_shape_fn((v, n), |(i, j)| {
+        ((i * 31 + j * 7) % 997) as f32 / 97.0 - 5.0
+    });
+    let e = Embeddings::new(Vocabulary::from_words(words).unwrap(), vectors).unwrap();
+    let mut bytes = Vec::new();
+    e.write_word2vec_binary(&mut bytes).unwrap();
+    for cap in [1, 7, 4001, 1 << 16] {
+        let mut r = std::io::BufReader::with_capacity(cap, bytes.as_slice());
+        let back = Embeddings::read_word2vec_binary(&mut r).unwrap();
+        assert_eq!(back.vocab().words(), e.vocab().words(), "capacity {cap}");
+        assert_eq!(back.vectors(), e.vectors(), "capacity {cap}");
+        assert_eq!(back.norms(), e.norms(), "capacity {cap}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.bin");
+    std::fs::write(&path, &bytes).unwrap();
+    let back = Embeddings::load_word2vec_binary(&path).unwrap();
+    assert_eq!(back.vocab().words(), e.vocab().words());
+    assert_eq!(back.vectors(), e.vectors());
+    let auto = Embeddings::load_word2vec(&path).unwrap();
+    assert_eq!(auto.vectors(), e.vectors());
+    // A NaN in the last vector, and a file cut inside it, are still caught.
+    let mut bad = bytes.clone();
+    let at = bad.len() - 5;
+    bad[at - 4..at].copy_from_slice(&f32::NAN.to_le_bytes());
+    std::fs::write(&path, &bad).unwrap();
+    assert!(matches!(
+        Embeddings::load_word2vec_binary(&path),
+        Err(Error::NonFinite { .. })
+    ));
+    std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+    assert!(matches!(
+        Embeddings::load_word2vec_binary(&path),
+        Err(Error::Truncated { .. })
+    ));
+}

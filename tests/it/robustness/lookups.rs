@@ -92,7 +92,7 @@ fn shape_mismatches_are_errors() {
     );
     let e = Embeddings::new(vocab(), Array2::ones((2, 4))).unwrap();
     shape(
-        e.most_similar_by_vector(Array1::ones(3).view(), 1, &[])
+        e.most_similar_by_vector(Array1::ones(3).view(), 1, &[] as &[&str])
             .map(|_| ()),
         "query",
     );
@@ -146,7 +146,7 @@ fn non_finite_weights_are_rejected_on_every_way_in() {
         non_finite(Embeddings::new(vocab(), p).map(|_| ()), "Embeddings::new");
         let e = Embeddings::new(vocab(), Array2::ones((2, 2))).unwrap();
         non_finite(
-            e.most_similar_by_vector(array![1.0, bad].view(), 1, &[])
+            e.most_similar_by_vector(array![1.0, bad].view(), 1, &[] as &[&str])
                 .map(|_| ()),
             "query vector",
         );

@@ -76,6 +76,8 @@
 //! | word2vec text and binary files | [`ReadWord2Vec`], [`WriteWord2Vec`] |
 //! | checkpoints to resume training | [`Checkpoint`] |
 //! | analogy and word-similarity evaluation | [`eval`] |
+//! | fastText's character n-grams and their hash | [`subword`] |
+//! | fastText `.bin` files | [`io::fasttext`] |
 //! | errors | [`Error`] |
 //! | everything above in one import | [`prelude`] |
 //!
@@ -98,6 +100,7 @@ pub mod phrases;
 pub mod prelude;
 pub mod preprocess;
 mod softmax;
+pub mod subword;
 mod train;
 mod vocab;
 

@@ -48,6 +48,7 @@
 mod atomic;
 pub mod checkpoint;
 mod counts;
+pub mod fasttext;
 mod word2vec;
 
 pub(crate) use atomic::write_atomically;

@@ -8,6 +8,7 @@ mod atomic_saves;
 mod embeddings_io;
 mod embeddings_query;
 mod eval;
+mod fasttext;
 mod formats;
 mod phrases;
 mod phrases_targets;

@@ -77,7 +77,7 @@
 //! | checkpoints to resume training | [`Checkpoint`] |
 //! | analogy and word-similarity evaluation | [`eval`] |
 //! | fastText's character n-grams and their hash | [`subword`] |
-//! | fastText `.bin` files | [`io::fasttext`] |
+//! | a vector for every word; fastText `.bin` files | [`SubwordEmbeddings`], [`io::fasttext`] |
 //! | errors | [`Error`] |
 //! | everything above in one import | [`prelude`] |
 //!
@@ -101,6 +101,7 @@ pub mod prelude;
 pub mod preprocess;
 mod softmax;
 pub mod subword;
+mod subword_embeddings;
 mod train;
 mod vocab;
 
@@ -117,6 +118,7 @@ pub use one_hot::OneHot;
 pub use phrases::{FrozenPhrases, PhraseModel, Phrases, PhrasesConfig};
 pub use preprocess::Preprocessor;
 pub use softmax::Softmax;
+pub use subword_embeddings::SubwordEmbeddings;
 #[cfg(feature = "mpi")]
 pub use train::{Cluster, SyncStats};
 pub use train::{

@@ -131,3 +131,71 @@ fn bad_bin_files_are_errors() {
         other => panic!("expected a format error, got {other:?}"),
     }
 }
+
+mod subword_queries {
+    use super::model;
+    use skipgram::{Error, SubwordEmbeddings};
+
+    fn cos(a: &[f32], b: &[f32]) -> f64 {
+        let d: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| f64::from(*x) * f64::from(*y))
+            .sum();
+        let n = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+        d / (n(a) * n(b))
+    }
+
+    #[test]
+    fn unseen_words_get_their_ngram_vectors() {
+        let m = model();
+        let e = SubwordEmbeddings::new(m.clone()).unwrap();
+        assert!(!e.embeddings().contains("unseenwordxyz"));
+        let v = e.embedding("unseenwordxyz").unwrap();
+        assert_eq!(v, m.word_vector("unseenwordxyz"));
+        assert_eq!(e.embedding("the").unwrap(), m.word_vector("the"));
+        let s = e.similarity("unseenwordxyz", "the").unwrap();
+        let want = cos(
+            v.as_slice().unwrap(),
+            m.word_vector("the").as_slice().unwrap(),
+        );
+        assert!((f64::from(s) - want).abs() < 1e-6);
+        // The neighbours of an unseen word are vocabulary words, best first.
+        let r = e.most_similar(&["unseenwordxyz"], &[], 5).unwrap();
+        assert_eq!(r.len(), 5);
+        assert!(r.windows(2).all(|w| w[0].1 >= w[1].1));
+        let by_vec = e
+            .embeddings()
+            .most_similar_by_vector(v.view(), 5, &[])
+            .unwrap();
+        assert_eq!(r, by_vec);
+        // A vocabulary query word is never its own answer.
+        let r = e.most_similar(&["the", "walkingz"], &["of"], 10).unwrap();
+        assert!(r.iter().all(|(w, _)| w != "the" && w != "of"));
+        assert_eq!(e.analogy("of", "the", "walkingz", 3).unwrap().len(), 3);
+        let odd = e
+            .doesnt_match(&["the", "unseenwordxyz", "of", "a"])
+            .unwrap();
+        assert!(["the", "unseenwordxyz", "of", "a"].contains(&odd.as_str()));
+    }
+
+    #[test]
+    fn words_without_ngrams_are_unknown() {
+        let e = SubwordEmbeddings::new(model()).unwrap();
+        // "</s>" is not in this vocabulary and never has n-grams: fastText gives it the
+        // zero vector; queries here name it as unknown.
+        assert!(!e.has_vector("</s>"));
+        match e.similarity("the", "</s>") {
+            Err(Error::UnknownWords(w)) => assert_eq!(w, ["</s>"]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            e.most_similar(&[], &[], 3),
+            Err(Error::EmptyQuery { .. })
+        ));
+        let r = e.evaluate_word_pairs(
+            "the\tof\t5\nthe\tunseenwordxyz\t1\na\tqqqq\t2\nthe\t</s>\t3\nheader\tline\tx\n",
+        );
+        assert_eq!((r.pairs_used, r.pairs_oov, r.invalid_lines), (3, 1, 1));
+    }
+}

@@ -56,3 +56,17 @@ with open(os.path.join(OUT, "vectors.tsv"), "w", encoding="utf-8") as f:
         kind = "in" if w in vocab else "oov"
         f.write(f"{w}\t{kind}\t{' '.join(repr(float(x)) for x in v)}\n")
 print("words", len(model.words), "bucket", model.f.getArgs().bucket if hasattr(model.f, "getArgs") else "?")
+
+# Optional cross-check with gensim (pip install gensim): load_facebook_model on the same
+# file gives fastText's vectors. The Rust tests assert that our writer reproduces tiny.bin
+# byte for byte, so this also checks that gensim reads the files we write. gensim differs
+# from fastText on "</s>" (it gives the end-of-sentence token n-grams), so that is skipped.
+try:
+    import numpy as np
+    from gensim.models.fasttext import load_facebook_model
+except ImportError:
+    sys.exit(0)
+g = load_facebook_model(os.path.join(OUT, "tiny.bin"))
+worst = max(float(np.abs(g.wv[w] - model.get_word_vector(w)).max()) for w in WORDS if w != "</s>")
+print("gensim vs fasttext, max abs difference:", worst)
+assert worst < 1e-6

@@ -76,6 +76,8 @@
 //! | word2vec text and binary files | [`ReadWord2Vec`], [`WriteWord2Vec`] |
 //! | checkpoints to resume training | [`Checkpoint`] |
 //! | analogy and word-similarity evaluation | [`eval`] |
+//! | fastText's character n-grams and their hash | [`subword`] |
+//! | a vector for every word; fastText `.bin` files | [`SubwordEmbeddings`], [`io::fasttext`] |
 //! | errors | [`Error`] |
 //! | everything above in one import | [`prelude`] |
 //!
@@ -98,6 +100,8 @@ pub mod phrases;
 pub mod prelude;
 pub mod preprocess;
 mod softmax;
+pub mod subword;
+mod subword_embeddings;
 mod train;
 mod vocab;
 
@@ -116,6 +120,7 @@ pub use one_hot::OneHot;
 pub use phrases::{FrozenPhrases, PhraseModel, PhrasePasses, Phrases, PhrasesConfig};
 pub use preprocess::Preprocessor;
 pub use softmax::Softmax;
+pub use subword_embeddings::SubwordEmbeddings;
 pub use train::{
     CancelToken, EpochReport, Epochs, NsDirection, Objective, Phases, Progress, TrainConfig,
     TrainOptions, TrainReport, Trainer,

@@ -69,6 +69,7 @@
 mod atomic;
 pub mod checkpoint;
 mod counts;
+pub mod fasttext;
 mod paths;
 mod read_ahead;
 mod word2vec;

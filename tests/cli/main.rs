@@ -378,3 +378,37 @@ fn output_vectors_sum_writes_word_plus_context_vectors() {
     assert!(err.contains("hierarchical softmax"), "{err}");
     assert!(!d.join("hs.txt").exists());
 }
+
+#[test]
+fn similar_and_evaluate_give_unseen_words_subword_vectors_from_a_fasttext_bin() {
+    let dir = TempDir::new("cli-fasttext");
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fasttext/tiny.bin");
+    let bin = bin.to_str().unwrap();
+    let m = skipgram::io::fasttext::FastTextModel::read(bin).unwrap();
+    assert!(m.word_index("unseenwordxyz").is_none());
+    let out = ok(&["similar", bin, "-k", "3", "unseenwordxyz"], dir.dir());
+    assert!(out.starts_with("unseenwordxyz:"), "{out}");
+    assert_eq!(out.lines().count(), 4, "{out}");
+    // A word with no n-gram and not in the vocabulary has no vector.
+    let err = fails(&["similar", bin, "</s>"], dir.dir());
+    assert!(err.contains("unknown word"), "{err}");
+    let pairs = dir.dir().join("pairs.tsv");
+    std::fs::write(
+        &pairs,
+        "the\tof\t5\nthe\tunseenwordxyz\t1\nof\tqqqq\t3\na\t</s>\t2\n",
+    )
+    .unwrap();
+    let out = ok(
+        &[
+            "evaluate",
+            bin,
+            "--json",
+            "--pairs",
+            pairs.to_str().unwrap(),
+        ],
+        dir.dir(),
+    );
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["pairs_used"], 3, "{v}");
+    assert_eq!(v["pairs_oov"], 1, "{v}");
+}

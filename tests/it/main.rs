@@ -10,6 +10,7 @@ mod embeddings_io;
 mod embeddings_query;
 mod eval;
 mod extremes;
+mod fasttext;
 #[cfg(unix)]
 mod files;
 mod formats;

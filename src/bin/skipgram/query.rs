@@ -7,7 +7,8 @@ use clap::Parser;
 use serde_json::json;
 use skipgram::eval::{self, AnalogyOptions, PairOptions};
 use skipgram::{
-    AnalogyMethod, Checkpoint, Embeddings, SimilarityOptions, SkipGramModel, Vocabulary,
+    AnalogyMethod, Checkpoint, Embeddings, SimilarityOptions, SkipGramModel, SubwordEmbeddings,
+    Vocabulary,
 };
 
 use crate::CliResult;
@@ -40,9 +41,58 @@ fn load(path: &Path, format: &Format) -> skipgram::Result<Embeddings> {
     Ok(emb)
 }
 
+/// A fastText `.bin` model (recognised by its magic number), loaded with its n-gram rows so
+/// that every word has a vector; `None` for any other file.
+fn load_fasttext(path: &Path) -> skipgram::Result<Option<SubwordEmbeddings>> {
+    let mut magic = [0u8; 4];
+    let is_fasttext = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && i32::from_le_bytes(magic) == skipgram::io::fasttext::FASTTEXT_MAGIC;
+    if !is_fasttext {
+        return Ok(None);
+    }
+    let sub = SubwordEmbeddings::read_fasttext(path)?;
+    let cfg = sub.model().ngram_config();
+    eprintln!(
+        "loaded fastText model: {} words of dimension {}, n-grams {}..{} in {} buckets, from {}",
+        sub.embeddings().len(),
+        sub.dim(),
+        cfg.minn,
+        cfg.maxn,
+        cfg.bucket,
+        path.display()
+    );
+    Ok(Some(sub))
+}
+
+/// One query on a fastText model: query words may be outside the vocabulary.
+fn query_subword(sub: &SubwordEmbeddings, line: &str, top: usize) -> skipgram::Result<()> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let result = match words.as_slice() {
+        [a, b, c] if !line.contains('-') => {
+            println!("{a} : {b} :: {c} : ?");
+            sub.analogy(a, b, c, top)?
+        }
+        _ => {
+            let (neg, pos): (Vec<&str>, Vec<&str>) = words
+                .iter()
+                .partition(|w| w.starts_with('-') && w.len() > 1);
+            let neg: Vec<&str> = neg.iter().map(|w| &w[1..]).collect();
+            println!("{line}:");
+            sub.most_similar(&pos, &neg, top)?
+        }
+    };
+    for (word, score) in result {
+        println!("  {score:>8.4}  {word}");
+    }
+    Ok(())
+}
+
 #[derive(Parser, Debug)]
 pub(crate) struct SimilarArgs {
-    /// A word2vec vectors file, text or binary.
+    /// A word2vec vectors file, text or binary, or a fastText `.bin` model (then every word
+    /// with a character n-gram has a vector).
     vectors: PathBuf,
     #[command(flatten)]
     format: Format,
@@ -95,6 +145,23 @@ fn query(emb: &Embeddings, line: &str, args: &SimilarArgs) -> skipgram::Result<(
 }
 
 pub(crate) fn similar(args: SimilarArgs) -> CliResult {
+    if let Some(sub) = load_fasttext(&args.vectors)? {
+        if args.restrict.is_some() || args.cosmul {
+            return Err("--restrict and --cosmul are not supported for fastText models".into());
+        }
+        for q in &args.queries {
+            query_subword(&sub, q, args.top)?;
+        }
+        if args.queries.is_empty() {
+            for line in std::io::stdin().lock().lines() {
+                let line = line?;
+                if !line.trim().is_empty() {
+                    query_subword(&sub, &line, args.top)?;
+                }
+            }
+        }
+        return Ok(());
+    }
     let emb = load(&args.vectors, &args.format)?;
     if !args.queries.is_empty() {
         // Every query must succeed: an unknown word makes the command fail.
@@ -122,7 +189,8 @@ pub(crate) fn similar(args: SimilarArgs) -> CliResult {
 
 #[derive(Parser, Debug)]
 pub(crate) struct EvaluateArgs {
-    /// A word2vec vectors file, text or binary.
+    /// A word2vec vectors file, text or binary, or a fastText `.bin` model (then every word
+    /// with a character n-gram has a vector).
     vectors: PathBuf,
     #[command(flatten)]
     format: Format,
@@ -161,7 +229,18 @@ fn open(path: &Path) -> skipgram::Result<std::io::BufReader<std::fs::File>> {
 }
 
 pub(crate) fn evaluate(args: EvaluateArgs) -> CliResult {
-    let emb = load(&args.vectors, &args.format)?;
+    // A fastText model: analogies over its vocabulary vectors; word pairs with a vector for
+    // every word (out-of-vocabulary words from their n-grams; a pair counts as out of
+    // vocabulary only if a word has no n-gram at all), lower-cased unless --case-sensitive.
+    let sub = load_fasttext(&args.vectors)?;
+    let owned;
+    let emb = match &sub {
+        Some(s) => s.embeddings(),
+        None => {
+            owned = load(&args.vectors, &args.format)?;
+            &owned
+        }
+    };
     let analogy_opts = AnalogyOptions {
         restrict_vocab: Some(args.restrict),
         case_insensitive: !args.case_sensitive,
@@ -176,12 +255,27 @@ pub(crate) fn evaluate(args: EvaluateArgs) -> CliResult {
         case_insensitive: !args.case_sensitive,
     };
     let analogies = match &args.questions {
-        Some(p) => eval::evaluate_analogies(&emb, open(p)?, analogy_opts)?,
-        None => eval::evaluate_analogies(&emb, eval::google_analogies().as_bytes(), analogy_opts)?,
+        Some(p) => eval::evaluate_analogies(emb, open(p)?, analogy_opts)?,
+        None => eval::evaluate_analogies(emb, eval::google_analogies().as_bytes(), analogy_opts)?,
     };
-    let pairs = match &args.pairs {
-        Some(p) => eval::evaluate_word_pairs(&emb, open(p)?, pair_opts)?,
-        None => eval::evaluate_word_pairs(&emb, eval::wordsim353().as_bytes(), pair_opts)?,
+    let pairs = match (&sub, &args.pairs) {
+        (Some(s), p) => {
+            let text = match p {
+                Some(p) => std::fs::read_to_string(p).map_err(|e| skipgram::Error::Io {
+                    path: Some(p.clone()),
+                    source: e,
+                })?,
+                None => eval::wordsim353().to_string(),
+            };
+            let text = if args.case_sensitive {
+                text
+            } else {
+                text.to_lowercase()
+            };
+            s.evaluate_word_pairs(&text)
+        }
+        (None, Some(p)) => eval::evaluate_word_pairs(emb, open(p)?, pair_opts)?,
+        (None, None) => eval::evaluate_word_pairs(emb, eval::wordsim353().as_bytes(), pair_opts)?,
     };
     if args.json {
         let value = json!({

@@ -5,6 +5,7 @@ mod common;
 
 #[cfg(target_os = "linux")]
 mod atomic_saves;
+mod deterministic;
 mod embeddings_io;
 mod embeddings_query;
 mod eval;

@@ -119,6 +119,10 @@ pub(crate) struct Args {
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Reproducible training: the same seed, corpus and settings write bit-identical
+    /// vectors with any --threads (one process only).
+    #[arg(long)]
+    deterministic: bool,
     /// Under mpirun: seconds between merges of the most frequent words' rows.
     #[cfg(feature = "mpi")]
     #[arg(long, default_value_t = TrainConfig::default().sync_period)]
@@ -163,6 +167,7 @@ impl Args {
             threads: self.threads.unwrap_or(TrainConfig::default().threads),
             seed: self.seed,
             encoded_corpus_memory: self.encoded_corpus_mb.saturating_mul(1 << 20),
+            deterministic: self.deterministic,
             ..TrainConfig::default()
         };
         #[cfg(feature = "mpi")]
@@ -230,6 +235,7 @@ fn run_as(args: Args, ranks: &Ranks) -> CliResult {
             let ckpt = Checkpoint::load(path)?;
             let config = TrainConfig {
                 threads: args.threads.unwrap_or(ckpt.config.threads),
+                deterministic: args.deterministic,
                 ..ckpt.config
             };
             // How ranks sync is not part of the checkpoint: this run's options.
@@ -458,6 +464,7 @@ fn report_json(
             "sync_period": config.sync_period,
             "sync_rows": config.sync_rows,
             "full_sync_every": config.full_sync_every,
+            "deterministic": config.deterministic,
         },
         "processes": ranks.size(),
         "sync": ranks.sync_json(),

@@ -74,14 +74,14 @@ pub struct TrainConfig {
     /// (pWord2Vec's `-full-sync-times 0`).
     pub full_sync_every: usize,
     /// Reproducible multi-threaded training: the same `seed`, corpus and settings give
-    /// bit-identical vectors on any number of `threads`, run after run. Each epoch's corpus
-    /// is cut into 64 parts (whatever `threads` is); training goes in rounds, in which every
-    /// part trains its next 4,096 recorded tokens from the same snapshot of p and p' into a
-    /// private copy, and the changes are then added to the snapshot in part order. Costs
-    /// one more copy of p and p' per thread, the corpus encoded to word ids
-    /// ([`encoded_corpus_memory`](Self::encoded_corpus_memory), spilling to a temporary
-    /// file beyond it, even when 0) and the merges; see the README for measurements.
-    /// Single process only. Default `false` (Hogwild: reproducible only with one thread).
+    /// bit-identical vectors run after run and whatever `threads` is. The corpus is cut
+    /// into 2 parts (whatever `threads` is); training goes in rounds, in which each part
+    /// trains its next 16,384 recorded tokens from the same snapshot of p and p' into a
+    /// private copy, and the two parts' changes are then summed onto the snapshot in part
+    /// order. Uses at most 2 threads, one more copy of p and p' per thread, and the corpus
+    /// encoded to word ids ([`encoded_corpus_memory`](Self::encoded_corpus_memory),
+    /// spilling to a temporary file beyond it, even when 0). Single process only. Default
+    /// `false` (Hogwild: reproducible only with one thread).
     pub deterministic: bool,
 }
 

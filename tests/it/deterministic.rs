@@ -25,7 +25,7 @@ fn config(threads: usize) -> TrainConfig {
     }
 }
 
-/// About 560,000 tokens: more than two rounds of the 64 parts.
+/// About 560,000 tokens: many rounds of the 2 parts.
 fn corpus() -> Corpus {
     Corpus::from_text(real_text(3_000_000))
 }

@@ -78,6 +78,16 @@ pub struct TrainConfig {
     /// for none. The whole model is merged at the end of every epoch regardless. Default 0
     /// (pWord2Vec's `-full-sync-times 0`).
     pub full_sync_every: usize,
+    /// Reproducible multi-threaded training: the same `seed`, corpus and settings give
+    /// bit-identical vectors run after run and whatever `threads` is. The corpus is cut
+    /// into 2 parts (whatever `threads` is); training goes in rounds, in which each part
+    /// trains its next 16,384 recorded tokens from the same snapshot of p and p' into a
+    /// private copy, and the two parts' changes are then summed onto the snapshot in part
+    /// order. Uses at most 2 threads, one more copy of p and p' per thread, and the corpus
+    /// encoded to word ids ([`encoded_corpus_memory`](Self::encoded_corpus_memory),
+    /// spilling to a temporary file beyond it, even when 0). Single process only. Default
+    /// `false` (Hogwild: reproducible only with one thread).
+    pub deterministic: bool,
 }
 
 impl Default for TrainConfig {
@@ -105,6 +115,7 @@ impl Default for TrainConfig {
             sync_period: 0.1,
             sync_rows: 1024,
             full_sync_every: 0,
+            deterministic: false,
         }
     }
 }

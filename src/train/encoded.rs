@@ -98,6 +98,58 @@ impl Recorder {
 }
 
 impl Recording {
+    /// The number of recorded ids (words and [`LINE_START`] markers).
+    pub(crate) fn len(&self) -> std::io::Result<u64> {
+        Ok(match self {
+            Recording::Memory(ids) => ids.len() as u64,
+            Recording::File(file) => file.metadata()?.len() / 4,
+        })
+    }
+
+    /// Calls `f` with the recorded ids at positions `range` (clamped to the recording), in
+    /// order, until it breaks.
+    pub(crate) fn replay_range(
+        &self,
+        range: std::ops::Range<u64>,
+        mut f: impl FnMut(u32) -> ControlFlow<()>,
+    ) -> std::io::Result<()> {
+        match self {
+            Recording::Memory(ids) => {
+                let end = usize::try_from(range.end)
+                    .unwrap_or(usize::MAX)
+                    .min(ids.len());
+                let start = usize::try_from(range.start).unwrap_or(usize::MAX).min(end);
+                for &id in &ids[start..end] {
+                    if f(id).is_break() {
+                        break;
+                    }
+                }
+            }
+            Recording::File(file) => {
+                let mut file = file;
+                let end = range.end.min(file.metadata()?.len() / 4);
+                let mut left = end.saturating_sub(range.start);
+                file.seek(SeekFrom::Start(range.start.saturating_mul(4)))?;
+                let mut r = BufReader::with_capacity(1 << 16, file);
+                let mut buf = vec![0u8; 1 << 16];
+                while left > 0 {
+                    let want = (buf.len() as u64).min(left.saturating_mul(4)) as usize;
+                    let n = read_full(&mut r, &mut buf[..want])?;
+                    for b in buf[..n - n % 4].chunks_exact(4) {
+                        if f(u32::from_le_bytes([b[0], b[1], b[2], b[3]])).is_break() {
+                            return Ok(());
+                        }
+                    }
+                    left -= (n / 4) as u64;
+                    if n < want {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Calls `f` with every recorded id in order, until it breaks.
     pub(crate) fn replay(&self, mut f: impl FnMut(u32) -> ControlFlow<()>) -> std::io::Result<()> {
         match self {
@@ -186,6 +238,24 @@ mod tests {
             })
             .unwrap();
             assert_eq!(seen, 7);
+            // Any range replays the same ids as a slice, clamped to the recording.
+            assert_eq!(rec.len().unwrap(), ids.len() as u64);
+            for (a, b) in [
+                (0, 0),
+                (0, 5),
+                (16_383, 16_385),
+                (99_990, 100_000),
+                (99_999, 200_000),
+            ] {
+                let mut out = Vec::new();
+                rec.replay_range(a..b, |x| {
+                    out.push(x);
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+                let (a, b) = (a as usize, (b as usize).min(ids.len()));
+                assert_eq!(out, ids[a..b], "{a}..{b}, budget {budget}");
+            }
         }
     }
 

@@ -39,6 +39,11 @@
 //! Rust. With `threads = 1` and a fixed `seed`, training is bit-for-bit reproducible.
 //! Random streams are seeded per (seed, thread, epoch), so resuming from a checkpoint after
 //! epoch e continues exactly as an uninterrupted run.
+//!
+//! With [`TrainConfig::deterministic`] training is bit-for-bit reproducible with several
+//! threads, and gives the same vectors whatever their number: the corpus is cut into 2
+//! parts, each trained in rounds from a shared snapshot into a private copy, and the
+//! parts' changes are summed in part order (the in-process form of a distributed merge).
 
 mod batch;
 mod config;

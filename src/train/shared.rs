@@ -66,6 +66,10 @@ pub(crate) struct SharedMatrix {
     stride: usize,
     /// Index of row 0 in `data`: the first word on a 64-byte boundary.
     offset: usize,
+    /// With write tracking (the deterministic mode's private copies and merges): bit r set
+    /// when row r was written by [`write_row`](Self::write_row) since the last
+    /// [`drain_written`](Self::drain_written). Rows 64·i..64·i + 64 are word i.
+    written: Option<Box<[AtomicU64]>>,
 }
 
 /// u64 words in a 64-byte cache line.
@@ -126,7 +130,49 @@ impl SharedMatrix {
             used,
             stride,
             offset: offset.into_inner(),
+            written: None,
         })
+    }
+
+    /// This matrix, recording from now on which rows [`write_row`](Self::write_row) writes
+    /// (if `track`): one bit per row.
+    ///
+    /// # Errors
+    /// [`Error::OutOfMemory`](crate::Error::OutOfMemory) if the ⌈rows / 64⌉ words of the
+    /// bitmap cannot be allocated.
+    pub(crate) fn tracking_writes(mut self, track: bool) -> Result<Self> {
+        if track {
+            let words = self.rows.div_ceil(64);
+            let bits = try_vec_with(
+                words,
+                1 << 16,
+                1,
+                || format!("bitmap of written rows ({} rows)", self.rows),
+                |_| 0,
+                |_| std::iter::repeat_with(|| AtomicU64::new(0)),
+            )?;
+            self.written = Some(bits.into_boxed_slice());
+        }
+        Ok(self)
+    }
+
+    /// Calls `f` with every row written since the last call, in increasing order, among the
+    /// rows of the 64-row blocks `b` with `b % blocks_of.1 == blocks_of.0`, and forgets them.
+    /// Nothing without write tracking.
+    pub(crate) fn drain_written(&self, blocks_of: (usize, usize), mut f: impl FnMut(usize)) {
+        let Some(bits) = &self.written else { return };
+        let (part, parts) = blocks_of;
+        for (i, word) in bits.iter().enumerate().skip(part).step_by(parts.max(1)) {
+            if word.load(Relaxed) == 0 {
+                continue;
+            }
+            let mut set = word.swap(0, Relaxed);
+            while set != 0 {
+                let b = set.trailing_zeros() as usize;
+                set &= set - 1;
+                f(i * 64 + b);
+            }
+        }
     }
 
     /// Copies the matrix back out (after all threads have joined), on up to `threads`
@@ -227,9 +273,24 @@ impl SharedMatrix {
         })
     }
 
-    /// Overwrites row `row` with `src[..dim]` (relaxed stores).
+    /// Overwrites row `row` with `src[..dim]` (relaxed stores), noting the row as written
+    /// if the matrix tracks writes.
     #[inline]
     pub(crate) fn write_row(&self, row: usize, src: &[f32]) {
+        if let Some(bits) = &self.written {
+            let word = &bits[row / 64];
+            let bit = 1u64 << (row % 64);
+            // Only a row's first write since the last drain pays for the atomic or.
+            if word.load(Relaxed) & bit == 0 {
+                word.fetch_or(bit, Relaxed);
+            }
+        }
+        self.store_row(row, src);
+    }
+
+    /// Overwrites row `row` with `src[..dim]` (relaxed stores) without noting it as written.
+    #[inline]
+    pub(crate) fn store_row(&self, row: usize, src: &[f32]) {
         let words = self.row_words(row);
         traffic::count_written(words.len() * 8);
         let src = &src[..self.dim];

@@ -6,6 +6,7 @@ mod common;
 #[cfg(target_os = "linux")]
 mod atomic_saves;
 mod corpus_input;
+mod deterministic;
 mod embeddings_io;
 mod embeddings_query;
 mod eval;

@@ -226,6 +226,7 @@ proptest! {
             sync_period: 0.1,
             sync_rows: 1024,
             full_sync_every: 0,
+            deterministic: false,
         };
         let mut bytes = Vec::new();
         Checkpoint::write_to(&model, &config, &mut bytes).unwrap();

@@ -148,6 +148,10 @@ pub(crate) struct Args {
     /// Train with `--loss softmax` even when its estimated time is over an hour.
     #[arg(long)]
     force: bool,
+    /// Reproducible training: the same seed, corpus and settings write bit-identical
+    /// vectors with any --threads (one process only).
+    #[arg(long)]
+    deterministic: bool,
     /// Under mpirun: seconds between merges of the most frequent words' rows.
     #[cfg(feature = "mpi")]
     #[arg(long, default_value_t = TrainConfig::default().sync_period)]
@@ -197,6 +201,7 @@ impl Args {
             threads: self.threads.unwrap_or(TrainConfig::default().threads),
             seed: self.seed,
             encoded_corpus_memory: self.encoded_corpus_mb.saturating_mul(1 << 20),
+            deterministic: self.deterministic,
             ..TrainConfig::default()
         };
         #[cfg(feature = "mpi")]
@@ -451,6 +456,7 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
             check_resume(&args, given, &ckpt.config)?;
             let config = TrainConfig {
                 threads: args.threads.unwrap_or(ckpt.config.threads),
+                deterministic: args.deterministic,
                 ..ckpt.config
             };
             // How ranks sync is not part of the checkpoint: this run's options.

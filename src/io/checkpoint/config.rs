@@ -90,7 +90,8 @@ pub(super) fn decode_config(f: &mut Fields<'_>) -> Result<TrainConfig> {
             has.then_some(value)
         },
         encoded_corpus_memory: f.usize("encoded_corpus_memory")?,
-        // How processes of a distributed run synchronise belongs to the run, not the model.
+        // How processes of a distributed run synchronise, and whether training is
+        // deterministic, belong to the run, not the model.
         ..TrainConfig::default()
     })
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use ndarray::Array2;
 
+mod deterministic;
 mod worker;
 
 use super::batch::{padded, Scratch};
@@ -125,6 +126,8 @@ pub(crate) fn train(
     job.words_done.store(words_at_start, Relaxed);
     let call_start = Instant::now();
     let mut last_done = call.last;
+    // Deterministic mode: the encoded parts and private copies, made in the first epoch.
+    let mut rounds = None;
     for epoch in call.first..=call.last {
         let t0 = Instant::now();
         let words_before = job.words_done.load(Relaxed);
@@ -132,9 +135,16 @@ pub(crate) fn train(
             s.reset();
         }
         sync.start_epoch();
-        job.run_epoch(epoch, sync, &mut |j: &Job| {
-            progress(&j.progress(epoch, call_start, words_at_start))
-        })?;
+        let mut tick = |j: &Job| progress(&j.progress(epoch, call_start, words_at_start));
+        if cfg.deterministic {
+            let rounds = match &mut rounds {
+                Some(r) => r,
+                None => rounds.insert(deterministic::Rounds::new(&job)?),
+            };
+            job.run_epoch_deterministic(epoch, rounds, &mut tick)?;
+        } else {
+            job.run_epoch(epoch, sync, &mut tick)?;
+        }
         // Every process has finished the epoch: merge the whole model.
         sync.full(&job.weights())?;
         let (loss, pairs) = job.loss();
@@ -190,6 +200,7 @@ pub(crate) fn train(
         job.words_done
             .store((epoch as u64).saturating_mul(job.words_per_epoch), Relaxed);
     }
+    drop(rounds);
     let new_input = job.input.try_to_array("p", cfg.threads)?;
     let new_output = job.output.try_to_array("p'", cfg.threads)?;
     drop(job);
@@ -265,6 +276,11 @@ impl<'a> Job<'a> {
             }
             (false, _) => model.output_array(),
         };
+        if cfg.deterministic && sync.ranks() > 1 {
+            return Err(Error::InvalidConfig(
+                "deterministic training runs in one process (not under mpirun)".into(),
+            ));
+        }
         let scratch_bytes = cfg.scratch_bytes(v);
         if matches!(outputs, Outputs::Softmax) && scratch_bytes > TrainConfig::MAX_SCRATCH_BYTES {
             return Err(Error::OutOfMemory {
@@ -277,8 +293,11 @@ impl<'a> Job<'a> {
             call,
             corpus,
             vocab,
-            input: SharedMatrix::try_from_array(model.input_array(), "p", cfg.threads)?,
-            output: SharedMatrix::try_from_array(out_array, "p'", cfg.threads)?,
+            // Deterministic mode merges into p and p' and notes the rows it writes.
+            input: SharedMatrix::try_from_array(model.input_array(), "p", cfg.threads)?
+                .tracking_writes(cfg.deterministic)?,
+            output: SharedMatrix::try_from_array(out_array, "p'", cfg.threads)?
+                .tracking_writes(cfg.deterministic)?,
             outputs,
             subsampler: Subsampler::new(vocab.counts(), cfg.sample)?,
             sigmoid: SigmoidTable::new(),

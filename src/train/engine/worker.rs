@@ -15,14 +15,14 @@ use crate::train::encoded::{Recorder, LINE_START};
 use crate::train::objective::{Outputs, StepContext};
 
 /// One worker thread's state within an epoch.
-struct WorkerState {
-    rng: SmallRng,
-    scratch: Scratch,
+pub(super) struct WorkerState {
+    pub(super) rng: SmallRng,
+    pub(super) scratch: Scratch,
     /// Kept word ids of the sentence being gathered.
-    sentence: Vec<u32>,
+    pub(super) sentence: Vec<u32>,
     /// Loss summed over this epoch's pairs so far (nats) and the number of pairs.
-    loss: f64,
-    pairs: u64,
+    pub(super) loss: f64,
+    pub(super) pairs: u64,
 }
 
 /// One worker's pass over its part of one epoch: what happens at each line start and each
@@ -194,7 +194,7 @@ impl Job<'_> {
 
     /// Trains on the sentence gathered so far (if any) and starts a new one; `false` if the
     /// loss became non-finite.
-    fn flush(&self, cx: &StepContext<'_>, w: &mut WorkerState, alpha: f32) -> bool {
+    pub(super) fn flush(&self, cx: &StepContext<'_>, w: &mut WorkerState, alpha: f32) -> bool {
         let ok = self.train_sentence(cx, w, alpha);
         w.sentence.clear();
         ok

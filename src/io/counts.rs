@@ -16,7 +16,7 @@ impl Vocabulary {
     ///
     /// # Errors
     /// [`Error::Io`] from the writer.
-    pub fn write_counts(&self, w: &mut impl Write) -> Result<()> {
+    pub fn write_counts(&self, mut w: impl Write) -> Result<()> {
         for (word, count) in self.iter() {
             writeln!(w, "{word} {count}")?;
         }
@@ -48,7 +48,7 @@ impl Vocabulary {
     /// `u64`, or a first line of two numbers that is not a matching count header;
     /// [`Error::InvalidUtf8`]; [`Error::DuplicateWord`]; [`Error::EmptyWordList`] if no word
     /// is left; [`Error::Io`].
-    pub fn read_counts(r: &mut impl BufRead) -> Result<Self> {
+    pub fn read_counts(mut r: impl BufRead) -> Result<Self> {
         let mut entries = Vec::new();
         // The first line that holds anything, if it is two numbers: (line, V).
         let mut first_numbers: Option<(u64, u64)> = None;
@@ -60,7 +60,7 @@ impl Vocabulary {
         loop {
             buf.clear();
             // One line, but never more than a word and a count can take.
-            let n = Read::take(&mut *r, MAX_WORD_BYTES as u64 + 64).read_until(b'\n', &mut buf)?;
+            let n = Read::take(&mut r, MAX_WORD_BYTES as u64 + 64).read_until(b'\n', &mut buf)?;
             if n == 0 {
                 break;
             }

@@ -335,7 +335,7 @@ impl FastTextModel {
     ///
     /// # Errors
     /// As [`read`](Self::read).
-    pub fn read_from(r: &mut impl BufRead, len: u64) -> Result<Self> {
+    pub fn read_from(r: impl BufRead, len: u64) -> Result<Self> {
         let mut r = Tracked::new(r);
         let left = |r: &Tracked<_>| len.saturating_sub(r.pos());
         let magic = read_i32(&mut r, "the magic number")?;
@@ -477,7 +477,7 @@ impl FastTextModel {
     ///
     /// # Errors
     /// [`Error::Io`] from `w`.
-    pub fn write_to(&self, w: &mut impl Write) -> Result<()> {
+    pub fn write_to(&self, mut w: impl Write) -> Result<()> {
         let a = &self.args;
         let mut out = Vec::with_capacity(256);
         for x in [
@@ -513,9 +513,9 @@ impl FastTextModel {
             w.write_all(&[0])?;
         }
         w.write_all(&[0])?;
-        write_matrix(w, &self.input)?;
+        write_matrix(&mut w, &self.input)?;
         w.write_all(&[0])?;
-        write_matrix(w, &self.output)?;
+        write_matrix(&mut w, &self.output)?;
         w.flush()?;
         Ok(())
     }

@@ -86,7 +86,7 @@ pub trait PhraseModel {
     /// # Errors
     /// The corpus's errors ([`Error::InvalidUtf8`](crate::Error::InvalidUtf8),
     /// [`Error::Io`](crate::Error::Io)); [`Error::Io`](crate::Error::Io) from `out`.
-    fn write_phrased(&self, corpus: &Corpus, out: &mut dyn Write) -> Result<()>
+    fn write_phrased(&self, corpus: &Corpus, mut out: impl Write) -> Result<()>
     where
         Self: Sized,
     {
@@ -108,7 +108,7 @@ pub trait PhraseModel {
             if line_start {
                 j.finish(&mut |t| {
                     if res.is_ok() {
-                        res = emit(out, t, &mut first);
+                        res = emit(&mut out, t, &mut first);
                     }
                 });
                 if res.is_ok() {
@@ -118,7 +118,7 @@ pub trait PhraseModel {
             }
             j.push(self, tok, &mut |t| {
                 if res.is_ok() {
-                    res = emit(out, t, &mut first);
+                    res = emit(&mut out, t, &mut first);
                 }
             });
             match res {
@@ -135,7 +135,7 @@ pub trait PhraseModel {
         let mut res = Ok(());
         j.finish(&mut |t| {
             if res.is_ok() {
-                res = emit(out, t, &mut first);
+                res = emit(&mut out, t, &mut first);
             }
         });
         res?;

@@ -201,11 +201,11 @@ impl Phrases {
     /// # Errors
     /// [`Error::InvalidConfig`] if a counted token holds whitespace (possible only through
     /// [`Phrases::learn`] with such tokens); [`Error::Io`] from `w`.
-    pub fn write_to(&self, w: &mut dyn Write) -> Result<()> {
+    pub fn write_to(&self, mut w: impl Write) -> Result<()> {
         let c = &self.config;
         let t = &self.table;
         let mut out = Out {
-            w,
+            w: &mut w,
             crc: crc32fast::Hasher::new(),
         };
         out.line(PHRASES_MAGIC)?;
@@ -350,9 +350,9 @@ impl FrozenPhrases {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] if a phrase word holds whitespace; [`Error::Io`] from `w`.
-    pub fn write_to(&self, w: &mut dyn Write) -> Result<()> {
+    pub fn write_to(&self, mut w: impl Write) -> Result<()> {
         let mut out = Out {
-            w,
+            w: &mut w,
             crc: crc32fast::Hasher::new(),
         };
         out.line(FROZEN_MAGIC)?;
@@ -470,12 +470,12 @@ impl PhrasePasses {
     ///
     /// # Errors
     /// As [`FrozenPhrases::write_to`].
-    pub fn write_to(&self, w: &mut dyn Write) -> Result<()> {
+    pub fn write_to(&self, mut w: impl Write) -> Result<()> {
         if let [one] = self.passes() {
             return one.write_to(w);
         }
         let mut out = Out {
-            w,
+            w: &mut w,
             crc: crc32fast::Hasher::new(),
         };
         out.line(PASSES_MAGIC)?;

@@ -91,11 +91,11 @@ impl PhrasePasses {
     ///
     /// # Errors
     /// The corpus's [`Error::InvalidUtf8`] and [`Error::Io`]; [`Error::Io`] from `out`.
-    pub fn write_phrased(&self, corpus: &Corpus, out: &mut dyn Write) -> Result<()> {
+    pub fn write_phrased(&self, corpus: &Corpus, mut out: impl Write) -> Result<()> {
         let models = self.models();
         let mut chain = Chain::new(&models);
         let mut w = LineWriter {
-            out,
+            out: &mut out,
             first: true,
             err: None,
         };

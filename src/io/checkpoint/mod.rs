@@ -142,7 +142,7 @@ impl Checkpoint {
     /// [`Error::ShapeMismatch`] if the model's dimension is not `config.dim` (all checked
     /// before anything is written, so every checkpoint written can be read back);
     /// [`Error::Io`].
-    pub fn write_to(model: &SkipGramModel, config: &TrainConfig, w: &mut impl Write) -> Result<()> {
+    pub fn write_to(model: &SkipGramModel, config: &TrainConfig, mut w: impl Write) -> Result<()> {
         config.validate()?;
         let m = model;
         if m.dim() != config.dim {
@@ -174,7 +174,7 @@ impl Checkpoint {
         header.extend_from_slice(&vocab_bytes.to_le_bytes());
         header.push(u8::from(m.hs_node_vectors().is_some()));
 
-        let mut w = CrcWriter::new(w);
+        let mut w = CrcWriter::new(&mut w);
         w.write_all(MAGIC)?;
         w.write_all(&VERSION.to_le_bytes())?;
         w.write_all(&(header.len() as u32).to_le_bytes())?;
@@ -209,7 +209,7 @@ impl Checkpoint {
     /// counts that add up to more than 2⁶⁴ − 1; [`Error::Truncated`] if the data ends early; [`Error::NonFinite`] for a
     /// NaN or infinite weight; [`Error::InvalidUtf8`], [`Error::DuplicateWord`] and
     /// [`Error::InvalidWord`] for a bad vocabulary; [`Error::Io`].
-    pub fn read_from(r: &mut impl Read) -> Result<Self> {
+    pub fn read_from(r: impl Read) -> Result<Self> {
         read(&mut Tracked::new(r), None)
     }
 }

@@ -73,7 +73,7 @@ pub trait ReadWord2Vec: Sized {
     /// (a bad header is an [`Error::Format`] of format `"word2vec"`). Data whose format
     /// cannot be told is read as text; an [`Error::Format`] from that then says so and
     /// names the binary reader.
-    fn read_word2vec(reader: &mut impl BufRead) -> Result<Self>;
+    fn read_word2vec(reader: impl BufRead) -> Result<Self>;
 
     /// Reads the text format: header `V N`, then V lines of a word and N numbers separated
     /// by ASCII whitespace (a trailing space, as word2vec.c writes, is fine). Each of the V
@@ -90,7 +90,7 @@ pub trait ReadWord2Vec: Sized {
     /// [`Error::Truncated`] if the input ends before the `\n` of the V-th line;
     /// [`Error::NonFinite`] for NaN or infinity; [`Error::InvalidUtf8`] for a word that is
     /// not UTF-8; [`Error::DuplicateWord`]; [`Error::Io`].
-    fn read_word2vec_text(reader: &mut impl BufRead) -> Result<Self>;
+    fn read_word2vec_text(reader: impl BufRead) -> Result<Self>;
 
     /// [`read_word2vec_text`](Self::read_word2vec_text), replacing invalid UTF-8 in words
     /// with U+FFFD instead of failing (two words that become equal are still an
@@ -98,7 +98,7 @@ pub trait ReadWord2Vec: Sized {
     ///
     /// # Errors
     /// As `read_word2vec_text`, except [`Error::InvalidUtf8`].
-    fn read_word2vec_text_lossy(reader: &mut impl BufRead) -> Result<Self>;
+    fn read_word2vec_text_lossy(reader: impl BufRead) -> Result<Self>;
 
     /// Reads the binary format: header `V N\n`, then per word: ASCII whitespace (skipped),
     /// the word's bytes up to a space, and exactly N little-endian f32 (4N bytes, read as
@@ -115,14 +115,14 @@ pub trait ReadWord2Vec: Sized {
     /// [`Error::InvalidWord`] for a word holding a tab or newline;
     /// [`Error::Truncated`] if the input ends inside a word or vector or before V words;
     /// [`Error::NonFinite`]; [`Error::InvalidUtf8`]; [`Error::DuplicateWord`]; [`Error::Io`].
-    fn read_word2vec_binary(reader: &mut impl BufRead) -> Result<Self>;
+    fn read_word2vec_binary(reader: impl BufRead) -> Result<Self>;
 
     /// [`read_word2vec_binary`](Self::read_word2vec_binary) with U+FFFD replacement of
     /// invalid UTF-8 in words.
     ///
     /// # Errors
     /// As `read_word2vec_binary`, except [`Error::InvalidUtf8`].
-    fn read_word2vec_binary_lossy(reader: &mut impl BufRead) -> Result<Self>;
+    fn read_word2vec_binary_lossy(reader: impl BufRead) -> Result<Self>;
 }
 
 /// Writing embeddings in the word2vec formats, readable by word2vec.c's tools and gensim's
@@ -148,35 +148,35 @@ pub trait WriteWord2Vec {
     ///
     /// # Errors
     /// [`Error::Io`].
-    fn write_word2vec_text(&self, w: &mut impl Write) -> Result<()>;
+    fn write_word2vec_text(&self, w: impl Write) -> Result<()>;
 
     /// Writes the binary format as word2vec.c does: `V N\n`, then per word the word, a
     /// space, N little-endian f32 and `\n`.
     ///
     /// # Errors
     /// As [`write_word2vec_text`](Self::write_word2vec_text).
-    fn write_word2vec_binary(&self, w: &mut impl Write) -> Result<()>;
+    fn write_word2vec_binary(&self, w: impl Write) -> Result<()>;
 }
 
 impl ReadWord2Vec for Embeddings {
-    fn read_word2vec(reader: &mut impl BufRead) -> Result<Self> {
-        read_auto(reader, false, None)
+    fn read_word2vec(mut reader: impl BufRead) -> Result<Self> {
+        read_auto(&mut reader, false, None)
     }
 
-    fn read_word2vec_text(reader: &mut impl BufRead) -> Result<Self> {
-        read_text(reader, false, None)
+    fn read_word2vec_text(mut reader: impl BufRead) -> Result<Self> {
+        read_text(&mut reader, false, None)
     }
 
-    fn read_word2vec_text_lossy(reader: &mut impl BufRead) -> Result<Self> {
-        read_text(reader, true, None)
+    fn read_word2vec_text_lossy(mut reader: impl BufRead) -> Result<Self> {
+        read_text(&mut reader, true, None)
     }
 
-    fn read_word2vec_binary(reader: &mut impl BufRead) -> Result<Self> {
-        read_binary(reader, false, None)
+    fn read_word2vec_binary(mut reader: impl BufRead) -> Result<Self> {
+        read_binary(&mut reader, false, None)
     }
 
-    fn read_word2vec_binary_lossy(reader: &mut impl BufRead) -> Result<Self> {
-        read_binary(reader, true, None)
+    fn read_word2vec_binary_lossy(mut reader: impl BufRead) -> Result<Self> {
+        read_binary(&mut reader, true, None)
     }
 }
 

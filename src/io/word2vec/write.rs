@@ -11,24 +11,24 @@ use crate::model::SkipGramModel;
 use crate::vocab::Vocabulary;
 
 impl WriteWord2Vec for Embeddings {
-    fn write_word2vec_text(&self, w: &mut impl Write) -> Result<()> {
-        write_text(self.vocab(), self.vectors(), w)
+    fn write_word2vec_text(&self, mut w: impl Write) -> Result<()> {
+        write_text(self.vocab(), self.vectors(), &mut w)
     }
 
-    fn write_word2vec_binary(&self, w: &mut impl Write) -> Result<()> {
-        write_binary(self.vocab(), self.vectors(), w)
+    fn write_word2vec_binary(&self, mut w: impl Write) -> Result<()> {
+        write_binary(self.vocab(), self.vectors(), &mut w)
     }
 }
 
 /// A model writes its embeddings, the rows of p (V×N), with no copy: what
 /// `model.to_embeddings()` would write.
 impl WriteWord2Vec for SkipGramModel {
-    fn write_word2vec_text(&self, w: &mut impl Write) -> Result<()> {
-        write_text(self.vocab(), self.input_weights(), w)
+    fn write_word2vec_text(&self, mut w: impl Write) -> Result<()> {
+        write_text(self.vocab(), self.input_weights(), &mut w)
     }
 
-    fn write_word2vec_binary(&self, w: &mut impl Write) -> Result<()> {
-        write_binary(self.vocab(), self.input_weights(), w)
+    fn write_word2vec_binary(&self, mut w: impl Write) -> Result<()> {
+        write_binary(self.vocab(), self.input_weights(), &mut w)
     }
 }
 

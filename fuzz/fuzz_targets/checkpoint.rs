@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use libfuzzer_sys::fuzz_target;
-use skipgram::Checkpoint;
+use skipgram::{Checkpoint, SkipGramModel, TrainConfig};
 
 /// Counts the bytes read through it.
 struct Counting<'a> {
@@ -22,8 +22,8 @@ impl Read for Counting<'_> {
     }
 }
 
-fn weight_bits(c: &Checkpoint) -> Vec<u32> {
-    let m = &c.model;
+fn weight_bits(c: &(SkipGramModel, TrainConfig)) -> Vec<u32> {
+    let m = &c.0;
     let mut v: Vec<u32> = m.input_weights().iter().map(|x| x.to_bits()).collect();
     v.extend(m.output_weights_transposed().iter().map(|x| x.to_bits()));
     if let Some(h) = m.hs_node_vectors() {
@@ -40,11 +40,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(ckpt) = Checkpoint::read_from(&mut r) else {
         return;
     };
-    let m = &ckpt.model;
-    ckpt.config
+    let m = &ckpt.0;
+    ckpt.1
         .validate()
         .expect("a loaded configuration is valid");
-    assert_eq!(m.dim(), ckpt.config.dim);
+    assert_eq!(m.dim(), ckpt.1.dim);
     assert_eq!(m.input_weights().dim(), (m.vocab_size(), m.dim()));
     assert_eq!(m.output_weights_transposed().dim(), (m.vocab_size(), m.dim()));
     if let Some(h) = m.hs_node_vectors() {
@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(bits.iter().all(|&b| f32::from_bits(b).is_finite()));
 
     let mut out = Vec::new();
-    Checkpoint::write_to(&ckpt.model, &ckpt.config, &mut out)
+    Checkpoint::write_to(&ckpt.0, &ckpt.1, &mut out)
         .expect("a loaded checkpoint can be written");
     // Every field has a fixed size or a stored length, so the re-written checkpoint is as
     // long as what was read (only flag-dependent padding such as an unused max_vocab value
@@ -67,12 +67,12 @@ fuzz_target!(|data: &[u8]| {
         out.len()
     );
     let back = Checkpoint::read_from(&mut out.as_slice()).expect("re-reading our own output");
-    assert_eq!(back.config, ckpt.config);
-    assert_eq!(back.model.vocab(), m.vocab());
-    assert_eq!(back.model.epochs_trained(), m.epochs_trained());
+    assert_eq!(back.1, ckpt.1);
+    assert_eq!(back.0.vocab(), m.vocab());
+    assert_eq!(back.0.epochs_trained(), m.epochs_trained());
     assert_eq!(weight_bits(&back), bits);
     let mut again = Vec::new();
-    Checkpoint::write_to(&back.model, &back.config, &mut again).unwrap();
+    Checkpoint::write_to(&back.0, &back.1, &mut again).unwrap();
     assert_eq!(again, out, "writing is not deterministic");
 
     // Queries on the loaded model never panic and never give NaN.

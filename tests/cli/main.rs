@@ -364,9 +364,7 @@ fn output_vectors_sum_writes_word_plus_context_vectors() {
     args.extend_from_slice(TRAIN);
     ok(&args, d);
     let sum = skipgram::Embeddings::load_word2vec_text(d.join("sum.txt")).unwrap();
-    let (model, _) = skipgram::Checkpoint::load(d.join("m.ckpt"))
-        .unwrap()
-        .into_parts();
+    let (model, _) = skipgram::Checkpoint::load(d.join("m.ckpt")).unwrap();
     let expected = &model.input_weights() + &model.output_weights_transposed();
     assert_eq!(sum.vectors(), expected);
     assert_ne!(sum.vectors(), model.input_weights());

@@ -70,7 +70,7 @@ fn saves_remove_stale_temp_files_of_dead_processes() {
     Checkpoint::save(&model, &config, dir.path("m.ckpt")).unwrap();
     let mine_name = mine.file_name().unwrap().to_string_lossy().into_owned();
     assert_eq!(dir.entries(), [mine_name.as_str(), "m.ckpt", "v.bin"]);
-    assert_eq!(Checkpoint::load(dir.path("m.ckpt")).unwrap().config, config);
+    assert_eq!(Checkpoint::load(dir.path("m.ckpt")).unwrap().1, config);
     assert_eq!(
         Embeddings::load_word2vec(dir.path("v.bin"))
             .unwrap()

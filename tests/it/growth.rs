@@ -252,9 +252,7 @@ fn word2vec_vectors_seed_p_and_a_grown_model_checkpoints() {
 
     let mut ckpt = Vec::new();
     Checkpoint::write_to(&model, trainer.config(), &mut ckpt).unwrap();
-    let (mut back, config) = Checkpoint::read_from(&mut ckpt.as_slice())
-        .unwrap()
-        .into_parts();
+    let (mut back, config) = Checkpoint::read_from(&mut ckpt.as_slice()).unwrap();
     assert_eq!(back.vocab(), model.vocab());
     Trainer::new(config)
         .unwrap()

@@ -231,15 +231,15 @@ proptest! {
         let mut bytes = Vec::new();
         Checkpoint::write_to(&model, &config, &mut bytes).unwrap();
         let back = Checkpoint::read_from(&mut bytes.as_slice()).unwrap();
-        prop_assert_eq!(back.config, config);
-        prop_assert_eq!(back.model.vocab(), &vocab);
-        prop_assert_eq!(back.model.epochs_trained(), 0);
-        prop_assert_eq!(bits(back.model.input_weights()), bits(p.iter()));
-        prop_assert_eq!(bits(back.model.output_weights()), bits(p_prime.iter()));
-        prop_assert!(back.model.hs_node_vectors().is_none());
+        prop_assert_eq!(back.1, config);
+        prop_assert_eq!(back.0.vocab(), &vocab);
+        prop_assert_eq!(back.0.epochs_trained(), 0);
+        prop_assert_eq!(bits(back.0.input_weights()), bits(p.iter()));
+        prop_assert_eq!(bits(back.0.output_weights()), bits(p_prime.iter()));
+        prop_assert!(back.0.hs_node_vectors().is_none());
         // Writing it again gives the same bytes.
         let mut again = Vec::new();
-        Checkpoint::write_to(&back.model, &back.config, &mut again).unwrap();
+        Checkpoint::write_to(&back.0, &back.1, &mut again).unwrap();
         prop_assert_eq!(again, bytes);
     }
 }

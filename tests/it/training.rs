@@ -480,8 +480,8 @@ fn a_run_cancelled_from_another_thread_stops_and_its_model_saves_loads_and_resum
     let path = dir.path("cancelled.ckpt");
     Checkpoint::save(&model, &config, &path).unwrap();
     let loaded = Checkpoint::load(&path).unwrap();
-    assert_eq!(loaded.model.input_weights(), model.input_weights());
-    let mut resumed = loaded.model;
+    assert_eq!(loaded.0.input_weights(), model.input_weights());
+    let mut resumed = loaded.0;
     let next = resumed.epochs_trained() + 1;
     let r = trainer
         .train(

@@ -395,7 +395,7 @@ pub(crate) fn forward(args: ForwardArgs) -> CliResult {
         return Err(format!("--context must be in 1..={max}, got {}", args.context).into());
     }
     let model = match &args.model {
-        Some(path) => Checkpoint::load(path)?.model,
+        Some(path) => Checkpoint::load(path)?.0,
         None => tutorial_model()?,
     };
     let f = model.forward(&args.word)?;

@@ -452,12 +452,12 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
     let mut setup = (0.0, 0.0);
     let (config, mut model, extra) = match &args.resume {
         Some(path) => {
-            let ckpt = Checkpoint::load(path)?;
-            check_resume(&args, given, &ckpt.config)?;
+            let (saved, saved_config) = Checkpoint::load(path)?;
+            check_resume(&args, given, &saved_config)?;
             let config = TrainConfig {
-                threads: args.threads.unwrap_or(ckpt.config.threads),
+                threads: args.threads.unwrap_or(saved_config.threads),
                 deterministic: args.deterministic,
-                ..ckpt.config
+                ..saved_config
             };
             // How ranks sync is not part of the checkpoint: this run's options.
             #[cfg(feature = "mpi")]
@@ -471,12 +471,12 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
                 eprintln!(
                     "resuming {} after {} epochs: {} more",
                     path.display(),
-                    ckpt.model.epochs_trained(),
+                    saved.epochs_trained(),
                     args.iter
                 );
             }
             setup.0 = t_vocab.elapsed().as_secs_f64();
-            (config, ckpt.model, Some(args.iter))
+            (config, saved, Some(args.iter))
         }
         None if args.init.is_some() => grown_from_vectors(&args, &corpus, &mut setup, root)?,
         None => {

@@ -78,19 +78,19 @@ const PREAMBLE: usize = 14 + 4 + 4;
 ///
 /// let mut bytes = Vec::new();
 /// Checkpoint::write_to(&model, &config, &mut bytes)?;
-/// let (mut model, config) = Checkpoint::read_from(&mut bytes.as_slice())?.into_parts();
+/// let (mut model, config) = Checkpoint::read_from(bytes.as_slice())?;
 /// assert_eq!(model.epochs_trained(), 1);
 /// Trainer::new(config)?.train(&mut model, &corpus, Epochs::Planned, TrainOptions::new())?;
 /// assert_eq!(model.epochs_trained(), 2);
 /// # Ok::<(), skipgram::Error>(())
 /// ```
-#[derive(Clone, Debug)]
-pub struct Checkpoint {
-    /// The model, with its vocabulary (and counts), p, p', node vectors and epochs trained.
-    pub model: SkipGramModel,
-    /// The configuration to resume with.
-    pub config: TrainConfig,
-}
+///
+/// Saving and loading are symmetric: both speak of the pair (model, configuration), which
+/// is saved by reference and loaded by value. The type itself holds nothing; it names the
+/// format.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Checkpoint;
 
 impl Checkpoint {
     /// Saves `model` and `config` to `path` atomically: a temporary file in the same
@@ -111,9 +111,9 @@ impl Checkpoint {
     /// # Errors
     /// As [`read_from`](Self::read_from) ([`Error::InvalidUtf8`] and [`Error::Io`] name the
     /// path); [`Error::Format`] for data after the end.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+    pub fn load(path: impl AsRef<Path>) -> Result<(SkipGramModel, TrainConfig)> {
         let path = path.as_ref();
-        let load = || -> Result<Self> {
+        let load = || -> Result<(SkipGramModel, TrainConfig)> {
             let file = File::open(path)?;
             let len = file.metadata()?.len();
             let mut r = Tracked::new(BufReader::with_capacity(1 << 20, file));
@@ -127,11 +127,6 @@ impl Checkpoint {
             Ok(ckpt)
         };
         load().map_err(|e| with_path(e, path))
-    }
-
-    /// The model and the configuration.
-    pub fn into_parts(self) -> (SkipGramModel, TrainConfig) {
-        (self.model, self.config)
     }
 
     /// Writes `model` and `config` in the format described in the [module docs](self).
@@ -209,7 +204,7 @@ impl Checkpoint {
     /// counts that add up to more than 2⁶⁴ − 1; [`Error::Truncated`] if the data ends early; [`Error::NonFinite`] for a
     /// NaN or infinite weight; [`Error::InvalidUtf8`], [`Error::DuplicateWord`] and
     /// [`Error::InvalidWord`] for a bad vocabulary; [`Error::Io`].
-    pub fn read_from(r: impl Read) -> Result<Self> {
+    pub fn read_from(r: impl Read) -> Result<(SkipGramModel, TrainConfig)> {
         read(&mut Tracked::new(r), None)
     }
 }
@@ -297,7 +292,10 @@ fn read_preamble(r: &mut impl Read) -> Result<(usize, Chain)> {
     Ok((len as usize, chain))
 }
 
-fn read<R: Read>(r: &mut Tracked<R>, file_len: Option<u64>) -> Result<Checkpoint> {
+fn read<R: Read>(
+    r: &mut Tracked<R>,
+    file_len: Option<u64>,
+) -> Result<(SkipGramModel, TrainConfig)> {
     let (header_len, mut chain) = read_preamble(r)?;
     let chain = &mut chain;
     let header = read_section(
@@ -383,7 +381,7 @@ fn read<R: Read>(r: &mut Tracked<R>, file_len: Option<u64>) -> Result<Checkpoint
         hs,
         epochs_trained,
     )?;
-    Ok(Checkpoint { model, config })
+    Ok((model, config))
 }
 
 fn matrix(data: Vec<f32>, rows: usize, n: usize) -> Result<Array2<f32>> {

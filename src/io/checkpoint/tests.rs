@@ -103,12 +103,12 @@ fn round_trip_restores_everything() {
         let (model, config) = trained(objective);
         let bytes = to_bytes(&model, &config);
         let back = Checkpoint::read_from(&mut bytes.as_slice()).unwrap();
-        assert_eq!(back.config, config);
-        assert_eq!(back.model.vocab(), model.vocab());
-        assert_eq!(back.model.epochs_trained(), 1);
+        assert_eq!(back.1, config);
+        assert_eq!(back.0.vocab(), model.vocab());
+        assert_eq!(back.0.epochs_trained(), 1);
         let hs = objective == Objective::HierarchicalSoftmax;
-        assert_eq!(back.model.hs_node_vectors().is_some(), hs);
-        assert_eq!(weights(&back.model), weights(&model));
+        assert_eq!(back.0.hs_node_vectors().is_some(), hs);
+        assert_eq!(weights(&back.0), weights(&model));
         // Layout: V = 4 one-byte words, N = 4: preamble 22, header 116 + 4·8 + 1 = 149,
         // vocabulary 4 × 13, two 4×4 matrices, possibly 3×4 node vectors; each + CRC.
         let hs_bytes = if hs { 48 + 4 } else { 0 };
@@ -118,7 +118,7 @@ fn round_trip_restores_everything() {
         );
         let names: Vec<&str> = sections(&bytes).iter().map(|s| s.0).collect();
         assert_eq!(names.len(), 5 + usize::from(hs));
-        let (model2, config2) = back.into_parts();
+        let (model2, config2) = back;
         assert_eq!((weights(&model2), config2), (weights(&model), config));
     }
 }
@@ -135,7 +135,7 @@ fn every_truncation_is_an_error() {
     }
 }
 
-fn checksum_failure(r: Result<Checkpoint>) -> String {
+fn checksum_failure(r: Result<(SkipGramModel, TrainConfig)>) -> String {
     match r {
         Err(e @ Error::Format { .. }) => {
             let m = e.to_string();
@@ -227,7 +227,7 @@ fn fields_behind_a_valid_checksum_are_still_checked() {
         reseal(&mut b, &bytes);
         Checkpoint::read_from(&mut b.as_slice())
     };
-    let format_with = |r: Result<Checkpoint>, what: &str| match r {
+    let format_with = |r: Result<(SkipGramModel, TrainConfig)>, what: &str| match r {
         Err(e @ Error::Format { .. }) => assert!(e.to_string().contains(what), "{what}: {e}"),
         other => panic!("{what}: {other:?}"),
     };
@@ -364,23 +364,18 @@ fn resuming_from_a_saved_checkpoint_is_bit_identical() {
         Checkpoint::save(&first, &config, &path).unwrap();
 
         let mut loaded = Checkpoint::load(&path).unwrap();
-        assert_eq!(loaded.config, config);
-        assert_eq!(loaded.model.epochs_trained(), 2);
-        assert_eq!(weights(&loaded.model), after_two);
-        let report = Trainer::new(loaded.config)
+        assert_eq!(loaded.1, config);
+        assert_eq!(loaded.0.epochs_trained(), 2);
+        assert_eq!(weights(&loaded.0), after_two);
+        let report = Trainer::new(loaded.1)
             .unwrap()
-            .train(
-                &mut loaded.model,
-                &corpus,
-                Epochs::Planned,
-                TrainOptions::new(),
-            )
+            .train(&mut loaded.0, &corpus, Epochs::Planned, TrainOptions::new())
             .unwrap();
         assert_eq!(report.epochs.len(), 1);
         assert_eq!(report.epochs[0].epoch, 3);
-        assert_eq!(loaded.model.epochs_trained(), 3);
-        assert_ne!(weights(&loaded.model), after_two);
-        assert_eq!(weights(&loaded.model), weights(&straight), "{objective:?}");
+        assert_eq!(loaded.0.epochs_trained(), 3);
+        assert_ne!(weights(&loaded.0), after_two);
+        assert_eq!(weights(&loaded.0), weights(&straight), "{objective:?}");
     }
 }
 
@@ -450,8 +445,8 @@ fn version_2_files_are_still_read() {
     assert_eq!(&v3[14..18], &3u32.to_le_bytes());
     let v2 = as_version_2(&v3);
     let back = Checkpoint::read_from(&mut v2.as_slice()).unwrap();
-    assert_eq!(weights(&back.model), weights(&model));
-    assert_eq!(back.model.vocab(), model.vocab());
+    assert_eq!(weights(&back.0), weights(&model));
+    assert_eq!(back.0.vocab(), model.vocab());
     // Its checksums cover one section each: a chained reader would refuse them.
     let mut as_v3 = v2.clone();
     as_v3[14..18].copy_from_slice(&3u32.to_le_bytes());
@@ -518,7 +513,7 @@ fn hierarchical_softmax_without_node_vectors_is_refused() {
     fresh.set_epochs_trained(0);
     let bytes = to_bytes(&fresh, &hs);
     let back = Checkpoint::read_from(&mut bytes.as_slice()).unwrap();
-    assert!(back.model.hs_node_vectors().is_none());
+    assert!(back.0.hs_node_vectors().is_none());
 }
 
 #[test]

@@ -48,7 +48,7 @@ fn every_truncation_of_a_saved_file_is_an_error() {
     e.save_word2vec_text(&tp).unwrap();
     e.save_word2vec_binary(&bp).unwrap();
     let c = small_checkpoint();
-    Checkpoint::save(&c.model, &c.config, &cp).unwrap();
+    Checkpoint::save(&c.0, &c.1, &cp).unwrap();
     let cut_path = dir.path("cut");
     let header_len = "4 3\n".len();
 

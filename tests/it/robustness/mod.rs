@@ -35,7 +35,7 @@ fn small_embeddings() -> Embeddings {
 
 /// A trained model and its configuration (hierarchical softmax, so the checkpoint holds all
 /// three matrices).
-fn small_checkpoint() -> Checkpoint {
+fn small_checkpoint() -> (SkipGramModel, TrainConfig) {
     let corpus = Corpus::from_text("x y z x y w x z w y\n".repeat(20));
     let config = TrainConfig {
         dim: 3,
@@ -56,15 +56,15 @@ fn small_checkpoint() -> Checkpoint {
     trainer
         .train(&mut model, &corpus, Epochs::Until(1), TrainOptions::new())
         .unwrap();
-    Checkpoint { model, config }
+    (model, config)
 }
 
 fn bits(e: &Embeddings) -> Vec<u32> {
     e.vectors().iter().map(|x| x.to_bits()).collect()
 }
 
-fn checkpoint_bytes(c: &Checkpoint) -> Vec<u8> {
+fn checkpoint_bytes(c: &(SkipGramModel, TrainConfig)) -> Vec<u8> {
     let mut bytes = Vec::new();
-    Checkpoint::write_to(&c.model, &c.config, &mut bytes).unwrap();
+    Checkpoint::write_to(&c.0, &c.1, &mut bytes).unwrap();
     bytes
 }

@@ -11,7 +11,7 @@ fn failed_saves_leave_the_previous_file_and_no_temp_file() {
     good.save_word2vec_text(&tp).unwrap();
     good.save_word2vec_binary(&bp).unwrap();
     let ckpt = small_checkpoint();
-    Checkpoint::save(&ckpt.model, &ckpt.config, &cp).unwrap();
+    Checkpoint::save(&ckpt.0, &ckpt.1, &cp).unwrap();
     let before: Vec<Vec<u8>> = [&tp, &bp, &cp]
         .iter()
         .map(|p| std::fs::read(p).unwrap())
@@ -33,21 +33,21 @@ fn failed_saves_leave_the_previous_file_and_no_temp_file() {
 
     // Configuration and model disagree: refused before the first byte.
     let mismatched = TrainConfig {
-        dim: ckpt.config.dim + 1,
-        ..ckpt.config
+        dim: ckpt.1.dim + 1,
+        ..ckpt.1
     };
     assert!(matches!(
-        Checkpoint::save(&ckpt.model, &mismatched, &cp),
+        Checkpoint::save(&ckpt.0, &mismatched, &cp),
         Err(Error::ShapeMismatch { .. })
     ));
     unchanged("dimension mismatch");
 
     // A model without the node vectors its hierarchical-softmax configuration needs:
     // refused once the temporary file exists.
-    assert_eq!(ckpt.config.objective, Objective::HierarchicalSoftmax);
+    assert_eq!(ckpt.1.objective, Objective::HierarchicalSoftmax);
     let ns = TrainConfig {
         objective: Objective::NegativeSampling,
-        ..ckpt.config
+        ..ckpt.1
     };
     let corpus = Corpus::from_text("x y z x y w x z w y\n".repeat(20));
     let trainer = Trainer::new(ns).unwrap();
@@ -67,7 +67,7 @@ fn failed_saves_leave_the_previous_file_and_no_temp_file() {
         )
         .unwrap();
     assert!(without_nodes.hs_node_vectors().is_none());
-    match Checkpoint::save(&without_nodes, &ckpt.config, &cp) {
+    match Checkpoint::save(&without_nodes, &ckpt.1, &cp) {
         Err(e @ Error::InvalidConfig(_)) => assert!(e.to_string().contains("node"), "{e}"),
         other => panic!("expected InvalidConfig, got {other:?}"),
     }

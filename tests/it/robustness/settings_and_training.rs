@@ -75,7 +75,7 @@ fn checkpoint_word_counts_that_overflow_are_a_format_error() {
     let mut bytes = Vec::new();
     Checkpoint::write_to(&model, &config, &mut bytes).unwrap();
     let back = Checkpoint::read_from(&mut bytes.as_slice()).unwrap();
-    assert_eq!(back.model.vocab().total_count(), u64::MAX);
+    assert_eq!(back.0.vocab().total_count(), u64::MAX);
     // "b"'s count: after "a" (4 + 1 + 8 bytes), "b"'s length and byte.
     let layout = CkptLayout::of(&bytes);
     let at = layout.section("vocabulary").start + 13 + 5;

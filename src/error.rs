@@ -94,7 +94,24 @@ pub enum Error {
         what: &'static str,
     },
 
-    /// A configuration value outside its valid range.
+    /// A setting outside its valid range, e.g. `dim = 0` ([`TrainConfig::validate`]
+    /// names the first one).
+    ///
+    /// [`TrainConfig::validate`]: crate::TrainConfig::validate
+    #[error("{setting} = {value} is out of range: expected {allowed}")]
+    OutOfRange {
+        /// The setting, as the field is named, e.g. `"dim"`.
+        setting: &'static str,
+        /// The value given, formatted.
+        value: String,
+        /// The accepted range, e.g. `"1..=1048576"` or `"finite and > 0"`.
+        allowed: String,
+    },
+
+    /// Settings that contradict each other or the data (e.g. negative sampling with
+    /// `negative = 0`, word + context vectors of a hierarchical-softmax model), or scratch
+    /// space that several settings multiply beyond its bound. A single setting out of its
+    /// range is [`OutOfRange`](Error::OutOfRange).
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
 

@@ -141,7 +141,9 @@ impl TrainConfig {
     /// [`MAX_SCRATCH_BYTES`](Self::MAX_SCRATCH_BYTES).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] naming the first setting out of range.
+    /// [`Error::OutOfRange`] naming the first setting out of its range (the field's name,
+    /// the value and the range); [`Error::InvalidConfig`] for negative sampling with
+    /// `negative = 0` and for scratch space beyond its bound.
     pub fn validate(&self) -> Result<()> {
         in_range("dim", self.dim, 1, Self::MAX_SIZE)?;
         in_range("window", self.window, 1, Self::MAX_SIZE)?;
@@ -154,29 +156,34 @@ impl TrainConfig {
         }
         check_alpha(self.alpha)?;
         if !(0.0..=1.0).contains(&self.min_alpha_fraction) {
-            return Err(invalid(format!(
-                "min_alpha_fraction must be in [0, 1], got {}",
-                self.min_alpha_fraction
-            )));
+            return Err(out_of_range(
+                "min_alpha_fraction",
+                self.min_alpha_fraction,
+                "[0, 1]".into(),
+            ));
         }
         check_sample(self.sample)?;
         check_ns_exponent(self.ns_exponent)?;
         if self.max_final_vocab == Some(0) {
-            return Err(invalid(
-                "max_final_vocab is 0: the vocabulary would be empty (use None for no limit)"
-                    .into(),
+            return Err(out_of_range(
+                "max_final_vocab",
+                0,
+                "at least 1 (None for no limit)".into(),
             ));
         }
         if !(self.sync_period > 0.0 && self.sync_period <= 3600.0) {
-            return Err(invalid(format!(
-                "sync_period must be in (0, 3600] seconds, got {}",
-                self.sync_period
-            )));
+            return Err(out_of_range(
+                "sync_period",
+                self.sync_period,
+                "(0, 3600] seconds".into(),
+            ));
         }
         in_range("sync_rows", self.sync_rows, 1, usize::MAX)?;
         if self.max_vocab_size == Some(0) {
-            return Err(invalid(
-                "max_vocab_size is 0: no type could be counted (use None for no bound)".into(),
+            return Err(out_of_range(
+                "max_vocab_size",
+                0,
+                "at least 1 (None for no bound)".into(),
             ));
         }
         // Softmax needs V output rows, known only once the vocabulary is built; the engine
@@ -345,17 +352,21 @@ fn invalid(message: String) -> Error {
     Error::InvalidConfig(message)
 }
 
-fn in_range(name: &str, value: usize, lo: usize, hi: usize) -> Result<()> {
+fn out_of_range(setting: &'static str, value: impl std::fmt::Display, allowed: String) -> Error {
+    Error::OutOfRange {
+        setting,
+        value: value.to_string(),
+        allowed,
+    }
+}
+
+fn in_range(setting: &'static str, value: usize, lo: usize, hi: usize) -> Result<()> {
     if (lo..=hi).contains(&value) {
         Ok(())
     } else if hi == usize::MAX {
-        Err(invalid(format!(
-            "{name} must be at least {lo}, got {value}"
-        )))
+        Err(out_of_range(setting, value, format!("at least {lo}")))
     } else {
-        Err(invalid(format!(
-            "{name} must be in {lo}..={hi}, got {value}"
-        )))
+        Err(out_of_range(setting, value, format!("{lo}..={hi}")))
     }
 }
 
@@ -364,9 +375,7 @@ pub(crate) fn check_alpha(alpha: f32) -> Result<()> {
     if alpha > 0.0 && alpha.is_finite() {
         Ok(())
     } else {
-        Err(invalid(format!(
-            "alpha must be finite and > 0, got {alpha}"
-        )))
+        Err(out_of_range("alpha", alpha, "finite and > 0".into()))
     }
 }
 
@@ -375,9 +384,7 @@ pub(crate) fn check_sample(sample: f64) -> Result<()> {
     if sample >= 0.0 && sample.is_finite() {
         Ok(())
     } else {
-        Err(invalid(format!(
-            "sample must be finite and ≥ 0, got {sample}"
-        )))
+        Err(out_of_range("sample", sample, "finite and ≥ 0".into()))
     }
 }
 
@@ -386,7 +393,7 @@ pub(crate) fn check_ns_exponent(e: f64) -> Result<()> {
     if e.is_finite() {
         Ok(())
     } else {
-        Err(invalid(format!("ns_exponent must be finite, got {e}")))
+        Err(out_of_range("ns_exponent", e, "finite".into()))
     }
 }
 
@@ -438,19 +445,37 @@ mod tests {
                     max_final_vocab: Some(0),
                     ..ok
                 },
-                "max_final_vocab is 0",
+                "max_final_vocab",
             ),
             (
                 TrainConfig {
                     max_vocab_size: Some(0),
                     ..ok
                 },
-                "max_vocab_size is 0",
+                "max_vocab_size",
             ),
         ];
         for (cfg, name) in cases {
-            let msg = cfg.validate().unwrap_err().to_string();
-            assert!(msg.contains(name), "{msg:?} should name {name}");
+            match cfg.validate() {
+                Err(Error::OutOfRange { setting, .. }) => assert_eq!(setting, name),
+                // A cross-setting rule: negative sampling with no negatives.
+                Err(Error::InvalidConfig(m)) if name == "negative" => {
+                    assert!(m.contains("negative"), "{m}")
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        match (TrainConfig { dim: 0, ..ok }).validate() {
+            Err(e @ Error::OutOfRange { .. }) => {
+                assert_eq!(
+                    e.to_string(),
+                    format!(
+                        "dim = 0 is out of range: expected 1..={}",
+                        TrainConfig::MAX_SIZE
+                    )
+                )
+            }
+            other => panic!("{other:?}"),
         }
     }
 

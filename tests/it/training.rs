@@ -406,7 +406,10 @@ fn bad_configurations_are_rejected() {
         },
     ] {
         assert!(
-            matches!(Trainer::new(bad), Err(Error::InvalidConfig(_))),
+            matches!(
+                Trainer::new(bad),
+                Err(Error::InvalidConfig(_) | Error::OutOfRange { .. })
+            ),
             "{bad:?}"
         );
     }

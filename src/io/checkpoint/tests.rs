@@ -433,7 +433,10 @@ fn refuses_to_write_inconsistent_checkpoints() {
     };
     assert!(matches!(
         Checkpoint::write_to(&model, &bad, &mut out),
-        Err(Error::InvalidConfig(_))
+        Err(Error::OutOfRange {
+            setting: "alpha",
+            ..
+        })
     ));
     assert!(out.is_empty());
 }

@@ -40,8 +40,8 @@ fn absurd_sizes_in_a_configuration_are_errors() {
     ];
     for (field, c) in cases {
         match Trainer::new(c) {
-            Err(Error::InvalidConfig(m)) => assert!(m.contains(field), "{field}: {m}"),
-            other => panic!("{field}: expected InvalidConfig, got {other:?}"),
+            Err(Error::OutOfRange { setting, .. }) => assert_eq!(setting, field),
+            other => panic!("{field}: expected OutOfRange, got {other:?}"),
         }
     }
     assert!(Trainer::new(TrainConfig {

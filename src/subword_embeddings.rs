@@ -205,9 +205,9 @@ impl SubwordEmbeddings {
                 continue;
             }
             let f: Vec<&str> = if line.contains('\t') {
-                line.split('\t').map(str::trim).collect()
+                line.split('\t').map(str::trim_ascii).collect()
             } else {
-                line.split_whitespace().collect()
+                line.split_ascii_whitespace().collect()
             };
             let score = f.get(2).and_then(|s| s.parse::<f64>().ok());
             let (Some(score), 3) = (score.filter(|x| x.is_finite()), f.len()) else {

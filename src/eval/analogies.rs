@@ -123,7 +123,7 @@ pub fn evaluate_analogies(
             });
             return Ok(());
         }
-        let words: Vec<&str> = line.split_whitespace().collect();
+        let words: Vec<&str> = line.split_ascii_whitespace().collect();
         if words.is_empty() {
             return Ok(());
         }

@@ -125,9 +125,9 @@ pub fn evaluate_word_pairs(
 /// there are exactly three fields, both words are non-empty and the score is a finite number.
 fn parse_pair(line: &str) -> Option<(&str, &str, f64)> {
     let fields: Vec<&str> = if line.contains('\t') {
-        line.split('\t').map(str::trim).collect()
+        line.split('\t').map(str::trim_ascii).collect()
     } else {
-        line.split_whitespace().collect()
+        line.split_ascii_whitespace().collect()
     };
     let [a, b, score] = fields[..] else {
         return None;
@@ -233,6 +233,21 @@ fn ranks(x: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fields split on ASCII whitespace only, as a corpus splits its tokens: a word holding
+    /// a no-break space (U+00A0) stays one word, in both the spaced and the tab form.
+    #[test]
+    fn pairs_split_on_ascii_whitespace_as_corpora_do() {
+        assert_eq!(
+            parse_pair("new\u{a0}york city 7.5"),
+            Some(("new\u{a0}york", "city", 7.5))
+        );
+        assert_eq!(
+            parse_pair("new\u{a0}york\t city \t7.5"),
+            Some(("new\u{a0}york", "city", 7.5))
+        );
+        assert_eq!(parse_pair("a\u{a0}b 7.5"), None);
+    }
 
     #[test]
     fn ranks_average_ties() {

@@ -68,7 +68,7 @@ fn load_fasttext(path: &Path) -> skipgram::Result<Option<SubwordEmbeddings>> {
 
 /// One query on a fastText model: query words may be outside the vocabulary.
 fn query_subword(sub: &SubwordEmbeddings, line: &str, top: usize) -> skipgram::Result<()> {
-    let words: Vec<&str> = line.split_whitespace().collect();
+    let words: Vec<&str> = line.split_ascii_whitespace().collect();
     let result = match words.as_slice() {
         [a, b, c] if !line.contains('-') => {
             println!("{a} : {b} :: {c} : ?");
@@ -114,7 +114,7 @@ pub(crate) struct SimilarArgs {
 
 /// Runs one query; `Err` for unknown words.
 fn query(emb: &Embeddings, line: &str, args: &SimilarArgs) -> skipgram::Result<()> {
-    let words: Vec<&str> = line.split_whitespace().collect();
+    let words: Vec<&str> = line.split_ascii_whitespace().collect();
     let mut opts = SimilarityOptions::new().method(if args.cosmul {
         AnalogyMethod::CosMul
     } else {

@@ -45,7 +45,7 @@ pub enum Error {
     /// store it: empty, containing ASCII whitespace (space, `\t`, `\n`, `\x0C`, `\r`, what
     /// every reader splits words on), or longer than
     /// [`MAX_WORD_BYTES`](crate::io::MAX_WORD_BYTES).
-    #[error("word {index} {} cannot be in a vocabulary: it {reason}", crate::io::quote(.word.as_bytes()))]
+    #[error("word {index} {} cannot be in a vocabulary: it {reason}", quote(.word.as_bytes()))]
     InvalidWord {
         /// Its position in the list given.
         index: usize,
@@ -345,4 +345,24 @@ pub(crate) fn try_vec<T: Clone>(
 /// Formats a shape as `"a×b"` for error messages.
 pub(crate) fn shape2(rows: usize, cols: usize) -> String {
     format!("{rows}×{cols}")
+}
+
+/// `bytes` quoted for an error message: at most 40 bytes (then `…`), characters escaped as
+/// `{:?}` escapes them and bytes that are not UTF-8 written as `\xNN`, so raw binary data
+/// never reaches a message.
+pub(crate) fn quote(bytes: &[u8]) -> String {
+    const MAX: usize = 40;
+    let shown = &bytes[..bytes.len().min(MAX)];
+    let mut q = String::from("\"");
+    for chunk in shown.utf8_chunks() {
+        q.extend(chunk.valid().chars().flat_map(char::escape_debug));
+        for b in chunk.invalid() {
+            q.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    q.push('"');
+    if bytes.len() > MAX {
+        q.push('…');
+    }
+    q
 }

@@ -17,7 +17,6 @@ use std::thread::JoinHandle;
 
 use super::reader::READ_BUFFER;
 use super::scan::{self, ScanState};
-use super::Corpus;
 use crate::error::{Error, Result};
 
 /// A compression format of corpus files, recognised by the file's first bytes (its magic
@@ -188,14 +187,13 @@ impl Feed {
         })
     }
 
-    /// Worker `worker`'s share of the pass: calls `f(token, line_start)` on the tokens of
-    /// its chunks until it breaks; the first worker to find the reader failed returns its
-    /// error.
+    /// Worker `worker`'s share of the pass: calls `chunk(bytes, offset, state)` on its
+    /// chunks in order (the corpus tokenises each, carrying `state` across them) until it
+    /// breaks; the first worker to find the reader failed returns its error.
     pub(super) fn scan(
         &self,
-        corpus: &Corpus,
         worker: usize,
-        f: &mut impl FnMut(&str, bool) -> ControlFlow<()>,
+        mut chunk_fn: impl FnMut(&[u8], u64, &mut ScanState) -> Result<ControlFlow<()>>,
     ) -> Result<()> {
         let Some(queue) = self.queues[worker]
             .lock()
@@ -205,7 +203,6 @@ impl Feed {
             return Ok(());
         };
         let mut state = ScanState::default();
-        let mut tokens = super::TokenScratch::default();
         let mut next: Option<u64> = None;
         for chunk in queue.iter() {
             // A chunk that does not follow this worker's last one starts a new sentence:
@@ -214,14 +211,7 @@ impl Feed {
                 state.newline = true;
             }
             next = Some(chunk.offset + chunk.bytes.len() as u64);
-            let flow = corpus.scan_chunk(
-                &chunk.bytes,
-                chunk.offset,
-                usize::MAX,
-                &mut state,
-                &mut tokens,
-                f,
-            )?;
+            let flow = chunk_fn(&chunk.bytes, chunk.offset, &mut state)?;
             if flow.is_break() {
                 return Ok(());
             }
@@ -312,6 +302,7 @@ fn decompress_error(e: Error, path: &Path, format: Compression) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Corpus;
 
     #[test]
     fn magic_bytes_name_each_format_and_nothing_else() {

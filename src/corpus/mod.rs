@@ -662,7 +662,13 @@ impl Pass<'_> {
     ) -> Result<()> {
         match &self.feed {
             None => self.corpus.scan_part(self.first + thread, self.parts, f),
-            Some(feed) => feed.scan(self.corpus, thread, &mut f),
+            Some(feed) => {
+                let mut tokens = TokenScratch::default();
+                feed.scan(thread, |bytes, offset, state| {
+                    self.corpus
+                        .scan_chunk(bytes, offset, usize::MAX, state, &mut tokens, &mut f)
+                })
+            }
         }
     }
 

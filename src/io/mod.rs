@@ -206,25 +206,7 @@ pub(crate) fn decode_word(bytes: &[u8], lossy: bool, offset: u64) -> Result<Stri
     }
 }
 
-/// `bytes` quoted for an error message: at most 40 bytes (then `…`), characters escaped as
-/// `{:?}` escapes them and bytes that are not UTF-8 written as `\xNN`, so raw binary data
-/// never reaches a message.
-pub(crate) fn quote(bytes: &[u8]) -> String {
-    const MAX: usize = 40;
-    let shown = &bytes[..bytes.len().min(MAX)];
-    let mut q = String::from("\"");
-    for chunk in shown.utf8_chunks() {
-        q.extend(chunk.valid().chars().flat_map(char::escape_debug));
-        for b in chunk.invalid() {
-            q.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    q.push('"');
-    if bytes.len() > MAX {
-        q.push('…');
-    }
-    q
-}
+pub(crate) use crate::error::quote;
 
 /// Adds `path` to an error that has none ([`Error::InvalidUtf8`], [`Error::Io`]).
 pub(crate) fn with_path(e: Error, path: &std::path::Path) -> Error {

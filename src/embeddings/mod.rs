@@ -411,7 +411,18 @@ impl Embeddings {
     /// cos(vₓ, q̂ᵦ) for the first `rows` words and each **unit** row q̂ᵦ of `q` (B×N): one
     /// (B×N)·(N×rows) matrix product, then a division by the norms. Returns B×rows.
     pub(crate) fn cosines_batch(&self, q: ArrayView2<'_, f32>, rows: usize) -> Array2<f32> {
-        let mut dots = q.dot(&self.vectors.slice(s![..rows, ..]).t());
+        let m = self.vectors.slice(s![..rows, ..]);
+        let mut dots = Array2::zeros((q.nrows(), rows));
+        // Blocks of rows of the vectors (columns of the result) on all cores for a large
+        // matrix: one pass over the V×N values, whatever B is.
+        for_each_parallel(
+            m.axis_chunks_iter(Axis(0), BLOCK_ROWS)
+                .zip(dots.axis_chunks_iter_mut(Axis(1), BLOCK_ROWS)),
+            threads_for(m.len()),
+            |(block, mut out)| {
+                ndarray::linalg::general_mat_mul(1.0, &q, &block.t(), 0.0, &mut out);
+            },
+        );
         for (d, qr) in dots.axis_iter_mut(Axis(0)).zip(q.rows()) {
             self.divide_by_norms(d, qr);
         }
@@ -477,12 +488,33 @@ fn threads_for(values: usize) -> usize {
     }
 }
 
-/// ‖v‖ accumulated in f64.
+/// ‖v‖ accumulated in f64, in 8 independent partial sums (so that the loop vectorises and
+/// is bound by memory, not by the latency of one chain of additions).
 fn norm64(v: ArrayView1<'_, f32>) -> f64 {
-    v.iter()
-        .map(|&x| f64::from(x) * f64::from(x))
-        .sum::<f64>()
-        .sqrt()
+    const LANES: usize = 8;
+    let sum_sq = |xs: &[f32]| {
+        let mut acc = [0.0f64; LANES];
+        let mut chunks = xs.chunks_exact(LANES);
+        for c in &mut chunks {
+            for (a, &x) in acc.iter_mut().zip(c) {
+                *a += f64::from(x) * f64::from(x);
+            }
+        }
+        let tail: f64 = chunks
+            .remainder()
+            .iter()
+            .map(|&x| f64::from(x) * f64::from(x))
+            .sum();
+        acc.iter().sum::<f64>() + tail
+    };
+    match v.as_slice() {
+        Some(xs) => sum_sq(xs).sqrt(),
+        None => v
+            .iter()
+            .map(|&x| f64::from(x) * f64::from(x))
+            .sum::<f64>()
+            .sqrt(),
+    }
 }
 
 /// cos(a, b) = (a·b)/(‖a‖‖b‖) entirely in f64; 0 if either vector is zero.

@@ -71,6 +71,8 @@ pub mod checkpoint;
 mod counts;
 pub mod fasttext;
 mod paths;
+#[allow(unsafe_code)] // madvise: see the SAFETY comment in the module.
+mod prefault;
 mod read_ahead;
 mod word2vec;
 

@@ -163,6 +163,21 @@ pub(crate) fn similar(args: SimilarArgs) -> CliResult {
         return Ok(());
     }
     let emb = load(&args.vectors, &args.format)?;
+    let single_words = args
+        .queries
+        .iter()
+        .all(|q| q.split_ascii_whitespace().count() == 1 && !q.trim().starts_with('-'));
+    if args.queries.len() > 1 && single_words && args.restrict.is_none() {
+        // Neighbours of several words: one pass over the vectors for all of them.
+        let words: Vec<&str> = args.queries.iter().map(|q| q.trim()).collect();
+        for (word, result) in words.iter().zip(emb.most_similar_batch(&words, args.top)?) {
+            println!("{word}:");
+            for (neighbour, score) in result {
+                println!("  {score:>8.4}  {neighbour}");
+            }
+        }
+        return Ok(());
+    }
     if !args.queries.is_empty() {
         // Every query must succeed: an unknown word makes the command fail.
         for q in &args.queries {

@@ -8,6 +8,7 @@ use super::detect::{sniff, Guess};
 use super::header::{read_header, read_line, Line, AUTO, BINARY, MAX_WORD_BYTES, TEXT};
 use crate::embeddings::Embeddings;
 use crate::error::{shape2, Error, Result};
+use crate::io::prefault::Prefault;
 use crate::io::{decode_word, quote, read_f32s, Tracked};
 use crate::vocab::Vocabulary;
 
@@ -245,6 +246,7 @@ fn binary_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Re
     let mut buf = Vec::new();
     let (v, n) = read_header(&mut r, &mut buf, BINARY)?;
     let mut data = Vec::with_capacity(capacity(v, n, size.map(|s| s / 4)));
+    let prefault = Prefault::start(&mut data);
     let mut words = WordArena::with_capacity(v.min(data.capacity() / n));
     // Whether the vectors end with '\n' (word2vec.c) or not (gensim), from the first one.
     let mut newlines = None;
@@ -321,6 +323,7 @@ fn binary_body<R: BufRead>(reader: &mut R, lossy: bool, size: Option<u64>) -> Re
             _ => {}
         }
     }
+    drop(prefault);
     check_end(
         &mut r,
         v,

@@ -37,9 +37,11 @@ fn parse() -> Result<Args, String> {
         };
         match a.as_str() {
             "--threads" => args.opts.threads = value("--threads")?,
-            "--min-count" => args.opts.min_count = value("--min-count")? as u64,
-            "--max-final-vocab" => args.opts.max_final_vocab = Some(value("--max-final-vocab")?),
-            "--max-vocab-size" => args.opts.max_vocab_size = Some(value("--max-vocab-size")?),
+            "--min-count" => args.opts.vocab.min_count = value("--min-count")? as u64,
+            "--max-final-vocab" => {
+                args.opts.vocab.max_final_vocab = Some(value("--max-final-vocab")?)
+            }
+            "--max-vocab-size" => args.opts.vocab.max_vocab_size = Some(value("--max-vocab-size")?),
             "--top" => args.top = value("--top")?,
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => args.input = a,

@@ -50,9 +50,9 @@
 //! ## Training on a corpus
 //!
 //! ```
-//! use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer};
+//! use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer, VocabConfig};
 //! let corpus = Corpus::from_text("the cat sat on the mat the dog sat on the log ".repeat(40));
-//! let trainer = Trainer::new(TrainConfig { dim: 16, min_count: 1, epochs: 3, ..Default::default() })?;
+//! let trainer = Trainer::new(TrainConfig { dim: 16, vocab: VocabConfig { min_count: 1, ..Default::default() }, epochs: 3, ..Default::default() })?;
 //! let (model, report) = trainer.fit(&corpus, TrainOptions::new())?;
 //! assert_eq!(model.embedding("cat")?.len(), 16);
 //! assert!(report.epochs.last().unwrap().loss.is_finite());
@@ -127,7 +127,7 @@ pub use train::{
 };
 #[cfg(feature = "mpi")]
 pub use train::{Cluster, SyncStats};
-pub use vocab::{CountOptions, Vocabulary, VocabularyBuilder};
+pub use vocab::{CountOptions, VocabConfig, Vocabulary, VocabularyBuilder};
 
 /// The training kernels and samplers are crate-private; safe code cannot reach them:
 ///

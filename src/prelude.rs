@@ -18,5 +18,5 @@ pub use crate::{
     AnalogyMethod, CancelToken, Checkpoint, Corpus, Embeddings, Epochs, Error, Forward,
     FrozenPhrases, MeanOptions, Objective, OneHot, PhraseModel, Phrases, Progress, ReadWord2Vec,
     Result, SkipGramModel, Softmax, TrainConfig, TrainOptions, TrainReport, Trainer, VectorKind,
-    Vocabulary, WriteWord2Vec,
+    VocabConfig, Vocabulary, WriteWord2Vec,
 };

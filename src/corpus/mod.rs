@@ -27,7 +27,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::parallel::reduce_in_pairs;
 use crate::preprocess::Preprocessor;
-use crate::vocab::{CountOptions, Vocabulary, VocabularyBuilder};
+use crate::vocab::{CountOptions, VocabConfig, Vocabulary, VocabularyBuilder};
 
 mod compressed;
 mod reader;
@@ -357,9 +357,11 @@ impl Corpus {
         let per_mib = usize::try_from(self.len_bytes() >> 20).unwrap_or(usize::MAX);
         self.build_vocabulary_with(&CountOptions {
             threads: cores.min(per_mib).max(1),
-            min_count,
-            max_final_vocab,
-            max_vocab_size: None,
+            vocab: VocabConfig {
+                min_count,
+                max_final_vocab,
+                max_vocab_size: None,
+            },
         })
     }
 
@@ -367,9 +369,10 @@ impl Corpus {
     /// [`count_words`](Self::count_words) followed by [`VocabularyBuilder::build`].
     ///
     /// ```
-    /// use skipgram::{CountOptions, Corpus};
+    /// use skipgram::{CountOptions, Corpus, VocabConfig};
     /// let corpus = Corpus::from_text("b a c a b a\nd a c");
-    /// let opts = CountOptions { threads: 3, max_final_vocab: Some(3), ..Default::default() };
+    /// let vocab = VocabConfig { min_count: 1, max_final_vocab: Some(3), ..Default::default() };
+    /// let opts = CountOptions { threads: 3, vocab };
     /// let v = corpus.build_vocabulary_with(&opts)?;
     /// assert_eq!(v.words(), ["a", "b", "c"]); // b and c tie at 2: byte order
     /// # Ok::<(), skipgram::Error>(())
@@ -423,7 +426,7 @@ impl Corpus {
         let threads = opts.threads.max(1);
         let pass = self.pass(first, threads, parts)?;
         let count_part = |part: usize, failed: &AtomicUsize| -> Result<VocabularyBuilder> {
-            let mut b = VocabularyBuilder::from_options(opts);
+            let mut b = VocabularyBuilder::from_config(&opts.vocab);
             let mut n = 0u32;
             let r = pass.scan(part - first, |t, _| {
                 b.add(t);
@@ -467,7 +470,7 @@ impl Corpus {
         });
         // The first error in byte order is the one a single thread would have met.
         let counts = results.into_iter().collect::<Result<Vec<_>>>()?;
-        Ok(merge_in_pairs(counts).unwrap_or_else(|| VocabularyBuilder::from_options(opts)))
+        Ok(merge_in_pairs(counts).unwrap_or_else(|| VocabularyBuilder::from_config(&opts.vocab)))
     }
 
     /// Calls `f` on every token, in order.

@@ -162,9 +162,9 @@ impl SkipGramModel {
     /// [`into_embeddings`](Self::into_embeddings) when the model is no longer needed.
     ///
     /// ```
-    /// use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer};
+    /// use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer, VocabConfig};
     /// let corpus = Corpus::from_text("a b c a b c a b d ".repeat(20));
-    /// let cfg = TrainConfig { dim: 8, min_count: 1, epochs: 1, threads: 1, ..Default::default() };
+    /// let cfg = TrainConfig { dim: 8, vocab: VocabConfig { min_count: 1, ..Default::default() }, epochs: 1, threads: 1, ..Default::default() };
     /// let (model, _) = Trainer::new(cfg)?.fit(&corpus, TrainOptions::new())?;
     /// let emb = model.to_embeddings();
     /// assert_eq!(emb.vectors(), model.input_weights());
@@ -179,9 +179,9 @@ impl SkipGramModel {
     /// V norms are allocated.
     ///
     /// ```
-    /// use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer};
+    /// use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer, VocabConfig};
     /// let corpus = Corpus::from_text("a b c a b c a b d ".repeat(20));
-    /// let cfg = TrainConfig { dim: 8, min_count: 1, epochs: 1, threads: 1, ..Default::default() };
+    /// let cfg = TrainConfig { dim: 8, vocab: VocabConfig { min_count: 1, ..Default::default() }, epochs: 1, threads: 1, ..Default::default() };
     /// let (model, _) = Trainer::new(cfg)?.fit(&corpus, TrainOptions::new())?;
     /// let p = model.input_weights().to_owned();
     /// let emb = model.into_embeddings();
@@ -604,6 +604,7 @@ pub(crate) fn top_k(scores: ArrayView1<'_, f32>, k: usize, exclude: &[usize]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::VocabConfig;
     use ndarray::array;
 
     pub(super) fn emb(words: &[&str], v: Array2<f32>) -> Embeddings {
@@ -734,7 +735,10 @@ mod tests {
         let corpus = Corpus::from_text("a b c a b d a c ".repeat(30));
         let cfg = TrainConfig {
             dim: 4,
-            min_count: 1,
+            vocab: VocabConfig {
+                min_count: 1,
+                ..Default::default()
+            },
             epochs: 1,
             threads: 1,
             objective: Objective::HierarchicalSoftmax,

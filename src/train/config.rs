@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
+use crate::vocab::VocabConfig;
 
 use super::batch::MAX_BLOCK_ROWS;
 
@@ -37,14 +38,10 @@ pub struct TrainConfig {
     pub ns_exponent: f64,
     /// Subsampling threshold t (`-sample`); 0 disables. Default 1e-3.
     pub sample: f64,
-    /// Discard word types seen fewer times (`-min-count`). Default 5.
-    pub min_count: u64,
-    /// Keep at most this many of the most frequent types in the final vocabulary (gensim's
-    /// `max_final_vocab`). Default: no limit.
-    pub max_final_vocab: Option<usize>,
-    /// Bound on the types held in memory *while counting* (gensim's `max_vocab_size`,
-    /// word2vec.c's `ReduceVocab`): when exceeded, the rarest are pruned. Default: no bound.
-    pub max_vocab_size: Option<usize>,
+    /// The vocabulary settings: `min_count` (`-min-count`, default 5), `max_final_vocab`
+    /// and `max_vocab_size` (the bound on types held while counting), used when
+    /// [`Trainer::build_vocabulary`](crate::Trainer::build_vocabulary) counts the corpus.
+    pub vocab: VocabConfig,
     /// Planned passes over the corpus (`-iter`). Default 5. A model counts the epochs it
     /// has done in [`SkipGramModel::epochs_trained`](crate::SkipGramModel::epochs_trained).
     pub epochs: usize,
@@ -100,9 +97,7 @@ impl Default for TrainConfig {
             ns_direction: NsDirection::ContextPredictsCenter,
             ns_exponent: 0.75,
             sample: 1e-3,
-            min_count: 5,
-            max_final_vocab: None,
-            max_vocab_size: None,
+            vocab: VocabConfig::default(),
             epochs: 5,
             alpha: 0.025,
             min_alpha_fraction: 1e-4,
@@ -164,13 +159,7 @@ impl TrainConfig {
         }
         check_sample(self.sample)?;
         check_ns_exponent(self.ns_exponent)?;
-        if self.max_final_vocab == Some(0) {
-            return Err(out_of_range(
-                "max_final_vocab",
-                0,
-                "at least 1 (None for no limit)".into(),
-            ));
-        }
+        self.vocab.validate()?;
         if !(self.sync_period > 0.0 && self.sync_period <= 3600.0) {
             return Err(out_of_range(
                 "sync_period",
@@ -179,13 +168,6 @@ impl TrainConfig {
             ));
         }
         in_range("sync_rows", self.sync_rows, 1, usize::MAX)?;
-        if self.max_vocab_size == Some(0) {
-            return Err(out_of_range(
-                "max_vocab_size",
-                0,
-                "at least 1 (None for no bound)".into(),
-            ));
-        }
         // Softmax needs V output rows, known only once the vocabulary is built; the engine
         // checks that case again with V.
         let bytes = self.scratch_bytes(0);
@@ -442,14 +424,20 @@ mod tests {
             ),
             (
                 TrainConfig {
-                    max_final_vocab: Some(0),
+                    vocab: VocabConfig {
+                        max_final_vocab: Some(0),
+                        ..ok.vocab
+                    },
                     ..ok
                 },
                 "max_final_vocab",
             ),
             (
                 TrainConfig {
-                    max_vocab_size: Some(0),
+                    vocab: VocabConfig {
+                        max_vocab_size: Some(0),
+                        ..ok.vocab
+                    },
                     ..ok
                 },
                 "max_vocab_size",

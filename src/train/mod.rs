@@ -76,7 +76,7 @@ pub use sync::{Cluster, SyncStats};
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::model::{Growth, SkipGramModel};
-use crate::vocab::{CountOptions, Vocabulary};
+use crate::vocab::{CountOptions, VocabConfig, Vocabulary};
 use batch::MAX_BLOCK_ROWS;
 use engine::Call;
 use kernels::Isa;
@@ -93,7 +93,7 @@ use sync::{Local, ModelSync};
 /// ```
 /// use skipgram::prelude::*;
 /// let corpus = Corpus::from_text("the quick brown fox jumps over the lazy dog ".repeat(50));
-/// let cfg = TrainConfig { dim: 10, min_count: 1, epochs: 2, threads: 1, ..Default::default() };
+/// let cfg = TrainConfig { dim: 10, vocab: VocabConfig { min_count: 1, ..Default::default() }, epochs: 2, threads: 1, ..Default::default() };
 /// let trainer = Trainer::new(cfg)?;
 /// let (mut model, report) = trainer.fit(&corpus, TrainOptions::new())?;
 /// assert_eq!(model.epochs_trained(), 2);
@@ -149,9 +149,7 @@ impl Trainer {
     pub fn build_vocabulary(&self, corpus: &Corpus, options: &TrainOptions) -> Result<Vocabulary> {
         let count = CountOptions {
             threads: self.config.threads,
-            min_count: self.config.min_count,
-            max_final_vocab: self.config.max_final_vocab,
-            max_vocab_size: self.config.max_vocab_size,
+            vocab: self.config.vocab,
         };
         #[cfg(feature = "mpi")]
         if let Some(cluster) = options.cluster {
@@ -183,10 +181,10 @@ impl Trainer {
     /// With a cluster, every rank counts the whole corpus, so all grow alike.
     ///
     /// ```
-    /// use skipgram::{Corpus, Epochs, TrainConfig, TrainOptions, Trainer};
+    /// use skipgram::{Corpus, Epochs, TrainConfig, TrainOptions, Trainer, VocabConfig};
     /// let a = Corpus::from_text("cats chase mice and dogs chase cats ".repeat(30));
     /// let b = Corpus::from_text("dogs fetch sticks and dogs fetch balls ".repeat(30));
-    /// let cfg = TrainConfig { dim: 8, min_count: 1, epochs: 2, threads: 1, ..Default::default() };
+    /// let cfg = TrainConfig { dim: 8, vocab: VocabConfig { min_count: 1, ..Default::default() }, epochs: 2, threads: 1, ..Default::default() };
     /// let trainer = Trainer::new(cfg)?;
     /// let (mut model, _) = trainer.fit(&a, TrainOptions::default())?;
     /// let mice = model.embedding("mice")?.to_owned();
@@ -212,12 +210,14 @@ impl Trainer {
         }
         let counts = corpus.build_vocabulary_with(&CountOptions {
             threads: self.config.threads,
-            min_count: 1,
-            max_final_vocab: None,
-            max_vocab_size: self.config.max_vocab_size,
+            vocab: VocabConfig {
+                min_count: 1,
+                max_final_vocab: None,
+                max_vocab_size: self.config.vocab.max_vocab_size,
+            },
         })?;
         let mut rng = StdRng::seed_from_u64(self.config.seed);
-        model.grow_vocabulary(&counts, self.config.min_count, &mut rng)
+        model.grow_vocabulary(&counts, self.config.vocab.min_count, &mut rng)
     }
 
     /// Builds the vocabulary ([`build_vocabulary`](Self::build_vocabulary)) and the model

@@ -55,7 +55,7 @@ impl fmt::Display for Epochs {
 /// let cancel = CancelToken::new();
 /// cancel.cancel(); // e.g. from a Ctrl-C handler or another thread
 /// let corpus = Corpus::from_text("a b c d e f ".repeat(100));
-/// let config = TrainConfig { dim: 8, min_count: 1, threads: 1, ..Default::default() };
+/// let config = TrainConfig { dim: 8, vocab: VocabConfig { min_count: 1, ..Default::default() }, threads: 1, ..Default::default() };
 /// let (model, report) =
 ///     Trainer::new(config)?.fit(&corpus, TrainOptions::new().cancel(&cancel))?;
 /// assert!(report.cancelled);
@@ -93,7 +93,7 @@ type ProgressFn<'a> = Box<dyn FnMut(&Progress) + 'a>;
 /// ```
 /// use skipgram::prelude::*;
 /// let corpus = Corpus::from_text("the cat sat on the mat ".repeat(100));
-/// let config = TrainConfig { dim: 8, min_count: 1, epochs: 2, threads: 1, ..Default::default() };
+/// let config = TrainConfig { dim: 8, vocab: VocabConfig { min_count: 1, ..Default::default() }, epochs: 2, threads: 1, ..Default::default() };
 /// let mut seen = 0;
 /// let options = TrainOptions::new().progress(|p: &Progress| {
 ///     assert!(p.epoch >= 1);

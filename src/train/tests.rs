@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::Objective;
+use crate::VocabConfig;
 use crate::{Epochs, TrainOptions};
 
 /// The first `bytes` bytes (cut at a space) of the bundled Wikipedia excerpt (CC BY-SA 3.0,
@@ -16,7 +17,10 @@ fn real_text(bytes: usize) -> String {
 fn cfg() -> TrainConfig {
     TrainConfig {
         dim: 16,
-        min_count: 2,
+        vocab: VocabConfig {
+            min_count: 2,
+            ..Default::default()
+        },
         epochs: 1,
         threads: 1,
         sample: 1e-3,
@@ -197,7 +201,10 @@ fn hierarchical_softmax_forward_gives_path_probabilities() {
     let corpus = Corpus::from_text("the cat sat on the mat the dog sat on the log ".repeat(200));
     let trainer = Trainer::new(TrainConfig {
         dim: 8,
-        min_count: 1,
+        vocab: VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         epochs: 20,
         sample: 0.0,
         objective: Objective::HierarchicalSoftmax,

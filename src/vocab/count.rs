@@ -6,7 +6,9 @@
 use rustc_hash::FxHashMap;
 
 use super::key::{shard_of, Key, Short, PARALLEL_FROM, SHARDS};
-use super::options::{check_final, CountOptions};
+#[cfg(doc)]
+use super::options::CountOptions;
+use super::options::{check_final, VocabConfig};
 use crate::error::{Error, Result};
 use crate::parallel::{for_each_parallel, sort_parts, try_vec_with};
 use crate::vocab::Vocabulary;
@@ -39,9 +41,8 @@ pub struct VocabularyBuilder {
     /// Longer types.
     long: FxHashMap<Box<str>, u64>,
     tokens: u64,
-    min_count: u64,
-    max_final_vocab: Option<usize>,
-    max_vocab_size: Option<usize>,
+    /// `min_count`, `max_final_vocab`, and `max_vocab_size` (at least 1 if set).
+    config: VocabConfig,
     /// The highest pruning threshold used so far (0: never pruned).
     pruned_at: u64,
 }
@@ -60,20 +61,23 @@ impl VocabularyBuilder {
             held: 0,
             long: FxHashMap::default(),
             tokens: 0,
-            min_count: 1,
-            max_final_vocab: None,
-            max_vocab_size: None,
+            config: VocabConfig {
+                min_count: 1,
+                ..VocabConfig::default()
+            },
             pruned_at: 0,
         }
     }
 
     /// An empty builder with the `min_count`, `max_final_vocab` and `max_vocab_size` of
-    /// `opts` (a builder counts on one thread: `opts.threads` is not used).
-    pub fn from_options(opts: &CountOptions) -> Self {
+    /// `config` (a `max_vocab_size` of 0 is taken as 1; [`VocabConfig::validate`] rejects
+    /// it).
+    pub fn from_config(config: &VocabConfig) -> Self {
         VocabularyBuilder {
-            min_count: opts.min_count,
-            max_final_vocab: opts.max_final_vocab,
-            max_vocab_size: opts.max_vocab_size.map(|m| m.max(1)),
+            config: VocabConfig {
+                max_vocab_size: config.max_vocab_size.map(|m| m.max(1)),
+                ..*config
+            },
             ..Self::new()
         }
     }
@@ -81,22 +85,22 @@ impl VocabularyBuilder {
     /// Keep only types seen at least `min_count` times (word2vec.c `-min-count`, default 5
     /// there; 1 here).
     pub fn min_count(mut self, min_count: u64) -> Self {
-        self.min_count = min_count;
+        self.config.min_count = min_count;
         self
     }
 
     /// Keep at most the `max_final_vocab` most frequent types (gensim's `max_final_vocab`;
-    /// see [`CountOptions::max_final_vocab`]). 0 makes [`build`](Self::build) fail.
+    /// see [`VocabConfig::max_final_vocab`]). 0 makes [`build`](Self::build) fail.
     pub fn max_final_vocab(mut self, max_final_vocab: usize) -> Self {
-        self.max_final_vocab = Some(max_final_vocab);
+        self.config.max_final_vocab = Some(max_final_vocab);
         self
     }
 
     /// Hold at most `max_vocab_size` types while counting, pruning the rarest when a new
-    /// type would exceed it (see [`CountOptions::max_vocab_size`]). A bound of 0 is taken
+    /// type would exceed it (see [`VocabConfig::max_vocab_size`]). A bound of 0 is taken
     /// as 1; [`CountOptions::validate`] rejects it.
     pub fn max_vocab_size(mut self, max_vocab_size: usize) -> Self {
-        self.max_vocab_size = Some(max_vocab_size.max(1));
+        self.config.max_vocab_size = Some(max_vocab_size.max(1));
         self.prune_to_bound();
         self
     }
@@ -147,7 +151,7 @@ impl VocabularyBuilder {
     /// Prunes (word2vec.c `ReduceVocab`) until at most `max_vocab_size` types are held.
     #[inline]
     fn prune_to_bound(&mut self) {
-        let Some(bound) = self.max_vocab_size else {
+        let Some(bound) = self.config.max_vocab_size else {
             return;
         };
         while self.type_count() > bound {
@@ -181,7 +185,7 @@ impl VocabularyBuilder {
     pub fn merge(&mut self, mut other: VocabularyBuilder) {
         self.tokens = self.tokens.saturating_add(other.tokens);
         self.pruned_at = self.pruned_at.max(other.pruned_at);
-        if self.max_vocab_size.is_none() {
+        if self.config.max_vocab_size.is_none() {
             // Exact in any order: shard by shard, the smaller map into the larger, large
             // shards on parallel threads.
             let threads = match other.held.min(self.held) >= PARALLEL_FROM {
@@ -244,7 +248,7 @@ impl VocabularyBuilder {
 
     /// The highest pruning threshold used: 0 if counting never exceeded `max_vocab_size`
     /// (the counts are exact); otherwise types whose count so far was at most this were
-    /// dropped at some point, and counts may be low (see [`CountOptions::max_vocab_size`]).
+    /// dropped at some point, and counts may be low (see [`VocabConfig::max_vocab_size`]).
     pub fn pruned_at(&self) -> u64 {
         self.pruned_at
     }
@@ -266,12 +270,12 @@ impl VocabularyBuilder {
     /// is the number of types held after any pruning); [`Error::InvalidWord`] for a kept
     /// token that no word2vec file could hold (empty, with ASCII whitespace, over 1 MiB).
     pub fn build(self) -> Result<Vocabulary> {
-        check_final(self.max_final_vocab)?;
+        check_final(self.config.max_final_vocab)?;
         if self.tokens == 0 {
             return Err(Error::EmptyCorpus);
         }
         let types = self.type_count();
-        let min_count = self.min_count;
+        let min_count = self.config.min_count;
         // A large vocabulary is sorted and turned into strings on every core.
         let threads = match types >= PARALLEL_FROM {
             true => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -297,7 +301,7 @@ impl VocabularyBuilder {
         }
         let order =
             |a: &(Key, u64), b: &(Key, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp_bytes(&b.0));
-        let entries = match self.max_final_vocab {
+        let entries = match self.config.max_final_vocab {
             Some(m) if parts.iter().map(Vec::len).sum::<usize>() > m => {
                 // Only the first m need sorting.
                 let mut all: Vec<(Key, u64)> = parts.into_iter().flatten().collect();
@@ -333,6 +337,7 @@ impl VocabularyBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::CountOptions;
 
     fn count(text: &str, b: VocabularyBuilder) -> VocabularyBuilder {
         let mut b = b;
@@ -361,29 +366,43 @@ mod tests {
         let e = count("a b", VocabularyBuilder::new().max_final_vocab(0))
             .build()
             .unwrap_err();
-        assert!(matches!(e, Error::InvalidConfig(_)), "{e:?}");
-        assert!(e.to_string().contains("max_final_vocab is 0"), "{e}");
-        let opts = CountOptions {
+        assert!(
+            matches!(
+                e,
+                Error::OutOfRange {
+                    setting: "max_final_vocab",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("max_final_vocab = 0"), "{e}");
+        let final_zero = VocabConfig {
             max_final_vocab: Some(0),
             ..Default::default()
         };
-        assert!(opts
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("max_final_vocab is 0"));
-        for bad in [
-            CountOptions {
-                threads: 0,
-                ..Default::default()
-            },
-            CountOptions {
-                max_vocab_size: Some(0),
-                ..Default::default()
-            },
+        let bound_zero = VocabConfig {
+            max_vocab_size: Some(0),
+            ..Default::default()
+        };
+        for (vocab, setting) in [
+            (final_zero, "max_final_vocab"),
+            (bound_zero, "max_vocab_size"),
         ] {
-            assert!(matches!(bad.validate(), Err(Error::InvalidConfig(_))));
+            let opts = CountOptions { threads: 1, vocab };
+            match opts.validate() {
+                Err(Error::OutOfRange { setting: s, .. }) => assert_eq!(s, setting),
+                other => panic!("{setting}: {other:?}"),
+            }
         }
+        let no_threads = CountOptions {
+            threads: 0,
+            ..Default::default()
+        };
+        assert!(matches!(
+            no_threads.validate(),
+            Err(Error::InvalidConfig(_))
+        ));
     }
 
     /// word2vec.c's ReduceVocab, step by step: each time a new type exceeds the bound, drop

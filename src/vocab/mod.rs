@@ -15,7 +15,7 @@ use key::WordIndex;
 use crate::error::{Error, Result};
 
 pub use count::VocabularyBuilder;
-pub use options::CountOptions;
+pub use options::{CountOptions, VocabConfig};
 
 /// An ordered list of word types with their corpus counts and a word → index map.
 ///
@@ -179,16 +179,11 @@ impl Vocabulary {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if `max_final_vocab` is `Some(0)`; [`Error::EmptyVocabulary`]
+    /// [`Error::OutOfRange`] if `max_final_vocab` is `Some(0)`; [`Error::EmptyVocabulary`]
     /// (with this `min_count` and `types` = [`len`](Self::len)) if no word reaches
     /// `min_count`.
     pub fn filtered(&self, min_count: u64, max_final_vocab: Option<usize>) -> Result<Self> {
-        if max_final_vocab == Some(0) {
-            return Err(Error::InvalidConfig(
-                "max_final_vocab is 0: the vocabulary would be empty (use None for no limit)"
-                    .into(),
-            ));
-        }
+        options::check_final(max_final_vocab)?;
         let mut kept: Vec<usize> = (0..self.len())
             .filter(|&i| self.counts[i] >= min_count)
             .collect();

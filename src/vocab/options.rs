@@ -10,12 +10,13 @@ use crate::vocab::{Vocabulary, VocabularyBuilder};
 ///
 /// Used by [`Corpus::build_vocabulary_with`](crate::Corpus::build_vocabulary_with) and
 /// [`Corpus::count_words`](crate::Corpus::count_words), and by
-/// [`VocabularyBuilder::from_options`] (which counts on one thread and ignores `threads`).
+/// [`VocabularyBuilder::from_config`] (with [`CountOptions::vocab`]; a builder counts on one
+/// thread).
 ///
 /// ```
-/// use skipgram::{CountOptions, Corpus};
+/// use skipgram::{CountOptions, Corpus, VocabConfig};
 /// let corpus = Corpus::from_text("a b a c b a\nd a");
-/// let opts = CountOptions { threads: 2, min_count: 2, ..Default::default() };
+/// let opts = CountOptions { threads: 2, vocab: VocabConfig { min_count: 2, ..Default::default() } };
 /// let v = corpus.build_vocabulary_with(&opts)?;
 /// assert_eq!(v.words(), ["a", "b"]);
 /// assert_eq!(v.counts(), [4, 2]);
@@ -26,7 +27,7 @@ use crate::vocab::{Vocabulary, VocabularyBuilder};
 ///
 /// A corpus with tens of millions of distinct types (typos, numbers, URLs) needs a map entry
 /// per type while it is counted, even though almost all of them will fall below `min_count`.
-/// [`CountOptions::max_vocab_size`] bounds the map: whenever a new type would make it hold
+/// [`VocabConfig::max_vocab_size`] bounds the map: whenever a new type would make it hold
 /// more than `max_vocab_size` types, the rarest are pruned, as word2vec.c's `ReduceVocab`
 /// does (and gensim's `max_vocab_size`, through `prune_vocab`): every type whose count so far
 /// is at most `t` is dropped, with `t` = 1 at the first pruning and one more at each
@@ -65,29 +66,15 @@ pub struct CountOptions {
     /// Threads counting in parallel, each over its own byte range of the corpus (at least
     /// 1; default 1). Without `max_vocab_size` pruning the vocabulary does not depend on it.
     pub threads: usize,
-    /// Keep only types seen at least this many times (word2vec.c `-min-count`, gensim
-    /// `min_count`; default 1).
-    pub min_count: u64,
-    /// Keep at most this many types, the most frequent (ties: byte order of the word);
-    /// gensim's `max_final_vocab`. `None` (default): no limit. Unlike gensim, which raises
-    /// `min_count` until at most this many types remain (and so may keep fewer), the sorted
-    /// list is cut at exactly this size.
-    pub max_final_vocab: Option<usize>,
-    /// Hold at most this many types while counting, pruning the rarest when it is exceeded
-    /// (gensim's `max_vocab_size`, word2vec.c's `ReduceVocab`; see the
-    /// [type documentation](CountOptions) for the rule, the undercounting it can cause
-    /// and the memory per type). The bound applies to each thread's map and again to the
-    /// merged counts. `None` (default): exact counts, unbounded memory.
-    pub max_vocab_size: Option<usize>,
+    /// Which types to keep, and how many to hold while counting.
+    pub vocab: VocabConfig,
 }
 
 impl Default for CountOptions {
     fn default() -> Self {
         CountOptions {
             threads: 1,
-            min_count: 1,
-            max_final_vocab: None,
-            max_vocab_size: None,
+            vocab: VocabConfig::default(),
         }
     }
 }
@@ -96,33 +83,88 @@ impl CountOptions {
     /// Checks the options.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if `threads` is 0, `max_final_vocab` is `Some(0)` (the
-    /// vocabulary would be empty) or `max_vocab_size` is `Some(0)`.
+    /// [`Error::InvalidConfig`] if `threads` is 0; [`Error::OutOfRange`] as
+    /// [`VocabConfig::validate`].
     pub fn validate(&self) -> Result<()> {
         if self.threads == 0 {
             return Err(Error::InvalidConfig(
                 "threads is 0: counting needs at least 1 thread".into(),
             ));
         }
+        self.vocab.validate()
+    }
+}
+
+/// The vocabulary settings: which word types a count keeps (`min_count`, `max_final_vocab`)
+/// and how many it holds while counting (`max_vocab_size`). One value serves counting
+/// ([`CountOptions::vocab`]) and training ([`TrainConfig::vocab`](crate::TrainConfig::vocab)).
+/// Defaults follow word2vec.c and gensim: `min_count` 5, no limits.
+///
+/// ```
+/// use skipgram::{Corpus, CountOptions, VocabConfig};
+/// let corpus = Corpus::from_text("a b a c b a\nd a");
+/// let vocab = VocabConfig { min_count: 2, ..Default::default() };
+/// let v = corpus.build_vocabulary_with(&CountOptions { threads: 2, vocab })?;
+/// assert_eq!(v.words(), ["a", "b"]);
+/// # Ok::<(), skipgram::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+pub struct VocabConfig {
+    /// Keep only types seen at least this many times (word2vec.c `-min-count`, gensim
+    /// `min_count`; default 5).
+    pub min_count: u64,
+    /// Keep at most this many types, the most frequent (ties: byte order of the word);
+    /// gensim's `max_final_vocab`. `None` (default): no limit. Unlike gensim, which raises
+    /// `min_count` until at most this many types remain (and so may keep fewer), the sorted
+    /// list is cut at exactly this size.
+    pub max_final_vocab: Option<usize>,
+    /// Hold at most this many types while counting, pruning the rarest when it is exceeded
+    /// (gensim's `max_vocab_size`, word2vec.c's `ReduceVocab`; see
+    /// [`CountOptions`] for the rule, the undercounting it can cause and the memory per
+    /// type). The bound applies to each thread's map and again to the merged counts.
+    /// `None` (default): exact counts, unbounded memory.
+    pub max_vocab_size: Option<usize>,
+}
+
+impl Default for VocabConfig {
+    fn default() -> Self {
+        VocabConfig {
+            min_count: 5,
+            max_final_vocab: None,
+            max_vocab_size: None,
+        }
+    }
+}
+
+impl VocabConfig {
+    /// Checks the settings.
+    ///
+    /// # Errors
+    /// [`Error::OutOfRange`] if `max_final_vocab` is `Some(0)` (the vocabulary would be
+    /// empty) or `max_vocab_size` is `Some(0)`.
+    pub fn validate(&self) -> Result<()> {
         check_final(self.max_final_vocab)?;
         if self.max_vocab_size == Some(0) {
-            return Err(Error::InvalidConfig(
-                "max_vocab_size is 0: counting must hold at least 1 type \
-                 (use None for no bound)"
-                    .into(),
-            ));
+            return Err(Error::OutOfRange {
+                setting: "max_vocab_size",
+                value: "0".into(),
+                allowed: "at least 1 (None for no bound)".into(),
+            });
         }
         Ok(())
     }
 }
 
-pub(super) fn check_final(max_final_vocab: Option<usize>) -> Result<()> {
+/// [`Error::OutOfRange`] for a `max_final_vocab` of 0, which would leave no word.
+pub(crate) fn check_final(max_final_vocab: Option<usize>) -> Result<()> {
     if max_final_vocab == Some(0) {
-        return Err(Error::InvalidConfig(
-            "max_final_vocab is 0: the vocabulary would be empty \
-             (use None for no limit)"
-                .into(),
-        ));
+        return Err(Error::OutOfRange {
+            setting: "max_final_vocab",
+            value: "0".into(),
+            allowed: "at least 1: 0 would leave no word (None for no limit)".into(),
+        });
     }
     Ok(())
 }

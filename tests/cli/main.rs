@@ -90,7 +90,10 @@ fn train_query_evaluate_resume() {
     assert_eq!(report["config"]["dim"], 16);
     // The settings are the library's TrainConfig, serialised whole, and read back.
     let config: skipgram::TrainConfig = serde_json::from_value(report["config"].clone()).unwrap();
-    assert_eq!((config.dim, config.epochs, config.min_count), (16, 2, 3));
+    assert_eq!(
+        (config.dim, config.epochs, config.vocab.min_count),
+        (16, 2, 3)
+    );
     assert!(report["config"]["encoded_corpus_memory"].as_u64().unwrap() > 0);
     assert_eq!(report["config"]["objective"], "ns");
     assert_eq!(report["cancelled"], false);

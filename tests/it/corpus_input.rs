@@ -10,7 +10,10 @@ const RAW: &str = include_str!("../fixtures/raw/raw-english.txt");
 fn config(threads: usize) -> TrainConfig {
     TrainConfig {
         dim: 8,
-        min_count: 1,
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         epochs: 1,
         threads,
         seed: 7,
@@ -212,8 +215,10 @@ mod compressed {
         for threads in [1, 2, 3, 5] {
             let opts = skipgram::CountOptions {
                 threads,
-                min_count: 1,
-                ..Default::default()
+                vocab: skipgram::VocabConfig {
+                    min_count: 1,
+                    ..Default::default()
+                },
             };
             let c = Corpus::from_path(&path).unwrap();
             assert!(words_and_counts(&c.build_vocabulary_with(&opts).unwrap()) == want);

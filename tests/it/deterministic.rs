@@ -16,7 +16,10 @@ fn config(threads: usize) -> TrainConfig {
         dim: 16,
         window: 4,
         negative: 3,
-        min_count: 3,
+        vocab: skipgram::VocabConfig {
+            min_count: 3,
+            ..Default::default()
+        },
         epochs: 2,
         threads,
         seed: 11,
@@ -72,7 +75,10 @@ fn deterministic_training_learns_like_the_default_mode() {
     for objective in [Objective::NegativeSampling, Objective::HierarchicalSoftmax] {
         let c = TrainConfig {
             objective,
-            min_count: 1,
+            vocab: skipgram::VocabConfig {
+                min_count: 1,
+                ..Default::default()
+            },
             epochs: 5,
             ..config(2)
         };

@@ -42,7 +42,10 @@ fn config(objective: Objective) -> TrainConfig {
         window: 3,
         objective,
         sample: 0.0,
-        min_count: 1,
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         epochs: 5,
         alpha: 0.05,
         threads: 2,

@@ -104,7 +104,10 @@ fn cfg(objective: Objective) -> TrainConfig {
         objective,
         negative: 5,
         sample: 0.0,
-        min_count: 1,
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         epochs: 10,
         alpha: 0.05,
         threads: 1,
@@ -206,7 +209,10 @@ fn negative_sampling_and_hs_lower_the_loss_on_real_text() {
             dim: 32,
             window: 5,
             sample: 1e-3,
-            min_count: 3,
+            vocab: skipgram::VocabConfig {
+                min_count: 3,
+                ..Default::default()
+            },
             epochs: 4,
             alpha: 0.025,
             ..cfg(objective)
@@ -415,7 +421,10 @@ fn bad_configurations_are_rejected() {
     }
     let corpus = Corpus::from_text("a b c d");
     let trainer = Trainer::new(TrainConfig {
-        min_count: 2,
+        vocab: skipgram::VocabConfig {
+            min_count: 2,
+            ..Default::default()
+        },
         ..Default::default()
     })
     .unwrap();
@@ -431,7 +440,10 @@ fn bad_configurations_are_rejected() {
         Err(Error::EmptyCorpus)
     ));
     let hs = Trainer::new(TrainConfig {
-        min_count: 1,
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         objective: Objective::HierarchicalSoftmax,
         ..Default::default()
     })
@@ -516,7 +528,10 @@ fn settings_and_reports_round_trip_through_serde() {
         dim: 7,
         objective: Objective::HierarchicalSoftmax,
         ns_direction: NsDirection::CenterPredictsContext,
-        max_final_vocab: Some(9),
+        vocab: skipgram::VocabConfig {
+            max_final_vocab: Some(9),
+            ..Default::default()
+        },
         ..TrainConfig::default()
     };
     let json = serde_json::to_value(config).unwrap();
@@ -556,7 +571,10 @@ fn the_reported_loss_is_the_mean_loss_of_the_epochs_pairs() {
     let cfg = TrainConfig {
         dim: 5,
         window: 1,
-        min_count: 1,
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         sample: 0.0,
         epochs: 2,
         threads: 1,

@@ -29,10 +29,14 @@ fn pairs(v: &Vocabulary) -> Vec<(String, u64)> {
     v.iter().map(|(w, c)| (w.to_string(), c)).collect()
 }
 
+/// Counting on `t` threads, keeping every type.
 fn threads(t: usize) -> CountOptions {
     CountOptions {
         threads: t,
-        ..Default::default()
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
     }
 }
 
@@ -86,7 +90,7 @@ proptest! {
     fn parallel_counting_equals_the_serial_count(text in text(), t in 1usize..8, min_count in 1u64..3) {
         let corpus = Corpus::from_text(text.clone());
         let want = reference(&text, min_count);
-        let opts = CountOptions { threads: t, min_count, ..Default::default() };
+        let opts = CountOptions { threads: t, vocab: skipgram::VocabConfig { min_count, ..Default::default() } };
         match corpus.build_vocabulary_with(&opts) {
             Ok(v) => {
                 prop_assert_eq!(pairs(&v), want);
@@ -142,7 +146,7 @@ proptest! {
 
         let text = tokens.join(" ");
         let exact: HashMap<String, u64> = reference(&text, 1).into_iter().collect();
-        let opts = CountOptions { threads: t, max_vocab_size: Some(bound), ..Default::default() };
+        let opts = CountOptions { threads: t, vocab: skipgram::VocabConfig { min_count: 1, max_vocab_size: Some(bound), ..Default::default() } };
         let counts = Corpus::from_text(text.clone()).count_words(&opts).unwrap();
         prop_assert!(counts.type_count() <= bound);
         prop_assert_eq!(counts.token_count(), tokens.len() as u64);
@@ -202,8 +206,10 @@ fn files_count_the_same_on_any_number_of_threads() {
     for t in [1, 2, 3, 8, 64] {
         let opts = CountOptions {
             threads: t,
-            min_count: 2,
-            ..Default::default()
+            vocab: skipgram::VocabConfig {
+                min_count: 2,
+                ..Default::default()
+            },
         };
         let v = corpus.build_vocabulary_with(&opts).unwrap();
         assert_eq!(pairs(&v), want, "threads = {t}");
@@ -248,8 +254,11 @@ fn a_bound_keeps_the_frequent_words_and_their_counts() {
     for t in [1, 2, 3] {
         let opts = CountOptions {
             threads: t,
-            max_vocab_size: Some(5_000),
-            ..Default::default()
+            vocab: skipgram::VocabConfig {
+                min_count: 1,
+                max_vocab_size: Some(5_000),
+                ..Default::default()
+            },
         };
         let counts = corpus.count_words(&opts).unwrap();
         assert!(counts.type_count() <= 5_000);
@@ -269,20 +278,32 @@ fn a_bound_keeps_the_frequent_words_and_their_counts() {
 fn limits_of_zero_are_clear_errors() {
     let corpus = Corpus::from_text("a b a");
     let e = corpus.build_vocabulary(1, Some(0)).unwrap_err();
-    assert!(matches!(e, Error::InvalidConfig(_)), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::OutOfRange {
+                setting: "max_final_vocab",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(
         e.to_string(),
-        "invalid configuration: max_final_vocab is 0: the vocabulary would be empty \
-         (use None for no limit)"
+        "max_final_vocab = 0 is out of range: expected at least 1: 0 would leave no word \
+         (None for no limit)"
     );
     for (opts, says) in [
         (threads(0), "threads is 0"),
         (
             CountOptions {
-                max_vocab_size: Some(0),
+                vocab: skipgram::VocabConfig {
+                    max_vocab_size: Some(0),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
-            "max_vocab_size is 0",
+            "max_vocab_size = 0 is out of range",
         ),
     ] {
         let e = corpus.build_vocabulary_with(&opts).unwrap_err();

@@ -33,7 +33,10 @@ fn config(objective: Objective) -> TrainConfig {
         dim: 16,
         window: 3,
         objective,
-        min_count: 1,
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         sample: 0.0,
         epochs: 3,
         threads: 1,

@@ -15,8 +15,11 @@ const EXCERPT: &str = concat!(
 
 fn trainer(min_count: u64, max_final_vocab: Option<usize>) -> Trainer {
     Trainer::new(TrainConfig {
-        min_count,
-        max_final_vocab,
+        vocab: skipgram::VocabConfig {
+            min_count,
+            max_final_vocab,
+            ..Default::default()
+        },
         threads: 1,
         ..Default::default()
     })

@@ -10,7 +10,8 @@ use skipgram::corpus::RawTextSigns;
 use skipgram::phrases::PhrasePasses;
 use skipgram::{
     Checkpoint, Corpus, Embeddings, Epochs, NsDirection, Objective, Preprocessor, Progress,
-    SkipGramModel, Tokenizer, TrainConfig, TrainReport, Trainer, VectorKind, Vocabulary,
+    SkipGramModel, Tokenizer, TrainConfig, TrainReport, Trainer, VectorKind, VocabConfig,
+    Vocabulary,
 };
 
 use crate::ranks::Ranks;
@@ -39,13 +40,13 @@ pub(crate) struct Args {
     #[arg(long, value_parser = ["input", "sum"], default_value = "input")]
     output_vectors: String,
     /// Embedding dimension N.
-    #[arg(long, visible_alias = "dim", default_value_t = 100)]
+    #[arg(long, visible_alias = "dim", default_value_t = TrainConfig::default().dim)]
     size: usize,
     /// Maximum context window c (words each side).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = TrainConfig::default().window)]
     window: usize,
     /// Noise words per positive pair (negative sampling).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = TrainConfig::default().negative)]
     negative: usize,
     /// Use hierarchical softmax (word2vec.c `-hs 1`) instead of negative sampling. One
     /// objective is trained: word2vec.c's `-hs 1 -negative 5` trains both, so `--hs 1`
@@ -61,10 +62,10 @@ pub(crate) struct Args {
     #[arg(long, default_value = "context")]
     ns_direction: String,
     /// Subsampling threshold t (0 disables).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = TrainConfig::default().sample)]
     sample: f64,
     /// Discard words seen fewer times.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = VocabConfig::default().min_count)]
     min_count: u64,
     /// Keep at most this many of the most frequent words (gensim's max_final_vocab).
     #[arg(long, visible_alias = "max-vocab")]
@@ -75,20 +76,20 @@ pub(crate) struct Args {
     max_vocab_size: Option<usize>,
     /// Epochs (passes over the corpus); with --resume, the epochs to train beyond the
     /// checkpoint.
-    #[arg(long, visible_alias = "epochs", default_value_t = 5)]
+    #[arg(long, visible_alias = "epochs", default_value_t = TrainConfig::default().epochs)]
     iter: usize,
     /// Starting learning rate.
-    #[arg(long, default_value_t = 0.025)]
+    #[arg(long, default_value_t = TrainConfig::default().alpha)]
     alpha: f32,
     /// Worker threads (default: all cores); under `mpirun`, threads per process.
     #[arg(long)]
     threads: Option<usize>,
     /// Random seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = TrainConfig::default().seed)]
     seed: u64,
     /// MiB of memory for the corpus encoded to word ids, so that epochs after the first skip
     /// tokenising (beyond it, an anonymous temporary file; 0: read the text every epoch).
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = TrainConfig::default().encoded_corpus_memory >> 20)]
     encoded_corpus_mb: usize,
     /// Apply the tutorial's preprocessing (lowercase, punctuation, stop words, stemming).
     #[arg(long)]
@@ -193,9 +194,11 @@ impl Args {
             objective,
             negative: self.negative,
             sample: self.sample,
-            min_count: self.min_count,
-            max_final_vocab: self.max_final_vocab,
-            max_vocab_size: self.max_vocab_size,
+            vocab: VocabConfig {
+                min_count: self.min_count,
+                max_final_vocab: self.max_final_vocab,
+                max_vocab_size: self.max_vocab_size,
+            },
             epochs: self.iter,
             alpha: self.alpha,
             threads: self.threads.unwrap_or(TrainConfig::default().threads),
@@ -310,19 +313,19 @@ fn check_resume(args: &Args, given: &Given, c: &TrainConfig) -> CliResult {
         (
             "min_count",
             args.min_count.to_string(),
-            c.min_count.to_string(),
+            c.vocab.min_count.to_string(),
         ),
         ("sample", args.sample.to_string(), c.sample.to_string()),
         ("seed", args.seed.to_string(), c.seed.to_string()),
         (
             "max_final_vocab",
             opt(args.max_final_vocab),
-            opt(c.max_final_vocab),
+            opt(c.vocab.max_final_vocab),
         ),
         (
             "max_vocab_size",
             opt(args.max_vocab_size),
-            opt(c.max_vocab_size),
+            opt(c.vocab.max_vocab_size),
         ),
     ];
     let mut clashes: Vec<String> = settings
@@ -484,7 +487,7 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
             let trainer = Trainer::new(config)?;
             let vocab = match &args.read_vocab {
                 Some(path) => Vocabulary::load_counts(path)?
-                    .filtered(config.min_count, config.max_final_vocab)?,
+                    .filtered(config.vocab.min_count, config.vocab.max_final_vocab)?,
                 None => trainer.build_vocabulary(&corpus, &ranks.options())?,
             };
             setup.0 = t_vocab.elapsed().as_secs_f64();

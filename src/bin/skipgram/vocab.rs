@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use skipgram::{Corpus, CountOptions, TrainConfig};
+use skipgram::{Corpus, CountOptions, TrainConfig, VocabConfig};
 
 use crate::CliResult;
 
@@ -29,7 +29,7 @@ pub(crate) struct VocabArgs {
     )]
     output: PathBuf,
     /// Discard words seen fewer times.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = VocabConfig::default().min_count)]
     min_count: u64,
     /// Keep at most this many of the most frequent words.
     #[arg(long, visible_alias = "max-vocab")]
@@ -51,9 +51,11 @@ pub(crate) fn run(args: VocabArgs) -> CliResult {
         .with_tokenizer(crate::train::tokenizer(args.tokenize, args.strip_accents))
         .lossy_utf8(args.lossy);
     let options = CountOptions {
-        min_count: args.min_count,
-        max_final_vocab: args.max_final_vocab,
-        max_vocab_size: args.max_vocab_size,
+        vocab: VocabConfig {
+            min_count: args.min_count,
+            max_final_vocab: args.max_final_vocab,
+            max_vocab_size: args.max_vocab_size,
+        },
         threads: args.threads.unwrap_or(TrainConfig::default().threads),
     };
     crate::warn_threads(options.threads);

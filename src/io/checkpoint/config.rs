@@ -11,6 +11,7 @@
 use super::sections::Fields;
 use crate::error::Result;
 use crate::train::{NsDirection, Objective, TrainConfig};
+use crate::vocab::VocabConfig;
 
 /// Appends the encoding of `c` to `out`.
 pub(super) fn encode_config(c: &TrainConfig, out: &mut Vec<u8>) {
@@ -29,17 +30,17 @@ pub(super) fn encode_config(c: &TrainConfig, out: &mut Vec<u8>) {
     });
     out.extend_from_slice(&c.ns_exponent.to_le_bytes());
     out.extend_from_slice(&c.sample.to_le_bytes());
-    out.extend_from_slice(&c.min_count.to_le_bytes());
-    out.push(u8::from(c.max_final_vocab.is_some()));
-    out.extend_from_slice(&u64_of(c.max_final_vocab.unwrap_or(0)));
+    out.extend_from_slice(&c.vocab.min_count.to_le_bytes());
+    out.push(u8::from(c.vocab.max_final_vocab.is_some()));
+    out.extend_from_slice(&u64_of(c.vocab.max_final_vocab.unwrap_or(0)));
     out.extend_from_slice(&u64_of(c.epochs));
     out.extend_from_slice(&c.alpha.to_le_bytes());
     out.extend_from_slice(&c.min_alpha_fraction.to_le_bytes());
     out.extend_from_slice(&u64_of(c.threads));
     out.extend_from_slice(&c.seed.to_le_bytes());
     out.extend_from_slice(&u64_of(c.max_sentence_len));
-    out.push(u8::from(c.max_vocab_size.is_some()));
-    out.extend_from_slice(&u64_of(c.max_vocab_size.unwrap_or(0)));
+    out.push(u8::from(c.vocab.max_vocab_size.is_some()));
+    out.extend_from_slice(&u64_of(c.vocab.max_vocab_size.unwrap_or(0)));
     out.extend_from_slice(&u64_of(c.encoded_corpus_memory));
 }
 
@@ -76,18 +77,21 @@ pub(super) fn decode_config(f: &mut Fields<'_>) -> Result<TrainConfig> {
         ns_direction,
         ns_exponent,
         sample,
-        min_count,
-        max_final_vocab: has_max_final_vocab.then_some(max_final_vocab),
         epochs: f.usize("epochs")?,
         alpha: f.f32("alpha")?,
         min_alpha_fraction: f.f32("min_alpha_fraction")?,
         threads: f.usize("threads")?,
         seed: f.u64("seed")?,
         max_sentence_len: f.usize("max_sentence_len")?,
-        max_vocab_size: {
-            let has = f.flag("max_vocab_size")?;
-            let value = f.usize("max_vocab_size")?;
-            has.then_some(value)
+        // Read here: the file keeps the order the fields had before they were nested.
+        vocab: VocabConfig {
+            min_count,
+            max_final_vocab: has_max_final_vocab.then_some(max_final_vocab),
+            max_vocab_size: {
+                let has = f.flag("max_vocab_size")?;
+                let value = f.usize("max_vocab_size")?;
+                has.then_some(value)
+            },
         },
         encoded_corpus_memory: f.usize("encoded_corpus_memory")?,
         // How processes of a distributed run synchronise, and whether training is

@@ -69,9 +69,9 @@ const PREAMBLE: usize = 14 + 4 + 4;
 /// [`SkipGramModel::epochs_trained`] is stored).
 ///
 /// ```
-/// use skipgram::{Checkpoint, Corpus, Epochs, TrainConfig, TrainOptions, Trainer};
+/// use skipgram::{Checkpoint, Corpus, Epochs, TrainConfig, TrainOptions, Trainer, VocabConfig};
 /// let corpus = Corpus::from_text("a b c d a b c d a c ".repeat(30));
-/// let config = TrainConfig { dim: 8, min_count: 1, epochs: 2, threads: 1, ..Default::default() };
+/// let config = TrainConfig { dim: 8, vocab: VocabConfig { min_count: 1, ..Default::default() }, epochs: 2, threads: 1, ..Default::default() };
 /// let trainer = Trainer::new(config)?;
 /// let mut model = trainer.init_model(trainer.build_vocabulary(&corpus, &TrainOptions::new())?)?;
 /// trainer.train(&mut model, &corpus, Epochs::Until(1), TrainOptions::new())?;

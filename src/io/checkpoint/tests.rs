@@ -3,18 +3,21 @@
 use super::*;
 use crate::corpus::Corpus;
 use crate::train::{NsDirection, Objective, Trainer};
+use crate::vocab::VocabConfig;
 use crate::{Epochs, TrainOptions};
 
 fn trained(objective: Objective) -> (SkipGramModel, TrainConfig) {
     let corpus = Corpus::from_text("x y z x y w x z w y ".repeat(20));
     let config = TrainConfig {
         dim: 4,
-        min_count: 1,
+        vocab: VocabConfig {
+            min_count: 1,
+            max_final_vocab: Some(100),
+            max_vocab_size: Some(1000),
+        },
         epochs: 2,
         threads: 1,
         objective,
-        max_final_vocab: Some(100),
-        max_vocab_size: Some(1000),
         ..Default::default()
     };
     let trainer = Trainer::new(config).unwrap();
@@ -284,8 +287,11 @@ fn the_config_encoding_round_trips_every_variant() {
         let c = TrainConfig {
             objective,
             ns_direction,
-            max_final_vocab,
-            max_vocab_size: max_final_vocab.map(|m| m * 10),
+            vocab: VocabConfig {
+                max_final_vocab,
+                max_vocab_size: max_final_vocab.map(|m| m * 10),
+                ..Default::default()
+            },
             seed: u64::MAX - 3,
             alpha: 0.0125,
             ..Default::default()
@@ -329,7 +335,10 @@ fn resuming_from_a_saved_checkpoint_is_bit_identical() {
         let config = TrainConfig {
             dim: 8,
             window: 3,
-            min_count: 1,
+            vocab: VocabConfig {
+                min_count: 1,
+                ..Default::default()
+            },
             epochs: 3,
             threads: 1,
             seed: 42,

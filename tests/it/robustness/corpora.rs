@@ -64,7 +64,10 @@ fn non_utf8_corpus_file_is_an_error_unless_lossy() {
     // Training reads the same way.
     let config = TrainConfig {
         dim: 4,
-        min_count: 1,
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         epochs: 1,
         threads: 1,
         ..Default::default()

@@ -102,7 +102,10 @@ fn shape_mismatches_are_errors() {
         SkipGramModel::from_weights(vocab(), Array2::ones((2, 2)), Array2::ones((2, 2))).unwrap();
     let config = TrainConfig {
         dim: 3,
-        min_count: 1,
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         epochs: 1,
         threads: 1,
         ..Default::default()

@@ -39,7 +39,10 @@ fn small_checkpoint() -> (SkipGramModel, TrainConfig) {
     let corpus = Corpus::from_text("x y z x y w x z w y\n".repeat(20));
     let config = TrainConfig {
         dim: 3,
-        min_count: 1,
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         epochs: 2,
         threads: 1,
         objective: Objective::HierarchicalSoftmax,

@@ -7,7 +7,10 @@ use skipgram::{Epochs, TrainOptions};
 fn cfg() -> TrainConfig {
     TrainConfig {
         dim: 4,
-        min_count: 1,
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         epochs: 1,
         threads: 1,
         sample: 0.0,
@@ -121,13 +124,19 @@ fn max_final_vocab_on_a_vocabulary_file_keeps_the_most_frequent() {
     let file = "rare 2\nmid 5\ntop 9\nalso 5\ntiny 1\n";
     let vocab = Vocabulary::read_counts(&mut file.as_bytes()).unwrap();
     let trainer = Trainer::new(TrainConfig {
-        max_final_vocab: Some(2),
-        min_count: 2,
+        vocab: skipgram::VocabConfig {
+            max_final_vocab: Some(2),
+            min_count: 2,
+            ..Default::default()
+        },
         ..cfg()
     })
     .unwrap();
     let v = vocab
-        .filtered(trainer.config().min_count, trainer.config().max_final_vocab)
+        .filtered(
+            trainer.config().vocab.min_count,
+            trainer.config().vocab.max_final_vocab,
+        )
         .unwrap();
     assert_eq!(v.words(), ["top", "mid"]);
     assert_eq!(v.counts(), [9, 5]);

@@ -99,7 +99,10 @@ fn training_with_huge_word_counts_is_not_a_panic() {
         SkipGramModel::from_weights(vocab, Array2::zeros((2, 4)), Array2::zeros((4, 2))).unwrap();
     let config = TrainConfig {
         dim: 4,
-        min_count: 1,
+        vocab: skipgram::VocabConfig {
+            min_count: 1,
+            ..Default::default()
+        },
         epochs: 2,
         threads: 1,
         ..Default::default()
@@ -141,7 +144,10 @@ fn training_that_ends_with_infinite_weights_is_not_ok() {
             objective: Objective::HierarchicalSoftmax,
             negative: 1,
             sample: 0.0,
-            min_count: 1,
+            vocab: skipgram::VocabConfig {
+                min_count: 1,
+                ..Default::default()
+            },
             epochs: 1,
             alpha: 1e30,
             threads: 3,
@@ -161,7 +167,10 @@ fn training_that_ends_with_infinite_weights_is_not_ok() {
             window: 2,
             objective,
             sample: 0.0,
-            min_count: 1,
+            vocab: skipgram::VocabConfig {
+                min_count: 1,
+                ..Default::default()
+            },
             epochs: 1,
             alpha: 1e30,
             threads: 1,

@@ -12,7 +12,10 @@ fn sixteen_threads_on_real_text_train_as_well_as_one() {
         objective: Objective::NegativeSampling,
         negative: 5,
         sample: 1e-3,
-        min_count: 3,
+        vocab: skipgram::VocabConfig {
+            min_count: 3,
+            ..Default::default()
+        },
         epochs: 3,
         threads,
         seed: 3,

@@ -9,7 +9,7 @@ use super::Cluster;
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::train::sync::{decode_counts, encode_counts};
-use crate::vocab::{CountOptions, Vocabulary, VocabularyBuilder};
+use crate::vocab::{CountOptions, VocabConfig, Vocabulary, VocabularyBuilder};
 
 impl Cluster {
     /// The distributed vocabulary: each rank counts its 1/K byte range of `corpus` on
@@ -106,7 +106,7 @@ fn merge_on_root(
         let mut p = PartitionMut::new(&mut buf[..], lens, &displs[..]);
         root.gather_varcount_into_root(msg, &mut p);
     }
-    let mut builder = VocabularyBuilder::from_options(opts);
+    let mut builder = VocabularyBuilder::from_config(&opts.vocab);
     for (&d, &l) in displs.iter().zip(lens) {
         let part = &buf[d as usize..(d + l) as usize];
         match decode_counts(part)? {
@@ -123,7 +123,7 @@ fn merge_on_root(
 
 /// Counts byte range `rank` of `ranks` of `corpus` on `opts.threads` threads (parts
 /// `rank·T + t` of `K·T`, merged in byte order as a single process merges its threads'
-/// counts), pruning each thread's counts to `opts.max_vocab_size` if set; returns every type
+/// counts), pruning each thread's counts to `opts.vocab.max_vocab_size` if set; returns every type
 /// with its count (sorted), or `None` if the range holds no token.
 fn count_range(
     corpus: &Corpus,
@@ -135,9 +135,11 @@ fn count_range(
     // Raw counts: min_count and max_final_vocab apply once all ranks' counts are merged.
     let raw = CountOptions {
         threads,
-        min_count: 1,
-        max_final_vocab: None,
-        max_vocab_size: opts.max_vocab_size,
+        vocab: VocabConfig {
+            min_count: 1,
+            max_final_vocab: None,
+            max_vocab_size: opts.vocab.max_vocab_size,
+        },
     };
     let merged = corpus.count_parts(&raw, rank * threads, ranks.saturating_mul(threads))?;
     match merged.build() {

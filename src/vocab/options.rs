@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 #[cfg(doc)]
-use crate::vocab::{Vocabulary, VocabularyBuilder};
+use crate::{Vocabulary, VocabularyBuilder};
 
 /// How to count a corpus's word types and build its [`Vocabulary`]: threads, `min_count`,
 /// the final size limit, and the bound on types held while counting.

@@ -41,8 +41,8 @@ use std::time::Instant;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
+use super::job::{Job, TICK};
 use super::worker::WorkerState;
-use super::{Job, TICK};
 use crate::error::{Error, Result};
 use crate::train::batch::padded;
 use crate::train::encoded::{Recorder, Recording, LINE_START};

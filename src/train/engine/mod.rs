@@ -1,98 +1,33 @@
 //! The worker engine: threads over byte ranges of the corpus, epochs, the per-thread
-//! counters and the model syncs; `worker.rs` holds one worker's sentence loop.
+//! counters and the model syncs; `job.rs` holds what the threads share, `worker.rs` one
+//! worker's sentence loop.
 
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering::{Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ndarray::Array2;
 
 mod deterministic;
+mod job;
 mod worker;
 
 use super::batch::{padded, Scratch};
 use super::config::{Objective, TrainConfig};
-use super::encoded::Recording;
-use super::kernels::Isa;
 use super::loss::SigmoidTable;
 use super::objective::Outputs;
-use super::options::CancelToken;
 use super::report::{EpochReport, Progress, TrainReport};
 use super::sampling::Subsampler;
-use super::schedule::Schedule;
 use super::shared::{traffic, SharedMatrix, SharedWeights};
 use super::sync::{sync_until_done, ModelSync, Shared};
 use crate::corpus::{Corpus, Pass};
 use crate::error::{try_vec, Error, Result};
 use crate::model::SkipGramModel;
 use crate::vocab::Vocabulary;
-
-/// How often the caller wakes to report progress.
-const TICK: Duration = Duration::from_millis(100);
-
-/// Words a worker processes between publishing its counters and refreshing α.
-const REFRESH_WORDS: u64 = 10_000;
-
-/// One training call's settings beyond the configuration.
-pub(crate) struct Call {
-    /// Epochs to train, 1-based and inclusive: `first..=last`.
-    pub(crate) first: usize,
-    pub(crate) last: usize,
-    pub(crate) schedule: Schedule,
-    pub(crate) isa: Isa,
-    /// Rows of p per batched update block.
-    pub(crate) block_rows: usize,
-    /// Stops the workers when cancelled; the call then returns the model as it stands.
-    pub(crate) cancel: CancelToken,
-}
-
-/// Per-thread counters, published every 10,000 words for progress reports.
-#[derive(Default)]
-struct WorkerStats {
-    loss_bits: AtomicU64,
-    pairs: AtomicU64,
-    busy_nanos: AtomicU64,
-    bytes_read: AtomicU64,
-    bytes_written: AtomicU64,
-}
-
-impl WorkerStats {
-    fn reset(&self) {
-        self.loss_bits.store(0f64.to_bits(), Relaxed);
-        self.pairs.store(0, Relaxed);
-        self.busy_nanos.store(0, Relaxed);
-        self.bytes_read.store(0, Relaxed);
-        self.bytes_written.store(0, Relaxed);
-    }
-}
-
-/// Everything the worker threads share for one training call.
-struct Job<'a> {
-    cfg: &'a TrainConfig,
-    call: &'a Call,
-    corpus: &'a Corpus,
-    vocab: &'a Vocabulary,
-    input: SharedMatrix,
-    /// Word output vectors (p'ᵀ), or Huffman inner-node vectors for hierarchical softmax.
-    output: SharedMatrix,
-    outputs: Outputs,
-    subsampler: Subsampler,
-    sigmoid: SigmoidTable,
-    words_per_epoch: u64,
-    /// Words processed since the schedule's start (all threads).
-    words_done: AtomicU64,
-    /// Set when a worker detects divergence, so the others stop early.
-    stop: AtomicBool,
-    stats: Vec<WorkerStats>,
-    /// Each thread's byte range as word ids, recorded in the call's first epoch.
-    recordings: Vec<OnceLock<Recording>>,
-    /// This process's byte ranges of the corpus are `part0..part0 + threads` of `parts`
-    /// (one process: `0..threads` of `threads`).
-    part0: usize,
-    parts: usize,
-}
+pub(crate) use job::Call;
+use job::{Job, WorkerStats, TICK};
 
 /// Trains `model` on `corpus` for the epochs of `call`, calling `progress` about every
 /// 100 ms. On error the model keeps the weights it had.

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::{Job, WorkerStats, REFRESH_WORDS};
+use super::job::{Job, WorkerStats, REFRESH_WORDS};
 use crate::corpus::Pass as CorpusPass;
 use crate::error::Result;
 use crate::train::batch::{padded, Batch, Scratch};

@@ -126,7 +126,7 @@ pub use train::{
     TrainOptions, TrainReport, Trainer,
 };
 #[cfg(feature = "mpi")]
-pub use train::{Cluster, SyncStats};
+pub use train::{Cluster, SyncConfig, SyncStats};
 pub use vocab::{CountOptions, VocabConfig, Vocabulary, VocabularyBuilder};
 
 /// The training kernels and samplers are crate-private; safe code cannot reach them:

@@ -62,19 +62,6 @@ pub struct TrainConfig {
     /// temporary file instead; 0 turns the encoding off (every epoch reads the text).
     /// Default 1 GiB (250M tokens).
     pub encoded_corpus_memory: usize,
-    /// Distributed training (feature `mpi`, see `Cluster`): seconds between two merges of
-    /// the hot rows of p and p' across processes (pWord2Vec's `-sync-period`). Default 0.1.
-    /// A single process ignores it.
-    pub sync_period: f64,
-    /// Distributed training: rows (most frequent words first) that a periodic sync merges
-    /// at least; sync number k merges `sync_rows · 2^tz(k)` rows, tz(k) being the trailing
-    /// zero bits of k, so rarer words are merged less often (pWord2Vec's
-    /// `-min-sync-words`). Default 1024.
-    pub sync_rows: usize,
-    /// Distributed training: every `full_sync_every`-th periodic sync merges all rows; 0
-    /// for none. The whole model is merged at the end of every epoch regardless. Default 0
-    /// (pWord2Vec's `-full-sync-times 0`).
-    pub full_sync_every: usize,
     /// Reproducible multi-threaded training: the same `seed`, corpus and settings give
     /// bit-identical vectors run after run and whatever `threads` is. The corpus is cut
     /// into 2 parts (whatever `threads` is); training goes in rounds, in which each part
@@ -107,9 +94,6 @@ impl Default for TrainConfig {
             seed: 1,
             max_sentence_len: 1000,
             encoded_corpus_memory: 1 << 30,
-            sync_period: 0.1,
-            sync_rows: 1024,
-            full_sync_every: 0,
             deterministic: false,
         }
     }
@@ -131,7 +115,7 @@ impl TrainConfig {
     /// 1..=[`MAX_SIZE`](Self::MAX_SIZE), `negative` ≤ `MAX_SIZE` (and ≥ 1 for negative
     /// sampling), `epochs` in 1..=`MAX_SIZE`, `threads` in 1..=[`MAX_THREADS`](Self::MAX_THREADS),
     /// `alpha` finite and > 0, `min_alpha_fraction` in [0, 1], `sample` finite and ≥ 0,
-    /// `ns_exponent` finite, `sync_period` in (0, 3600] seconds, `sync_rows` ≥ 1, `max_final_vocab` and `max_vocab_size` ≥ 1 when set, and a
+    /// `ns_exponent` finite, `max_final_vocab` and `max_vocab_size` ≥ 1 when set, and a
     /// batch's scratch space (which multiplies window, negative and dim) within
     /// [`MAX_SCRATCH_BYTES`](Self::MAX_SCRATCH_BYTES).
     ///
@@ -160,14 +144,6 @@ impl TrainConfig {
         check_sample(self.sample)?;
         check_ns_exponent(self.ns_exponent)?;
         self.vocab.validate()?;
-        if !(self.sync_period > 0.0 && self.sync_period <= 3600.0) {
-            return Err(out_of_range(
-                "sync_period",
-                self.sync_period,
-                "(0, 3600] seconds".into(),
-            ));
-        }
-        in_range("sync_rows", self.sync_rows, 1, usize::MAX)?;
         // Softmax needs V output rows, known only once the vocabulary is built; the engine
         // checks that case again with V.
         let bytes = self.scratch_bytes(0);

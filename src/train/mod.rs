@@ -71,7 +71,7 @@ pub use config::{NsDirection, Objective, TrainConfig};
 pub use options::{CancelToken, Epochs, TrainOptions};
 pub use report::{EpochReport, Phases, Progress, TrainReport};
 #[cfg(feature = "mpi")]
-pub use sync::{Cluster, SyncStats};
+pub use sync::{Cluster, SyncConfig, SyncStats};
 
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
@@ -277,10 +277,11 @@ impl Trainer {
         #[cfg(feature = "mpi")]
         if let Some(cluster) = options.cluster {
             // Every rank learns whether all can start, so none waits for a rank that cannot.
+            let plan = options.sync.validate().and(plan);
             let agreed = cluster.agree(plan.is_ok());
             let (last, schedule) = plan?;
             agreed?;
-            let mut sync = sync::MpiSync::new(cluster, &self.config);
+            let mut sync = sync::MpiSync::new(cluster, &options.sync);
             return self.run(model, corpus, last, schedule, &mut sync, options);
         }
         let (last, schedule) = plan?;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::report::Progress;
 #[cfg(feature = "mpi")]
-use super::sync::Cluster;
+use super::sync::{Cluster, SyncConfig};
 
 /// How many epochs a call to [`Trainer::train`](crate::Trainer::train) trains.
 ///
@@ -111,6 +111,8 @@ pub struct TrainOptions<'a> {
     pub(crate) cancel: Option<CancelToken>,
     #[cfg(feature = "mpi")]
     pub(crate) cluster: Option<&'a Cluster>,
+    #[cfg(feature = "mpi")]
+    pub(crate) sync: SyncConfig,
 }
 
 impl<'a> TrainOptions<'a> {
@@ -143,6 +145,16 @@ impl<'a> TrainOptions<'a> {
         self
     }
 
+    /// How the ranks of the cluster merge their copies of p and p' (default
+    /// [`SyncConfig::default`]); checked when training starts
+    /// ([`Error::OutOfRange`](crate::Error::OutOfRange) on every rank). A single process
+    /// ignores it.
+    #[cfg(feature = "mpi")]
+    pub fn sync(mut self, sync: SyncConfig) -> Self {
+        self.sync = sync;
+        self
+    }
+
     pub(crate) fn report(&mut self, p: &Progress) {
         if let Some(f) = self.progress.as_mut() {
             f(p);
@@ -159,7 +171,8 @@ impl fmt::Debug for TrainOptions<'_> {
         )
         .field("cancel", &self.cancel);
         #[cfg(feature = "mpi")]
-        d.field("cluster", &self.cluster.map(|_| "Cluster"));
+        d.field("cluster", &self.cluster.map(|_| "Cluster"))
+            .field("sync", &self.sync);
         d.finish()
     }
 }

@@ -219,11 +219,6 @@ proptest! {
             threads: cfg2.4,
             seed: cfg2.5,
             max_sentence_len: cfg2.6,
-            // How the processes of a distributed run sync is not saved: these come back as
-            // the defaults.
-            sync_period: 0.1,
-            sync_rows: 1024,
-            full_sync_every: 0,
             deterministic: false,
         };
         let mut bytes = Vec::new();

@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use skipgram::{
     Cluster, Corpus, Error, Objective, SkipGramModel, TrainConfig, Trainer, Vocabulary,
 };
-use skipgram::{Epochs, TrainOptions};
+use skipgram::{Epochs, SyncConfig, TrainOptions};
 
 /// Two topics of 12 words each; every sentence draws 10 words from one topic. A model that
 /// learns anything puts words of one topic closer to each other than to the other topic.
@@ -28,6 +28,15 @@ fn topic_corpus() -> String {
     text
 }
 
+/// Training across `cluster`, with many syncs even on a short run.
+fn on(cluster: &Cluster) -> TrainOptions<'_> {
+    TrainOptions::new().cluster(cluster).sync(SyncConfig {
+        period: 0.005,
+        rows: 4,
+        ..Default::default()
+    })
+}
+
 fn config(objective: Objective) -> TrainConfig {
     TrainConfig {
         dim: 16,
@@ -40,9 +49,6 @@ fn config(objective: Objective) -> TrainConfig {
         sample: 0.0,
         epochs: 3,
         threads: 1,
-        // Many syncs even on a short run.
-        sync_period: 0.005,
-        sync_rows: 4,
         ..Default::default()
     }
 }
@@ -83,7 +89,7 @@ fn check_training(cluster: &Cluster, objective: Objective) -> Result<(), String>
     let trainer = Trainer::new(config(objective)).unwrap();
     let before = cluster.sync_stats();
     let (model, report) = trainer
-        .fit(&corpus, TrainOptions::new().cluster(cluster))
+        .fit(&corpus, on(cluster))
         .map_err(|e| e.to_string())?;
     let stats = cluster.sync_stats();
     ensure(cluster.all_equal(fingerprint(&model)), || {
@@ -144,45 +150,25 @@ fn stopping_and_resuming(cluster: &Cluster) -> Result<(), String> {
     let corpus = Corpus::from_text(topic_corpus());
     let trainer = Trainer::new(config(Objective::NegativeSampling)).unwrap();
     let vocab = trainer
-        .build_vocabulary(&corpus, &TrainOptions::new().cluster(cluster))
+        .build_vocabulary(&corpus, &on(cluster))
         .map_err(|e| e.to_string())?;
     let mut model = trainer.init_model(vocab).unwrap();
-    let r1 = trainer.train(
-        &mut model,
-        &corpus,
-        Epochs::Until(1),
-        TrainOptions::new().cluster(cluster),
-    );
+    let r1 = trainer.train(&mut model, &corpus, Epochs::Until(1), on(cluster));
     let r1 = r1.map_err(|e| e.to_string())?;
     let r2 = trainer
-        .train(
-            &mut model,
-            &corpus,
-            Epochs::Until(3),
-            TrainOptions::new().cluster(cluster),
-        )
+        .train(&mut model, &corpus, Epochs::Until(3), on(cluster))
         .map_err(|e| e.to_string())?;
     ensure(r1.epochs.len() == 1 && r2.epochs.len() == 2, || {
         "epochs".into()
     })?;
     ensure(model.epochs_trained() == 3, || "epochs trained".into())?;
     // Beyond the plan: an error on every rank, decided before any collective training step.
-    match trainer.train(
-        &mut model,
-        &corpus,
-        Epochs::Until(3),
-        TrainOptions::new().cluster(cluster),
-    ) {
+    match trainer.train(&mut model, &corpus, Epochs::Until(3), on(cluster)) {
         Err(Error::AlreadyTrained { .. }) => {}
         other => return Err(format!("expected AlreadyTrained, got {other:?}")),
     }
     let r3 = trainer
-        .train(
-            &mut model,
-            &corpus,
-            Epochs::More(1),
-            TrainOptions::new().cluster(cluster),
-        )
+        .train(&mut model, &corpus, Epochs::More(1), on(cluster))
         .map_err(|e| e.to_string())?;
     ensure(r3.epochs[0].epoch == 4, || "Epochs::More epoch".into())?;
     ensure(cluster.all_equal(fingerprint(&model)), || {
@@ -203,12 +189,7 @@ fn a_failing_rank_stops_every_rank(cluster: &Cluster) -> Result<(), String> {
     let trainer = Trainer::new(config(Objective::NegativeSampling)).unwrap();
     let mut model = trainer.init_model(vocab).unwrap();
     let last = cluster.rank() + 1 == cluster.size();
-    match trainer.train(
-        &mut model,
-        &corpus,
-        Epochs::Until(3),
-        TrainOptions::new().cluster(cluster),
-    ) {
+    match trainer.train(&mut model, &corpus, Epochs::Until(3), on(cluster)) {
         Err(Error::InvalidUtf8 { .. }) if last => {}
         Err(Error::Distributed { message }) if !last => {
             ensure(message.contains("failed on 1 process"), || message.clone())?

@@ -8,6 +8,8 @@ use clap::{ArgMatches, Parser};
 use indicatif::{ProgressBar, ProgressStyle};
 use skipgram::corpus::RawTextSigns;
 use skipgram::phrases::PhrasePasses;
+#[cfg(feature = "mpi")]
+use skipgram::SyncConfig;
 use skipgram::{
     Checkpoint, Corpus, Embeddings, Epochs, NsDirection, Objective, Preprocessor, Progress,
     SkipGramModel, Tokenizer, TrainConfig, TrainReport, Trainer, VectorKind, VocabConfig,
@@ -155,17 +157,17 @@ pub(crate) struct Args {
     deterministic: bool,
     /// Under mpirun: seconds between merges of the most frequent words' rows.
     #[cfg(feature = "mpi")]
-    #[arg(long, default_value_t = TrainConfig::default().sync_period)]
+    #[arg(long, default_value_t = SyncConfig::default().period)]
     sync_period: f64,
     /// Under mpirun: rows (most frequent words) a periodic sync merges at least; the
     /// block doubles with the trailing zero bits of the sync counter.
     #[cfg(feature = "mpi")]
-    #[arg(long, default_value_t = TrainConfig::default().sync_rows)]
+    #[arg(long, default_value_t = SyncConfig::default().rows)]
     sync_rows: usize,
     /// Under mpirun: every N-th periodic sync merges the whole model (0: only at the end
     /// of each epoch).
     #[cfg(feature = "mpi")]
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = SyncConfig::default().full_every)]
     full_sync_every: usize,
 }
 
@@ -186,8 +188,7 @@ impl Args {
             ));
         }
         let ns_direction = self.ns_direction.parse::<NsDirection>()?;
-        #[cfg_attr(not(feature = "mpi"), allow(unused_mut))]
-        let mut config = TrainConfig {
+        Ok(TrainConfig {
             ns_direction,
             dim: self.size,
             window: self.window,
@@ -206,14 +207,18 @@ impl Args {
             encoded_corpus_memory: self.encoded_corpus_mb.saturating_mul(1 << 20),
             deterministic: self.deterministic,
             ..TrainConfig::default()
-        };
-        #[cfg(feature = "mpi")]
-        {
-            config.sync_period = self.sync_period;
-            config.sync_rows = self.sync_rows;
-            config.full_sync_every = self.full_sync_every;
+        })
+    }
+
+    /// How the ranks of `mpirun` merge their models: a run's setting, not the model's (a
+    /// checkpoint does not keep it).
+    #[cfg(feature = "mpi")]
+    fn sync(&self) -> SyncConfig {
+        SyncConfig {
+            period: self.sync_period,
+            rows: self.sync_rows,
+            full_every: self.full_sync_every,
         }
-        Ok(config)
     }
 }
 
@@ -462,14 +467,6 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
                 deterministic: args.deterministic,
                 ..saved_config
             };
-            // How ranks sync is not part of the checkpoint: this run's options.
-            #[cfg(feature = "mpi")]
-            let config = TrainConfig {
-                sync_period: args.sync_period,
-                sync_rows: args.sync_rows,
-                full_sync_every: args.full_sync_every,
-                ..config
-            };
             if root {
                 eprintln!(
                     "resuming {} after {} epochs: {} more",
@@ -558,6 +555,8 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
     };
     let epochs = extra.map_or(Epochs::Planned, Epochs::More);
     let options = ranks.options().progress(on_progress);
+    #[cfg(feature = "mpi")]
+    let options = options.sync(args.sync());
     let mut report = trainer.train(&mut model, &corpus, epochs, options)?;
     bar.finish_and_clear();
     // Every rank holds the same merged model; rank 0 writes it, the others wait for its

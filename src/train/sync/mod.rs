@@ -7,7 +7,7 @@
 //! With the `mpi` feature, [`Cluster`](crate::Cluster) provides the data-parallel scheme of
 //! pWord2Vec (Ji et al. 2016, "Parallelizing Word2Vec in Shared and Distributed Memory";
 //! `pWord2Vec_mpi.cpp`): every process (rank) keeps full copies of p and p' and trains
-//! Hogwild on its own byte range of the corpus; every `sync_period` seconds the rows of the
+//! Hogwild on its own byte range of the corpus; every `SyncConfig::period` seconds the rows of the
 //! most frequent words (which come first in the vocabulary) are merged across ranks, the
 //! block growing with the trailing zero bits of the sync counter ([`hot_rows`]); at the end of
 //! every epoch the whole model is merged. Merging sums every rank's change since the last
@@ -24,9 +24,13 @@ use super::shared::SharedWeights;
 use crate::error::{Error, Result};
 
 #[cfg(feature = "mpi")]
+mod config;
+#[cfg(feature = "mpi")]
 mod mpi;
 mod wire;
 
+#[cfg(feature = "mpi")]
+pub use self::config::SyncConfig;
 #[cfg(feature = "mpi")]
 pub(crate) use self::mpi::MpiSync;
 #[cfg(feature = "mpi")]

@@ -12,10 +12,12 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use mpi::Threading;
 
+use super::config::SyncConfig;
 use super::{hot_rows, Agreed, ModelSync, Status};
 use crate::error::{try_vec, Error, Result};
-use crate::train::config::TrainConfig;
 use crate::train::shared::{SharedMatrix, SharedWeights};
+#[cfg(doc)]
+use crate::TrainConfig;
 
 mod vocab;
 
@@ -31,9 +33,9 @@ const CHUNK_FLOATS: usize = 1 << 20;
 /// Training follows pWord2Vec (Ji et al. 2016, "Parallelizing Word2Vec in Shared and
 /// Distributed Memory", `pWord2Vec_mpi.cpp`): every process (rank) keeps a full copy of p
 /// and p' and trains Hogwild on its own 1/K byte range of the corpus with
-/// [`TrainConfig::threads`] threads; every [`TrainConfig::sync_period`] seconds the calling
-/// thread merges the rows of the most frequent words across ranks ([`TrainConfig::sync_rows`]
-/// rows, doubled by the trailing zero bits of the sync counter), and at the end of every epoch
+/// [`TrainConfig::threads`] threads; every [`SyncConfig::period`](crate::SyncConfig::period) seconds the
+/// calling thread merges the rows of the most frequent words across ranks
+/// ([`SyncConfig::rows`](crate::SyncConfig::rows) rows, doubled by the trailing zero bits of the sync counter), and at the end of every epoch
 /// it merges the whole model, so that after training every rank holds the same model. The
 /// learning rate decays on the word count of all ranks, exchanged at every sync.
 ///
@@ -98,7 +100,7 @@ pub struct SyncStats {
     /// Wall time of the periodic syncs, in seconds, from reading the rows to writing the
     /// means back (including waiting for slower ranks).
     pub seconds: f64,
-    /// Full-model syncs (end of epoch, and every `full_sync_every` periodic syncs).
+    /// Full-model syncs (end of epoch, and every `SyncConfig::full_every` periodic syncs).
     pub full_syncs: u64,
     /// Bytes of the full-model syncs.
     pub full_bytes: u64,
@@ -342,14 +344,14 @@ pub(crate) struct MpiSync<'c> {
 }
 
 impl<'c> MpiSync<'c> {
-    /// The sync for training with `cfg` across `cluster`.
-    pub(crate) fn new(cluster: &'c Cluster, cfg: &TrainConfig) -> Self {
+    /// The sync for training across `cluster` with the settings `sync`.
+    pub(crate) fn new(cluster: &'c Cluster, sync: &SyncConfig) -> Self {
         MpiSync {
             cluster,
             comm: SimpleCommunicator::world(),
-            period: Duration::from_secs_f64(cfg.sync_period),
-            sync_rows: cfg.sync_rows,
-            full_every: cfg.full_sync_every,
+            period: Duration::from_secs_f64(sync.period),
+            sync_rows: sync.rows,
+            full_every: sync.full_every,
             counter: 0,
             base_in: Vec::new(),
             base_out: Vec::new(),

@@ -227,6 +227,11 @@ proptest! {
             sync_rows: 1024,
             full_sync_every: 0,
             deterministic: false,
+            // Checkpoints hold word-level models: the n-gram settings come back as the
+            // defaults.
+            minn: 3,
+            maxn: 0,
+            bucket: 2_000_000,
         };
         let mut bytes = Vec::new();
         Checkpoint::write_to(&model, &config, &mut bytes).unwrap();

@@ -69,6 +69,7 @@ impl SkipGramModel {
             huffman: OnceLock::new(),
             epochs_trained: 0,
             epoch_words: None,
+            ngrams: None,
         })
     }
 

@@ -9,6 +9,7 @@ use rand_distr::{Distribution, Uniform};
 
 use crate::error::{shape2, Error, Result};
 use crate::parallel::try_vec_with;
+use crate::subword::NgramConfig;
 use crate::vocab::Vocabulary;
 use crate::OneHot;
 
@@ -16,6 +17,7 @@ mod forward;
 mod grow;
 pub(crate) mod huffman;
 mod step;
+mod subword;
 
 pub use forward::Forward;
 use forward::{finite_dot, hs_log_probabilities};
@@ -68,6 +70,9 @@ pub struct SkipGramModel {
     /// vocabulary's total count (after [`grow_vocabulary`](Self::grow_vocabulary) merged
     /// counts of two corpora).
     epoch_words: Option<u64>,
+    /// A subword model's n-gram settings and bucket rows (bucket×N), fastText's rows
+    /// V..V + bucket of its input matrix; `None` for a word-level model.
+    ngrams: Option<(NgramConfig, Array2<f32>)>,
 }
 
 impl SkipGramModel {
@@ -104,6 +109,7 @@ impl SkipGramModel {
             huffman: OnceLock::new(),
             epochs_trained: 0,
             epoch_words: None,
+            ngrams: None,
         })
     }
 
@@ -142,6 +148,7 @@ impl SkipGramModel {
             huffman: OnceLock::new(),
             epochs_trained: 0,
             epoch_words: None,
+            ngrams: None,
         })
     }
 
@@ -361,6 +368,7 @@ impl SkipGramModel {
             huffman: OnceLock::new(),
             epochs_trained,
             epoch_words: None,
+            ngrams: None,
         })
     }
 }

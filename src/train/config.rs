@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
+use crate::subword::NgramConfig;
 use crate::vocab::VocabConfig;
 
 use super::batch::MAX_BLOCK_ROWS;
@@ -72,6 +73,18 @@ pub struct TrainConfig {
     /// spilling to a temporary file beyond it, even when 0). Single process only. Default
     /// `false` (Hogwild: reproducible only with one thread).
     pub deterministic: bool,
+    /// Shortest character n-gram of a subword model (fastText's `-minn`), in characters,
+    /// counting the `<` and `>` word marks. Used only when `maxn > 0`. Default 3.
+    pub minn: usize,
+    /// Longest character n-gram (fastText's `-maxn`); 0 turns subwords off, the default:
+    /// p is V×N and training is word-level. With `maxn > 0` the model also holds
+    /// `bucket` n-gram rows (bucket×N) and a word's input vector is the average of its row
+    /// of p and its n-gram rows (fastText, Bojanowski et al. 2017); see
+    /// [`SkipGramModel::ngram_weights`](crate::SkipGramModel::ngram_weights).
+    pub maxn: usize,
+    /// Hash buckets for the n-grams (fastText's `-bucket`), at most `i32::MAX`; their rows
+    /// take bucket × N × 4 bytes. Default 2,000,000.
+    pub bucket: usize,
 }
 
 impl Default for TrainConfig {
@@ -95,6 +108,9 @@ impl Default for TrainConfig {
             max_sentence_len: 1000,
             encoded_corpus_memory: 1 << 30,
             deterministic: false,
+            minn: 3,
+            maxn: 0,
+            bucket: 2_000_000,
         }
     }
 }
@@ -115,7 +131,9 @@ impl TrainConfig {
     /// 1..=[`MAX_SIZE`](Self::MAX_SIZE), `negative` ≤ `MAX_SIZE` (and ≥ 1 for negative
     /// sampling), `epochs` in 1..=`MAX_SIZE`, `threads` in 1..=[`MAX_THREADS`](Self::MAX_THREADS),
     /// `alpha` finite and > 0, `min_alpha_fraction` in [0, 1], `sample` finite and ≥ 0,
-    /// `ns_exponent` finite, `max_final_vocab` and `max_vocab_size` ≥ 1 when set, and a
+    /// `ns_exponent` finite, `max_final_vocab` and `max_vocab_size` ≥ 1 when set, the n-gram
+    /// settings as [`NgramConfig::validate`] checks them (with `maxn > 0`: 1 ≤ `minn` ≤
+    /// `maxn`, `bucket` in 1..=`i32::MAX`, negative sampling, not `deterministic`), and a
     /// batch's scratch space (which multiplies window, negative and dim) within
     /// [`MAX_SCRATCH_BYTES`](Self::MAX_SCRATCH_BYTES).
     ///
@@ -144,6 +162,20 @@ impl TrainConfig {
         check_sample(self.sample)?;
         check_ns_exponent(self.ns_exponent)?;
         self.vocab.validate()?;
+        self.ngram_config().validate()?;
+        if self.ngram_config().enabled() {
+            if self.objective != Objective::NegativeSampling {
+                return Err(Error::InvalidConfig(format!(
+                    "subword training (maxn > 0) supports negative sampling only, not {}",
+                    self.objective
+                )));
+            }
+            if self.deterministic {
+                return Err(Error::InvalidConfig(
+                    "subword training (maxn > 0) is not available in deterministic mode".into(),
+                ));
+            }
+        }
         // Softmax needs V output rows, known only once the vocabulary is built; the engine
         // checks that case again with V.
         let bytes = self.scratch_bytes(0);
@@ -168,6 +200,9 @@ impl TrainConfig {
         let m = (2 * self.window as u128).min(self.max_sentence_len as u128);
         let rows = m.min(MAX_BLOCK_ROWS as u128).max(1);
         let (rows, o) = match self.objective {
+            // Subwords: the center word's averaged rows against `negative` noise words per
+            // context word, plus three rows of N (average, its old value, one input row).
+            _ if self.maxn > 0 => (3, m.max(1) * (1 + self.negative as u128)),
             Objective::Softmax => (1, v as u128),
             Objective::NegativeSampling => (rows, m.max(1) + self.negative as u128),
             // Huffman paths of real vocabularies are far shorter than 64 nodes.
@@ -175,6 +210,15 @@ impl TrainConfig {
         };
         let floats = rows * n + 2 * o * n + rows * o;
         u64::try_from(floats * 4).unwrap_or(u64::MAX)
+    }
+
+    /// The n-gram settings `minn`, `maxn`, `bucket`.
+    pub fn ngram_config(&self) -> NgramConfig {
+        NgramConfig {
+            minn: self.minn,
+            maxn: self.maxn,
+            bucket: self.bucket,
+        }
     }
 
     /// The learning rate's floor α·`min_alpha_fraction`.

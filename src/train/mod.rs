@@ -167,7 +167,11 @@ impl Trainer {
     /// As [`SkipGramModel::new`]: [`Error::OutOfMemory`] if V×N weights cannot be allocated.
     pub fn init_model(&self, vocab: Vocabulary) -> Result<SkipGramModel> {
         let mut rng = StdRng::seed_from_u64(self.config.seed);
-        SkipGramModel::new(vocab, self.config.dim, &mut rng)
+        let model = SkipGramModel::new(vocab, self.config.dim, &mut rng)?;
+        match self.config.ngram_config().enabled() {
+            true => model.with_ngrams(self.config.ngram_config(), &mut rng),
+            false => Ok(model),
+        }
     }
 
     /// The growth step before training `model` on a new `corpus` (a model trained on another

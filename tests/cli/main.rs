@@ -413,3 +413,62 @@ fn similar_and_evaluate_give_unseen_words_subword_vectors_from_a_fasttext_bin() 
     assert_eq!(v["pairs_used"], 3, "{v}");
     assert_eq!(v["pairs_oov"], 1, "{v}");
 }
+
+#[test]
+fn train_with_subwords_writes_vectors_and_a_fasttext_model_that_answers_unseen_words() {
+    let dir = TempDir::new("cli-subword-train");
+    let d = dir.dir();
+    std::fs::write(d.join("corpus.txt"), real_text(60_000)).unwrap();
+    let mut args = vec![
+        "train",
+        "--input",
+        "corpus.txt",
+        "--output",
+        "v.vec",
+        "--minn",
+        "3",
+        "--maxn",
+        "5",
+        "--bucket",
+        "5000",
+        "--save-model",
+        "m.bin",
+    ];
+    args.extend_from_slice(TRAIN);
+    ok(&args, d);
+    // The .vec holds the composed vectors of the vocabulary's words, as fastText's .vec.
+    let vec = std::fs::read_to_string(d.join("v.vec")).unwrap();
+    let (v, n) = vec.lines().next().unwrap().split_once(' ').unwrap();
+    assert_eq!(n, "16");
+    let model = skipgram::io::fasttext::FastTextModel::read(d.join("m.bin")).unwrap();
+    assert_eq!(model.words().len().to_string(), v);
+    // Every vocabulary word's .vec row is the model's vector of that word.
+    let sub = skipgram::SubwordEmbeddings::new(model).unwrap();
+    for line in vec.lines().skip(1).take(20) {
+        let mut f = line.split(' ');
+        let word = f.next().unwrap();
+        let row: Vec<f32> = f.map(|x| x.parse().unwrap()).collect();
+        let want = sub.embedding(word).unwrap();
+        for (a, b) in row.iter().zip(want.iter()) {
+            assert!(
+                (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+                "{word}: {a} vs {b}"
+            );
+        }
+    }
+    // A word outside the vocabulary has a vector from its n-grams.
+    assert!(sub.embeddings().vocab().index("thethe").is_none());
+    let out = ok(&["similar", "m.bin", "-k", "3", "thethe"], d);
+    assert!(out.starts_with("thethe:"), "{out}");
+    assert_eq!(out.lines().count(), 4, "{out}");
+    // Subword models are written as fastText .bin, not as checkpoints; --save-model needs
+    // subwords.
+    let mut bad = args.clone();
+    bad.extend_from_slice(&["--save-checkpoint", "x.ckpt"]);
+    assert!(fails(&bad, d).contains("--save-model"));
+    assert!(!d.join("x.ckpt").exists());
+    let mut word_level = vec!["train", "--input", "corpus.txt", "--output", "w.vec"];
+    word_level.extend_from_slice(&["--save-model", "w.bin"]);
+    word_level.extend_from_slice(TRAIN);
+    assert!(fails(&word_level, d).contains("--maxn"));
+}

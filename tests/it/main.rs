@@ -21,6 +21,7 @@ mod phrases_targets;
 mod properties;
 mod robustness;
 mod streaming;
+mod subword_training;
 mod training;
 mod vocab_count;
 mod walkthrough;

@@ -220,6 +220,11 @@ proptest! {
             seed: cfg2.5,
             max_sentence_len: cfg2.6,
             deterministic: false,
+            // Checkpoints hold word-level models: the n-gram settings come back as the
+            // defaults.
+            minn: 3,
+            maxn: 0,
+            bucket: 2_000_000,
         };
         let mut bytes = Vec::new();
         Checkpoint::write_to(&model, &config, &mut bytes).unwrap();

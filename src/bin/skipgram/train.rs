@@ -134,6 +134,22 @@ pub(crate) struct Args {
     /// Also write a checkpoint (p, p', vocabulary and settings) to resume from.
     #[arg(long)]
     save_checkpoint: Option<PathBuf>,
+    /// Subword vectors (fastText): the longest character n-gram of a word, counting the
+    /// `<` `>` word marks (fastText `-maxn`); 0 trains word vectors only.
+    #[arg(long, default_value_t = TrainConfig::default().maxn)]
+    maxn: usize,
+    /// Subword vectors: the shortest character n-gram (fastText `-minn`).
+    #[arg(long, default_value_t = TrainConfig::default().minn)]
+    minn: usize,
+    /// Subword vectors: hash buckets for the n-grams (fastText `-bucket`); their rows take
+    /// bucket × size × 4 bytes.
+    #[arg(long, default_value_t = TrainConfig::default().bucket)]
+    bucket: usize,
+    /// With --maxn above 0: also write the whole model as a fastText `.bin` file, which
+    /// `skipgram similar` and `evaluate` (and fastText, and gensim) read, with vectors for
+    /// words outside the vocabulary.
+    #[arg(long)]
+    save_model: Option<PathBuf>,
     /// Write the run as JSON: settings, loss and speed per epoch, and the wall time of each
     /// phase in seconds.
     #[arg(long)]
@@ -187,6 +203,27 @@ impl Args {
                     .into(),
             ));
         }
+        if self.output_vectors == "sum" && self.maxn > 0 {
+            return Err(skipgram::Error::InvalidConfig(
+                "--output-vectors sum is for word vectors: with --maxn above 0 the output \
+                 holds the composed subword vectors"
+                    .into(),
+            ));
+        }
+        if self.save_checkpoint.is_some() && self.maxn > 0 {
+            return Err(skipgram::Error::InvalidConfig(
+                "checkpoints hold word-level models: save a subword model with --save-model \
+                 FILE.bin"
+                    .into(),
+            ));
+        }
+        if self.save_model.is_some() && self.maxn == 0 {
+            return Err(skipgram::Error::InvalidConfig(
+                "--save-model writes a subword (fastText) model: give --maxn above 0, or \
+                 --save-checkpoint for a word-level model"
+                    .into(),
+            ));
+        }
         let ns_direction = self.ns_direction.parse::<NsDirection>()?;
         Ok(TrainConfig {
             ns_direction,
@@ -206,6 +243,9 @@ impl Args {
             seed: self.seed,
             encoded_corpus_memory: self.encoded_corpus_mb.saturating_mul(1 << 20),
             deterministic: self.deterministic,
+            minn: self.minn,
+            maxn: self.maxn,
+            bucket: self.bucket,
             ..TrainConfig::default()
         })
     }
@@ -249,6 +289,7 @@ fn check_paths(args: &Args) -> skipgram::Result<()> {
     let outputs = paths(&[
         Some(&args.output),
         args.save_checkpoint.as_ref(),
+        args.save_model.as_ref(),
         args.save_vocab.as_ref(),
         args.report.as_ref(),
     ]);
@@ -613,7 +654,18 @@ fn write_outputs(
     );
 
     let t_out = Instant::now();
-    if args.output_vectors == "sum" {
+    // A subword model's vectors: each vocabulary word's row averaged with its n-gram rows.
+    let subword = match model.ngram_config() {
+        Some(_) => Some(model.subword_embeddings()?),
+        None => None,
+    };
+    if let Some(se) = &subword {
+        if args.binary == 1 {
+            se.embeddings().save_word2vec_binary(&args.output)?;
+        } else {
+            se.embeddings().save_word2vec_text(&args.output)?;
+        }
+    } else if args.output_vectors == "sum" {
         let emb = model.to_embeddings_with(VectorKind::Sum)?;
         if args.binary == 1 {
             emb.save_word2vec_binary(&args.output)?;
@@ -630,11 +682,18 @@ fn write_outputs(
         Checkpoint::save(model, config, path)?;
         eprintln!("wrote checkpoint {}", path.display());
     }
+    if let Some(path) = &args.save_model {
+        model.to_fasttext(config)?.write(path)?;
+        eprintln!("wrote fastText model {}", path.display());
+    }
     report.phases.output = t_out.elapsed().as_secs_f64();
     // Nearest neighbours of the probe words, for a first look (after the timed output).
     let probes: Vec<&String> = args.probe.iter().filter(|w| !w.is_empty()).collect();
     if !probes.is_empty() {
-        let emb = model.to_embeddings();
+        let emb = match subword {
+            Some(se) => se.embeddings().clone(),
+            None => model.to_embeddings(),
+        };
         for word in probes {
             match emb.most_similar(&[word.as_str()], &[], 8) {
                 Ok(nn) => {

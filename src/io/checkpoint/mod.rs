@@ -132,13 +132,20 @@ impl Checkpoint {
     /// Writes `model` and `config` in the format described in the [module docs](self).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] from [`TrainConfig::validate`], or if `config` says
-    /// hierarchical softmax and the model has trained an epoch but has no node vectors;
+    /// [`Error::InvalidConfig`] from [`TrainConfig::validate`], for a subword model (n-gram
+    /// rows, or `config.maxn > 0`), or if `config` says hierarchical softmax and the model has trained an epoch but has no node vectors;
     /// [`Error::ShapeMismatch`] if the model's dimension is not `config.dim` (all checked
     /// before anything is written, so every checkpoint written can be read back);
     /// [`Error::Io`].
     pub fn write_to(model: &SkipGramModel, config: &TrainConfig, mut w: impl Write) -> Result<()> {
         config.validate()?;
+        if model.ngram_config().is_some() || config.ngram_config().enabled() {
+            return Err(Error::InvalidConfig(
+                "checkpoints hold word-level models only; save a subword model as a \
+                 fastText .bin (SkipGramModel::to_fasttext)"
+                    .into(),
+            ));
+        }
         let m = model;
         if m.dim() != config.dim {
             return Err(Error::ShapeMismatch {

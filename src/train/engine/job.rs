@@ -83,4 +83,19 @@ pub(super) struct Job<'a> {
     /// (one process: `0..threads` of `threads`).
     pub(super) part0: usize,
     pub(super) parts: usize,
+    /// The n-gram rows and each word's input rows, for a subword model.
+    pub(super) subwords: Option<SubwordJob>,
+}
+
+/// A subword training call's shared state: the n-gram rows and each word's input rows.
+pub(crate) struct SubwordJob {
+    /// The n-gram bucket rows, bucket×N.
+    pub(super) ngrams: SharedMatrix,
+    /// Word w's input rows are `rows[offsets[w]..offsets[w + 1]]`.
+    pub(super) offsets: Vec<usize>,
+    /// Input row ids: below V a row of p, from V on n-gram row `id − V` (fastText's
+    /// numbering of its (V + bucket)×N input matrix).
+    pub(super) rows: Vec<u32>,
+    /// V.
+    pub(super) words: u32,
 }

@@ -12,6 +12,7 @@ use ndarray::Array2;
 
 mod deterministic;
 mod job;
+pub(crate) mod subword;
 mod worker;
 
 use super::batch::{padded, Scratch};
@@ -27,7 +28,7 @@ use crate::error::{try_vec, Error, Result};
 use crate::model::SkipGramModel;
 use crate::vocab::Vocabulary;
 pub(crate) use job::Call;
-use job::{Job, WorkerStats, TICK};
+use job::{Job, SubwordJob, WorkerStats, TICK};
 
 /// Trains `model` on `corpus` for the epochs of `call`, calling `progress` about every
 /// 100 ms. On error the model keeps the weights it had.
@@ -89,7 +90,11 @@ pub(crate) fn train(
         let diverged = job.stop.load(Relaxed)
             || !loss.is_finite()
             || !job.input.all_finite(cfg.threads)
-            || !job.output.all_finite(cfg.threads);
+            || !job.output.all_finite(cfg.threads)
+            || job
+                .subwords
+                .as_ref()
+                .is_some_and(|s| !s.ngrams.all_finite(cfg.threads));
         let failed = sync.agree(!diverged)?;
         if diverged {
             return Err(Error::Diverged {
@@ -138,7 +143,14 @@ pub(crate) fn train(
     drop(rounds);
     let new_input = job.input.try_to_array("p", cfg.threads)?;
     let new_output = job.output.try_to_array("p'", cfg.threads)?;
+    let new_ngrams = match &job.subwords {
+        Some(s) => Some(s.ngrams.try_to_array("n-gram rows", cfg.threads)?),
+        None => None,
+    };
     drop(job);
+    if let Some(rows) = new_ngrams {
+        model.replace_ngrams(rows);
+    }
     model.replace_input(new_input);
     if hs {
         model.replace_hs_nodes(new_output);
@@ -211,6 +223,12 @@ impl<'a> Job<'a> {
             }
             (false, _) => model.output_array(),
         };
+        let subwords = SubwordJob::new(cfg, model)?;
+        if subwords.is_some() && (sync.ranks() > 1 || cfg.deterministic) {
+            return Err(Error::InvalidConfig(
+                "subword training runs in one process, without deterministic mode".into(),
+            ));
+        }
         if cfg.deterministic && sync.ranks() > 1 {
             return Err(Error::InvalidConfig(
                 "deterministic training runs in one process (not under mpirun)".into(),
@@ -243,6 +261,7 @@ impl<'a> Job<'a> {
             recordings: (0..cfg.threads).map(|_| OnceLock::new()).collect(),
             part0: sync.rank() * cfg.threads,
             parts: sync.ranks() * cfg.threads,
+            subwords,
         })
     }
 }
@@ -384,6 +403,11 @@ impl Job<'_> {
     fn scratch(&self) -> Result<Scratch> {
         // At most 2·window context words, and never more than a sentence holds.
         let m = (2 * self.cfg.window).min(self.cfg.max_sentence_len);
+        if self.subwords.is_some() {
+            // h, its gradient and one input row; `negative` noise words per context word.
+            let o = m.max(1).saturating_mul(1 + self.cfg.negative);
+            return Scratch::new(3, o, padded(self.cfg.dim));
+        }
         let (rows, o) =
             self.outputs
                 .batch_shape(m, self.call.block_rows, self.cfg.negative, self.vocab.len());

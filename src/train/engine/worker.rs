@@ -195,7 +195,10 @@ impl Job<'_> {
     /// Trains on the sentence gathered so far (if any) and starts a new one; `false` if the
     /// loss became non-finite.
     pub(super) fn flush(&self, cx: &StepContext<'_>, w: &mut WorkerState, alpha: f32) -> bool {
-        let ok = self.train_sentence(cx, w, alpha);
+        let ok = match &self.subwords {
+            Some(sw) => self.train_sentence_subwords(sw, cx, w, alpha),
+            None => self.train_sentence(cx, w, alpha),
+        };
         w.sentence.clear();
         ok
     }

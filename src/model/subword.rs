@@ -1,0 +1,172 @@
+//! Subword models (fastText, Bojanowski et al. 2017): the n-gram bucket rows a
+//! [`SkipGramModel`] holds besides p, and the conversions to fastText's `.bin` model and to
+//! [`SubwordEmbeddings`].
+
+use ndarray::{s, Array2, ArrayView2};
+use rand::Rng;
+
+use super::{uniform_weights, SkipGramModel};
+use crate::error::{shape2, try_vec, Error, Result};
+use crate::io::fasttext::{FastTextArgs, FastTextModel, LOSS_NS, MODEL_SKIPGRAM};
+use crate::subword::NgramConfig;
+use crate::subword_embeddings::SubwordEmbeddings;
+use crate::train::TrainConfig;
+
+impl SkipGramModel {
+    /// This model with n-gram rows: `config.bucket` rows of N (bucket×N, 4 bytes each),
+    /// drawn uniformly from [−0.5/N, 0.5/N) as p is. A word's input vector is then the
+    /// average of its row of p and the rows of its character n-grams' buckets
+    /// ([`crate::subword::bucket_ids`]), as in fastText, whose input matrix is p stacked
+    /// on these rows ((V + bucket)×N). With `config.maxn == 0` the model stays word-level.
+    ///
+    /// ```
+    /// use rand::{rngs::StdRng, SeedableRng};
+    /// use skipgram::{subword::NgramConfig, SkipGramModel, Vocabulary};
+    /// let vocab = Vocabulary::from_words(["cat", "cats"])?;
+    /// let mut rng = StdRng::seed_from_u64(1);
+    /// let ngrams = NgramConfig { minn: 3, maxn: 4, bucket: 100 };
+    /// let model = SkipGramModel::new(vocab, 8, &mut rng)?.with_ngrams(ngrams, &mut rng)?;
+    /// assert_eq!(model.ngram_weights().unwrap().dim(), (100, 8));
+    /// // An unseen word gets a vector from its n-grams.
+    /// assert_eq!(model.subword_embeddings()?.embedding("catty")?.len(), 8);
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] from [`NgramConfig::validate`]; [`Error::OutOfMemory`] if
+    /// the bucket×N rows cannot be allocated (checked before any is written).
+    pub fn with_ngrams<R: Rng + ?Sized>(
+        mut self,
+        config: NgramConfig,
+        rng: &mut R,
+    ) -> Result<Self> {
+        config.validate()?;
+        if !config.enabled() {
+            self.ngrams = None;
+            return Ok(self);
+        }
+        let n = self.dim();
+        let b = config.bucket;
+        let what = || format!("n-gram rows ({b}×{n})");
+        let len = b.checked_mul(n).ok_or_else(|| Error::OutOfMemory {
+            what: what(),
+            bytes: u64::MAX,
+        })?;
+        let rows = uniform_weights(len, n, rng.random(), what)?;
+        self.ngrams = Some((
+            config,
+            Array2::from_shape_vec((b, n), rows).expect("the length is bucket·N"),
+        ));
+        Ok(self)
+    }
+
+    /// The n-gram settings of a subword model; `None` for a word-level model.
+    pub fn ngram_config(&self) -> Option<NgramConfig> {
+        self.ngrams.as_ref().map(|(c, _)| *c)
+    }
+
+    /// A subword model's n-gram bucket rows, bucket×N: row b belongs to every n-gram whose
+    /// hash is b modulo bucket ([`NgramConfig::bucket_of`]); `None` for a word-level model.
+    /// fastText's input matrix is p (V×N) stacked on these rows.
+    pub fn ngram_weights(&self) -> Option<ArrayView2<'_, f32>> {
+        self.ngrams.as_ref().map(|(_, a)| a.view())
+    }
+
+    /// The n-gram rows, for the trainer.
+    pub(crate) fn ngram_array(&self) -> Option<&Array2<f32>> {
+        self.ngrams.as_ref().map(|(_, a)| a)
+    }
+
+    /// Replaces the n-gram rows with trained ones of the same shape.
+    pub(crate) fn replace_ngrams(&mut self, rows: Array2<f32>) {
+        if let Some((_, a)) = &mut self.ngrams {
+            debug_assert_eq!(a.dim(), rows.dim());
+            *a = rows;
+        }
+    }
+
+    /// The model as fastText's: settings from `config` (window, negative, min_count,
+    /// sample; dimension and n-gram settings from the model, epochs as trained), the
+    /// vocabulary with counts, the input matrix p stacked on the n-gram rows
+    /// ((V + bucket)×N; V×N for a word-level model, written with bucket 0 and maxn 0) and
+    /// p' as V×N. [`FastTextModel::write`] then writes a `.bin` that fastText's
+    /// `load_model` reads.
+    ///
+    /// Memory: a copy of the input rows, (V + bucket)×N floats, and of p'.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if the model was trained with hierarchical softmax (fastText
+    /// `.bin` files keep p' for negative sampling) or a size exceeds fastText's 32-bit
+    /// settings; [`Error::OutOfMemory`]; as [`FastTextModel::new`].
+    pub fn to_fasttext(&self, config: &TrainConfig) -> Result<FastTextModel> {
+        if self.hs_node_vectors().is_some() {
+            return Err(Error::InvalidConfig(
+                "a model trained with hierarchical softmax cannot be written as a fastText \
+                 .bin here (its inner-node vectors have no place in it)"
+                    .into(),
+            ));
+        }
+        let i32_of = |name: &str, x: usize| {
+            i32::try_from(x).map_err(|_| {
+                Error::InvalidConfig(format!(
+                    "{name} {x} does not fit fastText's 32-bit settings"
+                ))
+            })
+        };
+        let (v, n) = (self.vocab_size(), self.dim());
+        let ngram = self.ngram_config().unwrap_or(NgramConfig {
+            minn: 0,
+            maxn: 0,
+            bucket: 0,
+        });
+        let args = FastTextArgs {
+            dim: i32_of("dim", n)?,
+            ws: i32_of("window", config.window)?,
+            epoch: i32_of("epochs", self.epochs_trained().max(1))?,
+            min_count: i32_of(
+                "min_count",
+                config.vocab.min_count.min(i32::MAX as u64) as usize,
+            )?,
+            neg: i32_of("negative", config.negative)?,
+            word_ngrams: 1,
+            loss: LOSS_NS,
+            model: MODEL_SKIPGRAM,
+            bucket: i32_of("bucket", ngram.bucket)?,
+            minn: i32_of("minn", ngram.minn)?,
+            maxn: i32_of("maxn", ngram.maxn)?,
+            lr_update_rate: 100,
+            t: config.sample,
+        };
+        let rows = v + ngram.bucket;
+        let what = || format!("fastText input matrix ({})", shape2(rows, n));
+        let len = rows.checked_mul(n).ok_or_else(|| Error::OutOfMemory {
+            what: what(),
+            bytes: u64::MAX,
+        })?;
+        let mut input = Array2::from_shape_vec((rows, n), try_vec(len, 0.0f32, what)?)
+            .expect("the length is (V + bucket)·N");
+        input.slice_mut(s![..v, ..]).assign(&self.input_weights());
+        if let Some(ng) = self.ngram_weights() {
+            input.slice_mut(s![v.., ..]).assign(&ng);
+        }
+        let output = self.output_weights_transposed().to_owned();
+        let words = self
+            .vocab()
+            .iter()
+            .map(|(w, c)| (w.to_string(), c))
+            .collect();
+        let ntokens = i64::try_from(self.vocab().total_count()).unwrap_or(i64::MAX);
+        FastTextModel::new(args, words, ntokens, input, output)
+    }
+
+    /// Embeddings with a vector for every word with at least one n-gram: vocabulary words
+    /// the average of their row of p and their n-gram rows (what fastText writes to its
+    /// `.vec`), other words the average of their n-gram rows. For a word-level model, the
+    /// rows of p.
+    ///
+    /// # Errors
+    /// As [`to_fasttext`](Self::to_fasttext) and [`SubwordEmbeddings::new`].
+    pub fn subword_embeddings(&self) -> Result<SubwordEmbeddings> {
+        SubwordEmbeddings::new(self.to_fasttext(&TrainConfig::default())?)
+    }
+}

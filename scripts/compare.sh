@@ -11,6 +11,9 @@
 #   SYSTEMS      default "ours w2v gensim" (also available: fasttext, before)
 #   BEFORE_BIN   for "before": an older build's `skipgram` program (0.2.0 or later)
 #   QUIET_WAIT   max seconds to wait for idle CPUs before each run (600)
+#   MAXN         > 0: subword (fastText) vectors for ours, before and fasttext, with
+#                MINN (default 3) and BUCKET (default 2000000); default 0 (word level).
+#                Results then go to target/compare/<EPOCHS>-epochs-subword.
 #
 # Settings for every system: skip-gram, dim 100, window 5, negative 5, hs 0,
 # sample 1e-4, min-count 5, alpha 0.025, THREADS threads, EPOCHS epochs.
@@ -23,12 +26,21 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED_DATA="${SHARED_DATA:-${SKIPGRAM_DATA:-$REPO/../shared/data}}"
 CORPUS="${CORPUS:-$SHARED_DATA/corpora/enwiki-2015-text8style-100M.txt}"
 THREADS="${THREADS:-2}"
+MAXN="${MAXN:-0}"
+MINN="${MINN:-3}"
+BUCKET="${BUCKET:-2000000}"
+SUBWORD_FLAGS=()
+SUFFIX=""
+if (( MAXN > 0 )); then
+    SUBWORD_FLAGS=(--minn "$MINN" --maxn "$MAXN" --bucket "$BUCKET")
+    SUFFIX="-subword"
+fi
 SYSTEMS="${SYSTEMS:-ours w2v gensim}"
 
 # word2vec.c copies -train/-output into char[100] buffers with strcpy:
 # use short canonical paths and refuse anything that would overflow.
 CORPUS="$(realpath "$CORPUS")"
-OUT="$(realpath -m "$REPO/target/compare/${EPOCHS}-epochs")"
+OUT="$(realpath -m "$REPO/target/compare/${EPOCHS}-epochs${SUFFIX}")"
 mkdir -p "$OUT"
 for p in "$CORPUS" "$OUT/w2v.bin"; do
     (( ${#p} < 100 )) || { echo "path too long for word2vec.c (>=100 chars): $p" >&2; exit 1; }
@@ -121,7 +133,8 @@ for sys in $SYSTEMS; do
         run ours "$OUT/ours.bin" binary "$BIN" train --input "$CORPUS" \
             --output "$OUT/ours.bin" --report "$OUT/ours.report.json" \
             --binary --size 100 --window 5 --negative 5 --sample 1e-4 --min-count 5 \
-            --alpha 0.025 --threads "$THREADS" --iter "$EPOCHS" --seed 1 --quiet ;;
+            --alpha 0.025 --threads "$THREADS" --iter "$EPOCHS" --seed 1 --quiet \
+            "${SUBWORD_FLAGS[@]}" ;;
     before)
         # An earlier build to compare against in the same run: BEFORE_BIN is the
         # `skipgram` program of an older commit (built from a git worktree of it).
@@ -132,7 +145,8 @@ for sys in $SYSTEMS; do
         run before "$OUT/before.bin" binary "$BEFORE_BIN" train --input "$CORPUS" \
             --output "$OUT/before.bin" \
             --binary --size 100 --window 5 --negative 5 --sample 1e-4 --min-count 5 \
-            --alpha 0.025 --threads "$THREADS" --iter "$EPOCHS" --seed 1 --quiet ;;
+            --alpha 0.025 --threads "$THREADS" --iter "$EPOCHS" --seed 1 --quiet \
+            "${SUBWORD_FLAGS[@]}" ;;
     w2v)
         # Flags must be spelled exactly: word2vec.c silently ignores unknown ones.
         run w2v "$OUT/w2v.bin" binary "$VENV/bin/word2vec" -train "$CORPUS" \
@@ -144,7 +158,7 @@ for sys in $SYSTEMS; do
             "$GENSIM_CORPUS" "$OUT/gensim.bin" "$EPOCHS" "$THREADS" ;;
     fasttext)
         run fasttext "$OUT/fasttext.txt" text "$PY" "$REPO/scripts/train_fasttext.py" \
-            "$CORPUS" "$OUT/fasttext.txt" "$EPOCHS" "$THREADS" ;;
+            "$CORPUS" "$OUT/fasttext.txt" "$EPOCHS" "$THREADS" "$MINN" "$MAXN" "$BUCKET" ;;
     *)
         echo "unknown system '$sys' (known: ours before w2v gensim fasttext)" >&2; exit 2 ;;
     esac

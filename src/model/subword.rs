@@ -77,12 +77,9 @@ impl SkipGramModel {
         self.ngrams.as_ref().map(|(_, a)| a)
     }
 
-    /// Replaces the n-gram rows with trained ones of the same shape.
-    pub(crate) fn replace_ngrams(&mut self, rows: Array2<f32>) {
-        if let Some((_, a)) = &mut self.ngrams {
-            debug_assert_eq!(a.dim(), rows.dim());
-            *a = rows;
-        }
+    /// The n-gram rows, for the trainer to write trained values into.
+    pub(crate) fn ngram_array_mut(&mut self) -> Option<&mut Array2<f32>> {
+        self.ngrams.as_mut().map(|(_, a)| a)
     }
 
     /// The model as fastText's: settings from `config` (window, negative, min_count,

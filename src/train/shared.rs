@@ -205,6 +205,24 @@ impl SharedMatrix {
         Ok(Array2::from_shape_vec((self.rows, self.dim), out).expect("the length is rows·dim"))
     }
 
+    /// Copies every row into `out` (rows×N, the matrix's shape), in place.
+    ///
+    /// # Panics
+    /// If `out`'s shape is not the matrix's.
+    pub(crate) fn copy_into(&self, out: &mut Array2<f32>) {
+        assert_eq!(out.dim(), (self.rows, self.dim), "copy_into: shape");
+        for (r, mut row) in out.rows_mut().into_iter().enumerate() {
+            match row.as_slice_mut() {
+                Some(dst) => self.read_row(r, dst),
+                None => {
+                    let mut buf = vec![0.0; self.dim];
+                    self.read_row(r, &mut buf);
+                    row.assign(&ndarray::ArrayView1::from(&buf[..]));
+                }
+            }
+        }
+    }
+
     /// The number of rows.
     #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
     pub(crate) fn rows(&self) -> usize {
@@ -370,6 +388,22 @@ fn advise_huge_pages(data: &mut Vec<AtomicU64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::ShapeBuilder;
+
+    #[test]
+    fn copy_into_writes_back_every_row_in_place() {
+        for dim in [1, 3, 100] {
+            let a = Array2::from_shape_fn((7, dim), |(i, j)| (i * 1000 + j) as f32 - 0.5);
+            let s = SharedMatrix::try_from_array(&a, "a", 2).unwrap();
+            let mut out = Array2::from_elem((7, dim), f32::NAN);
+            s.copy_into(&mut out);
+            assert_eq!(out, a);
+            // A column-major array (rows not contiguous) gets the same values.
+            let mut f = Array2::from_elem((7, dim).f(), f32::NAN);
+            s.copy_into(&mut f);
+            assert_eq!(f, a);
+        }
+    }
 
     #[test]
     fn rows_start_on_cache_lines() {

@@ -49,7 +49,7 @@ pub(crate) fn train(
     let job = job.and_then(|j| sync.begin(&j.weights()).map(|()| j));
     // Every process learns whether all could set up, so none waits for a failed one.
     let failed = sync.agree(job.is_ok())?;
-    let job = job?;
+    let mut job = job?;
     if failed > 0 {
         return Err(Error::Distributed {
             message: format!("{failed} other process(es) could not set up training"),
@@ -143,13 +143,13 @@ pub(crate) fn train(
     drop(rounds);
     let new_input = job.input.try_to_array("p", cfg.threads)?;
     let new_output = job.output.try_to_array("p'", cfg.threads)?;
-    let new_ngrams = match &job.subwords {
-        Some(s) => Some(s.ngrams.try_to_array("n-gram rows", cfg.threads)?),
-        None => None,
-    };
+    let subwords = job.subwords.take();
     drop(job);
-    if let Some(rows) = new_ngrams {
-        model.replace_ngrams(rows);
+    // The n-gram rows (bucket×N, often the bulk of the model) are written back into the
+    // model's own array rather than copied into a new one, so that they are held twice at
+    // most, not three times. Nothing can fail from here on.
+    if let (Some(s), Some(rows)) = (subwords, model.ngram_array_mut()) {
+        s.ngrams.copy_into(rows);
     }
     model.replace_input(new_input);
     if hs {

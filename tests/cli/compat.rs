@@ -47,14 +47,17 @@ fn a_fasttext_script_runs_and_writes_the_vec_file() {
     let d = dir.dir();
     std::fs::write(d.join("c.txt"), real_text(60_000)).unwrap();
     let line = "skipgram -input c.txt -output v -dim 50 -ws 5 -epoch 1 -lr 0.05 -thread 2 \
-                -minCount 1 -neg 5 -t 1e-4";
+                -minCount 1 -neg 5 -t 1e-4 -bucket 20000";
     ok(&line.split_whitespace().collect::<Vec<_>>(), d);
     let (v, n) = header(&d.join("v.vec"));
     assert_eq!(n, 50);
     let text = std::fs::read_to_string(d.join("v.vec")).unwrap();
     assert_eq!(text.lines().count(), v + 1, "a text file of V vectors");
-    // fastText's own model file is not written.
-    assert!(!d.join("v.bin").exists());
+    // As fastText, with its default subwords (minn 3, maxn 6), the model goes to v.bin.
+    let model = skipgram::io::fasttext::FastTextModel::read(d.join("v.bin")).unwrap();
+    assert_eq!((model.words().len(), model.dim()), (v, 50));
+    let ngrams = model.ngram_config();
+    assert_eq!((ngrams.minn, ngrams.maxn, ngrams.bucket), (3, 6, 20000));
     assert!(!d.join("v").exists());
 }
 
@@ -69,12 +72,12 @@ fn cbow_and_unknown_single_dash_options_are_usage_errors() {
         ),
         (&["train", "-binary", "yes"][..], "'-binary' takes 0 or 1"),
         (
-            &["skipgram", "-input", "c.txt", "-bucket", "9"][..],
-            "unknown option '-bucket'",
+            &["skipgram", "-input", "c.txt", "-buckets", "9"][..],
+            "unknown option '-buckets'",
         ),
         (
-            &["skipgram", "-input", "c.txt", "-minn", "3"][..],
-            "'-minn 3' is not implemented",
+            &["skipgram", "-input", "c.txt", "-wordNgrams", "3"][..],
+            "'-wordNgrams 3' is not implemented",
         ),
     ] {
         let out = skipgram(args, d);

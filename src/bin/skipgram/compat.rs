@@ -6,11 +6,11 @@
 //!   trains CBOW unless told `-cbow 0`; this program trains skip-gram only, so an absent
 //!   `-cbow` means skip-gram and `-cbow 1` is an error.
 //! * `skipgram skipgram -input c.txt -output v -dim 50 …`: fastText's subcommand and names
-//!   (`-pretrainedVectors` is `--init`; subword n-grams are not implemented, so `-minn` and
-//!   `-maxn` pass only as 0).
-//!   fastText writes `v.vec` (word2vec text format) and `v.bin` (its own model format);
-//!   this program writes `v.vec` only. fastText's defaults that differ from this
-//!   program's, `-lr 0.05` and `-t 1e-4`, apply when the command line does not set them.
+//!   (`-pretrainedVectors` is `--init`; `-minn`, `-maxn`, `-bucket` train subword vectors).
+//!   As fastText, `-output v` writes `v.vec` (word2vec text format) and, with subwords,
+//!   `v.bin` (fastText's model format). fastText's defaults that differ from this
+//!   program's, `-lr 0.05`, `-t 1e-4`, `-minn 3` and `-maxn 6`, apply when the command line
+//!   does not set them.
 //!
 //! Double-dash options pass through unchanged and may be mixed in.
 
@@ -63,15 +63,21 @@ const NAMES: &[(&str, Form)] = &[
     ("t", Form::Value("--sample")),
     ("loss", Form::Value("--loss")),
     ("pretrainedVectors", Form::Value("--init")),
-    // fastText's subword n-grams and word n-grams are not implemented: only "off" passes.
-    ("minn", Form::Ignored(&["0"])),
-    ("maxn", Form::Ignored(&["0"])),
+    ("minn", Form::Value("--minn")),
+    ("maxn", Form::Value("--maxn")),
+    ("bucket", Form::Value("--bucket")),
+    // fastText's word n-grams (a supervised-model option) are not implemented.
     ("wordNgrams", Form::Ignored(&["1"])),
     ("verbose", Form::Ignored(&[])),
 ];
 
 /// fastText's defaults that differ from `skipgram train`'s: (option, value).
-const FASTTEXT_DEFAULTS: &[(&str, &str)] = &[("--alpha", "0.05"), ("--sample", "1e-4")];
+const FASTTEXT_DEFAULTS: &[(&str, &str)] = &[
+    ("--alpha", "0.05"),
+    ("--sample", "1e-4"),
+    ("--minn", "3"),
+    ("--maxn", "6"),
+];
 
 /// A translated command line, and notes to print on stderr.
 #[derive(Debug, PartialEq)]
@@ -103,6 +109,8 @@ pub(crate) fn translate(argv: Vec<OsString>) -> Result<Translated, String> {
     let mut notes = Vec::new();
     let mut hs = false;
     let mut negative_zero = false;
+    // fastText's `-output v`: the model goes to v.bin beside the vectors in v.vec.
+    let mut model_path = None;
     let mut it = rest.into_iter();
     while let Some(arg) = it.next() {
         let Some(name) = single_dash_name(&arg) else {
@@ -134,9 +142,12 @@ pub(crate) fn translate(argv: Vec<OsString>) -> Result<Translated, String> {
                 args.extend([long.into(), value]);
             }
             Form::Output if fasttext => {
-                let mut path = value;
-                path.push(".vec");
-                args.extend(["--output".into(), path]);
+                let mut vec = value.clone();
+                vec.push(".vec");
+                let mut bin = value;
+                bin.push(".bin");
+                model_path = Some(bin);
+                args.extend(["--output".into(), vec]);
             }
             Form::Output => args.extend(["--output".into(), value]),
             Form::Cbow => match text.as_str() {
@@ -163,6 +174,17 @@ pub(crate) fn translate(argv: Vec<OsString>) -> Result<Translated, String> {
             if !args.iter().any(|a| a == *long) {
                 args.extend([(*long).into(), (*default).into()]);
             }
+        }
+    }
+    // With subwords (fastText's default), fastText also writes the model as v.bin.
+    let maxn = args
+        .iter()
+        .rposition(|a| a == "--maxn")
+        .and_then(|i| args.get(i + 1));
+    let subwords = maxn.is_some_and(|m| m != "0");
+    if let (Some(bin), true) = (model_path, subwords) {
+        if !args.iter().any(|a| a == "--save-model") {
+            args.extend(["--save-model".into(), bin]);
         }
     }
     if hs && !negative_zero {
@@ -227,16 +249,25 @@ mod tests {
                  -thread 2 -minCount 1 -neg 5 -t 1e-4"
             ),
             "skipgram train --input c.txt --output v.vec --size 50 --window 5 --iter 1 \
-             --alpha 0.05 --threads 2 --min-count 1 --negative 5 --sample 1e-4"
+             --alpha 0.05 --threads 2 --min-count 1 --negative 5 --sample 1e-4 --minn 3 \
+             --maxn 6 --save-model v.bin"
         );
         // fastText's defaults where they differ from ours.
         assert_eq!(
             args("skipgram skipgram -input c.txt -output v"),
-            "skipgram train --input c.txt --output v.vec --alpha 0.05 --sample 1e-4"
+            "skipgram train --input c.txt --output v.vec --alpha 0.05 --sample 1e-4 --minn 3 \
+             --maxn 6 --save-model v.bin"
+        );
+        // With -maxn 0 (word vectors only) no v.bin is written, where fastText writes one:
+        // a word-level model is kept with --save-checkpoint here.
+        assert_eq!(
+            args("skipgram skipgram -input c.txt -output v -maxn 0 -bucket 10"),
+            "skipgram train --input c.txt --output v.vec --maxn 0 --bucket 10 --alpha 0.05 \
+             --sample 1e-4 --minn 3"
         );
         assert_eq!(
             args("s skipgram -loss hs -pretrainedVectors p.vec -minn 0 -maxn 0 -verbose 2 -lr 0.1"),
-            "s train --loss hs --init p.vec --alpha 0.1 --sample 1e-4"
+            "s train --loss hs --init p.vec --minn 0 --maxn 0 --alpha 0.1 --sample 1e-4"
         );
     }
 
@@ -264,10 +295,10 @@ mod tests {
             ("s train -binary 2", "'-binary' takes 0 or 1"),
             ("s train -cbow 2", "'-cbow' takes 0 or 1"),
             ("s train -size", "'-size' needs a value"),
-            ("s skipgram -bucket 3", "unknown option '-bucket'"),
+            ("s skipgram -wordNgram 3", "unknown option '-wordNgram'"),
             (
-                "s skipgram -minn 3",
-                "'-minn 3' is not implemented (-minn 0 is accepted)",
+                "s skipgram -wordNgrams 2",
+                "'-wordNgrams 2' is not implemented (-wordNgrams 1 is accepted)",
             ),
             ("s train -classes 500", "'-classes 500' is not implemented"),
         ] {

@@ -156,6 +156,90 @@ impl SkipGramModel {
         FastTextModel::new(args, words, ntokens, input, output)
     }
 
+    /// The model of a fastText `.bin` file, to train further, and the settings the file
+    /// records: p and the n-gram rows from its (V + bucket)×N input matrix, p' from its
+    /// V×N output matrix, the vocabulary with its counts in the file's row order, epochs
+    /// trained = the file's `epoch`. The [`TrainConfig`] carries the file's `dim`, `ws`
+    /// (window), `neg`, `t` (sample), `minCount`, `minn`, `maxn`, `bucket` and `epoch`;
+    /// every other setting is its default. Memory: a copy of both matrices.
+    ///
+    /// ```
+    /// use rand::{rngs::StdRng, SeedableRng};
+    /// use skipgram::{subword::NgramConfig, SkipGramModel, TrainConfig, Vocabulary};
+    /// let vocab = Vocabulary::from_counts([("cats", 3), ("cat", 2)])?;
+    /// let mut rng = StdRng::seed_from_u64(1);
+    /// let ngrams = NgramConfig { minn: 3, maxn: 4, bucket: 50 };
+    /// let model = SkipGramModel::new(vocab, 8, &mut rng)?.with_ngrams(ngrams, &mut rng)?;
+    /// let bin = model.to_fasttext(&TrainConfig::default())?;
+    /// let (back, config) = SkipGramModel::from_fasttext(&bin)?;
+    /// assert_eq!(back.input_weights(), model.input_weights());
+    /// assert_eq!(back.ngram_weights(), model.ngram_weights());
+    /// assert_eq!((config.dim, config.minn, config.maxn, config.bucket), (8, 3, 4, 50));
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a model other than a negative-sampling skip-gram
+    /// (CBOW, hierarchical softmax, supervised: their p' means something else) or with
+    /// settings out of range; as [`Vocabulary::from_counts`](crate::Vocabulary::from_counts)
+    /// for its words; [`Error::OutOfMemory`].
+    pub fn from_fasttext(model: &FastTextModel) -> Result<(Self, TrainConfig)> {
+        let a = model.args();
+        if a.model != MODEL_SKIPGRAM || a.loss != LOSS_NS {
+            return Err(Error::InvalidConfig(format!(
+                "only a negative-sampling skip-gram fastText model can be trained further \
+                 here (this one has model {} and loss {})",
+                a.model, a.loss
+            )));
+        }
+        let setting = |name: &str, x: i32| {
+            usize::try_from(x)
+                .map_err(|_| Error::InvalidConfig(format!("the fastText model's {name} is {x}")))
+        };
+        let (v, n) = (model.words().len(), model.dim());
+        let vocab = crate::vocab::Vocabulary::from_counts(
+            model
+                .words()
+                .iter()
+                .map(String::as_str)
+                .zip(model.counts().iter().copied()),
+        )?;
+        let input = model.input();
+        let p = input.slice(s![..v, ..]).to_owned();
+        let mut sg = SkipGramModel::from_parts(
+            vocab,
+            p,
+            model.output().to_owned(),
+            None,
+            setting("epoch", a.epoch)?,
+        )?;
+        let ngrams = model.ngram_config();
+        if ngrams.enabled() {
+            ngrams.validate()?;
+            sg.ngrams = Some((ngrams, input.slice(s![v.., ..]).to_owned()));
+        }
+        let config = TrainConfig {
+            dim: n,
+            window: setting("ws", a.ws)?,
+            negative: setting("neg", a.neg)?,
+            sample: a.t,
+            vocab: crate::vocab::VocabConfig {
+                min_count: setting("minCount", a.min_count)? as u64,
+                ..Default::default()
+            },
+            epochs: setting("epoch", a.epoch)?.max(1),
+            minn: ngrams.minn,
+            maxn: ngrams.maxn,
+            bucket: if ngrams.enabled() {
+                ngrams.bucket
+            } else {
+                TrainConfig::default().bucket
+            },
+            ..TrainConfig::default()
+        };
+        Ok((sg, config))
+    }
+
     /// Embeddings with a vector for every word with at least one n-gram: vocabulary words
     /// the average of their row of p and their n-gram rows (what fastText writes to its
     /// `.vec`), other words the average of their n-gram rows. For a word-level model, the

@@ -461,6 +461,35 @@ fn train_with_subwords_writes_vectors_and_a_fasttext_model_that_answers_unseen_w
     let out = ok(&["similar", "m.bin", "-k", "3", "thethe"], d);
     assert!(out.starts_with("thethe:"), "{out}");
     assert_eq!(out.lines().count(), 4, "{out}");
+    // The .bin resumes: N more epochs of the same subword model, saved again as .bin.
+    let resume = [
+        "train",
+        "--input",
+        "corpus.txt",
+        "--resume",
+        "m.bin",
+        "--iter",
+        "1",
+        "--output",
+        "v2.vec",
+        "--save-model",
+        "m2.bin",
+        "--threads",
+        "2",
+        "--quiet",
+    ];
+    ok(&resume, d);
+    let again = skipgram::io::fasttext::FastTextModel::read(d.join("m2.bin")).unwrap();
+    assert_eq!(again.args().epoch, 3, "2 epochs, then 1 more");
+    assert_eq!(again.ngram_config(), sub.model().ngram_config());
+    assert_ne!(
+        again.input(),
+        sub.model().input(),
+        "the rows were trained further"
+    );
+    let mut contradicting = resume.to_vec();
+    contradicting.extend_from_slice(&["--maxn", "4"]);
+    assert!(fails(&contradicting, d).contains("maxn"));
     // Subword models are written as fastText .bin, not as checkpoints; --save-model needs
     // subwords.
     let mut bad = args.clone();

@@ -41,15 +41,19 @@ fn load(path: &Path, format: &Format) -> skipgram::Result<Embeddings> {
     Ok(emb)
 }
 
+/// Whether `path` starts with fastText's magic number (a `.bin` model).
+pub(crate) fn is_fasttext(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && i32::from_le_bytes(magic) == skipgram::io::fasttext::FASTTEXT_MAGIC
+}
+
 /// A fastText `.bin` model (recognised by its magic number), loaded with its n-gram rows so
 /// that every word has a vector; `None` for any other file.
 fn load_fasttext(path: &Path) -> skipgram::Result<Option<SubwordEmbeddings>> {
-    let mut magic = [0u8; 4];
-    let is_fasttext = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-        .is_ok()
-        && i32::from_le_bytes(magic) == skipgram::io::fasttext::FASTTEXT_MAGIC;
-    if !is_fasttext {
+    if !is_fasttext(path) {
         return Ok(None);
     }
     let sub = SubwordEmbeddings::read_fasttext(path)?;

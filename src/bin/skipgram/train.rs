@@ -210,14 +210,14 @@ impl Args {
                     .into(),
             ));
         }
-        if self.save_checkpoint.is_some() && self.maxn > 0 {
+        if self.save_checkpoint.is_some() && self.maxn > 0 && self.resume.is_none() {
             return Err(skipgram::Error::InvalidConfig(
                 "checkpoints hold word-level models: save a subword model with --save-model \
                  FILE.bin"
                     .into(),
             ));
         }
-        if self.save_model.is_some() && self.maxn == 0 {
+        if self.save_model.is_some() && self.maxn == 0 && self.resume.is_none() {
             return Err(skipgram::Error::InvalidConfig(
                 "--save-model writes a subword (fastText) model: give --maxn above 0, or \
                  --save-checkpoint for a word-level model"
@@ -373,6 +373,9 @@ fn check_resume(args: &Args, given: &Given, c: &TrainConfig) -> CliResult {
             opt(args.max_vocab_size),
             opt(c.vocab.max_vocab_size),
         ),
+        ("minn", args.minn.to_string(), c.minn.to_string()),
+        ("maxn", args.maxn.to_string(), c.maxn.to_string()),
+        ("bucket", args.bucket.to_string(), c.bucket.to_string()),
     ];
     let mut clashes: Vec<String> = settings
         .iter()
@@ -501,7 +504,29 @@ fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
     let mut setup = (0.0, 0.0);
     let (config, mut model, extra) = match &args.resume {
         Some(path) => {
-            let (saved, saved_config) = Checkpoint::load(path)?;
+            // A checkpoint, or a fastText .bin model (a subword model saved by --save-model).
+            let (saved, saved_config) = if crate::query::is_fasttext(path) {
+                let bin = skipgram::io::fasttext::FastTextModel::read(path)?;
+                SkipGramModel::from_fasttext(&bin)?
+            } else {
+                Checkpoint::load(path)?
+            };
+            // What can be saved depends on the resumed model, known only now.
+            let subwords = saved.ngram_config().is_some();
+            if args.save_model.is_some() && !subwords {
+                return Err(
+                    "--save-model writes a subword (fastText) model, and the resumed \
+                            model is word-level: use --save-checkpoint"
+                        .into(),
+                );
+            }
+            if args.save_checkpoint.is_some() && subwords {
+                return Err(
+                    "checkpoints hold word-level models: save the resumed subword \
+                            model with --save-model FILE.bin"
+                        .into(),
+                );
+            }
             check_resume(&args, given, &saved_config)?;
             let config = TrainConfig {
                 threads: args.threads.unwrap_or(saved_config.threads),

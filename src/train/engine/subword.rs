@@ -11,7 +11,6 @@
 //! the whole gradient of h, not 1/k of it.
 
 use rand::rngs::SmallRng;
-use rand::Rng;
 
 use super::job::{Job, SubwordJob};
 use super::worker::WorkerState;
@@ -269,16 +268,7 @@ impl Job<'_> {
         rng: &mut SmallRng,
         batch: &mut Batch,
     ) {
-        let window = self.cfg.window;
-        batch.center = s[pos];
-        // Dynamic window: b uniform in 1..=window, as word2vec.c and fastText.
-        let b = window - rng.random_range(0..window);
-        let lo = pos.saturating_sub(b);
-        let hi = pos.saturating_add(b).saturating_add(1).min(s.len());
-        batch.ctx.clear();
-        batch.ctx.extend_from_slice(&s[lo..pos]);
-        batch.ctx.extend_from_slice(&s[pos + 1..hi]);
-        batch.pairs = batch.ctx.len() as u64;
+        self.window(s, pos, rng, batch);
         if batch.ctx.is_empty() {
             return;
         }
@@ -294,7 +284,7 @@ impl Job<'_> {
 mod tests {
     use ndarray::Array2;
     use rand::rngs::StdRng;
-    use rand::SeedableRng;
+    use rand::{Rng, SeedableRng};
 
     use super::*;
     use crate::subword::NgramConfig;

@@ -238,12 +238,13 @@ impl Job<'_> {
         true
     }
 
-    /// Fills `batch` for the center word at `pos`: draws its dynamic window and (through the
-    /// objective) its output rows, and prefetches the rows it will touch.
-    fn prepare(&self, s: &[u32], pos: usize, rng: &mut SmallRng, batch: &mut Batch) {
+    /// Sets `batch`'s center word to the one at `pos` of sentence `s` and its context
+    /// words to those of a dynamic window: b uniform in 1..=window words each side
+    /// (word2vec.c: window − rand % window; fastText the same).
+    #[inline]
+    pub(super) fn window(&self, s: &[u32], pos: usize, rng: &mut SmallRng, batch: &mut Batch) {
         let window = self.cfg.window;
         batch.center = s[pos];
-        // Dynamic window: b uniform in 1..=window (word2vec.c: window − rand % window).
         let b = window - rng.random_range(0..window);
         let lo = pos.saturating_sub(b);
         let hi = pos.saturating_add(b).saturating_add(1).min(s.len());
@@ -251,6 +252,12 @@ impl Job<'_> {
         batch.ctx.extend_from_slice(&s[lo..pos]);
         batch.ctx.extend_from_slice(&s[pos + 1..hi]);
         batch.pairs = batch.ctx.len() as u64;
+    }
+
+    /// Fills `batch` for the center word at `pos`: draws its dynamic window and (through the
+    /// objective) its output rows, and prefetches the rows it will touch.
+    fn prepare(&self, s: &[u32], pos: usize, rng: &mut SmallRng, batch: &mut Batch) {
+        self.window(s, pos, rng, batch);
         self.outputs.fill(batch, self.cfg.negative, rng);
         if matches!(self.outputs, Outputs::Softmax) {
             return;

@@ -31,7 +31,7 @@ pub(crate) struct PhrasesArgs {
     #[arg(long)]
     threshold: Option<f64>,
     /// Least count of a phrase, and the discount δ of the default scorers.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = PhrasesConfig::default().min_count)]
     min_count: u64,
     /// Passes: pass 2 learns from pass 1's output and builds 3- and 4-word phrases.
     #[arg(long, default_value_t = 1)]
@@ -44,7 +44,7 @@ pub(crate) struct PhrasesArgs {
     #[arg(long)]
     no_connectors: bool,
     /// Bound on the entries held while counting (the rarest are pruned when exceeded).
-    #[arg(long, default_value_t = 40_000_000)]
+    #[arg(long, default_value_t = PhrasesConfig::default().max_vocab_size)]
     max_vocab_size: usize,
     /// Also save the phrase table (phrase → score) of every pass, for `train --phrases`,
     /// which applies the passes in order.

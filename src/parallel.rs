@@ -184,6 +184,33 @@ pub(crate) fn all_blocks<T: Sync>(
     !failed.into_inner()
 }
 
+/// Asks Linux to back the (still untouched) capacity of `data` with 2 MiB transparent huge
+/// pages. Training reads rows at random from matrices of tens of megabytes; with 4 KiB pages
+/// nearly every row access misses the TLB. Measured on one epoch of 30 MB of the shared
+/// corpus, one thread: 651k–773k words/s with 4 KiB pages, 854k–878k with huge pages.
+/// Elsewhere, or if the kernel declines, nothing changes.
+pub(crate) fn advise_huge_pages<T>(data: &mut Vec<T>) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let spare = data.spare_capacity_mut();
+        let start = spare.as_mut_ptr() as usize;
+        let end = start + std::mem::size_of_val(spare);
+        let (lo, hi) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        if hi > lo {
+            // SAFETY: [lo, hi) lies inside the allocation `data` owns (its spare capacity,
+            // rounded inwards to whole huge pages), and MADV_HUGEPAGE only changes how the
+            // kernel backs those pages, never their contents or validity. The return value
+            // is ignored: the advice is optional.
+            unsafe {
+                libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = data;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

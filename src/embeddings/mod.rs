@@ -161,6 +161,11 @@ impl SkipGramModel {
     /// bytes plus the vocabulary); the model stays usable, e.g. to train further. Use
     /// [`into_embeddings`](Self::into_embeddings) when the model is no longer needed.
     ///
+    /// For a subword model ([`ngram_config`](Self::ngram_config) is `Some`), row i is
+    /// word i's row of p averaged with its n-gram rows, as fastText's `.vec` output and
+    /// `get_word_vector` give it; [`subword_embeddings`](Self::subword_embeddings) also
+    /// answers for words outside the vocabulary.
+    ///
     /// ```
     /// use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer, VocabConfig};
     /// let corpus = Corpus::from_text("a b c a b c a b d ".repeat(20));
@@ -171,12 +176,13 @@ impl SkipGramModel {
     /// # Ok::<(), skipgram::Error>(())
     /// ```
     pub fn to_embeddings(&self) -> Embeddings {
-        Embeddings::from_trusted(self.vocab().clone(), self.input_weights().to_owned())
+        Embeddings::from_trusted(self.vocab().clone(), self.word_vectors())
     }
 
     /// The trained embeddings, taking the model apart: the vocabulary and p (V×N) are
     /// **moved** without copying; p' and the hierarchical-softmax nodes are dropped. Only the
-    /// V norms are allocated.
+    /// V norms are allocated. A subword model's vectors are composed as in
+    /// [`to_embeddings`](Self::to_embeddings).
     ///
     /// ```
     /// use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer, VocabConfig};
@@ -189,6 +195,9 @@ impl SkipGramModel {
     /// # Ok::<(), skipgram::Error>(())
     /// ```
     pub fn into_embeddings(self) -> Embeddings {
+        if self.ngram_config().is_some() {
+            return self.to_embeddings();
+        }
         let (vocab, p) = self.into_vocab_and_input();
         Embeddings::from_trusted(vocab, p)
     }

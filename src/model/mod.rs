@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Uniform};
 
 use crate::error::{shape2, Error, Result};
-use crate::parallel::try_vec_with;
+use crate::parallel::{advise_huge_pages, try_vec_with};
 use crate::subword::NgramConfig;
 use crate::vocab::Vocabulary;
 use crate::OneHot;
@@ -389,7 +389,11 @@ fn uniform_weights(
         INIT_BLOCK_ROWS.saturating_mul(n),
         init_threads(),
         what,
-        |_| 0,
+        // Training reads rows at random (the n-gram rows in this very buffer).
+        |v| {
+            advise_huge_pages(v);
+            0
+        },
         |b| {
             let mut rng =
                 SmallRng::seed_from_u64(seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));

@@ -2,13 +2,13 @@
 //! [`SkipGramModel`] holds besides p, and the conversions to fastText's `.bin` model and to
 //! [`SubwordEmbeddings`].
 
-use ndarray::{s, Array2, ArrayView2};
+use ndarray::{s, Array2, ArrayView2, Axis};
 use rand::Rng;
 
-use super::{uniform_weights, SkipGramModel};
+use super::{init_threads, uniform_weights, SkipGramModel};
 use crate::error::{shape2, try_vec, Error, Result};
 use crate::io::fasttext::{FastTextArgs, FastTextModel, LOSS_NS, MODEL_SKIPGRAM};
-use crate::subword::NgramConfig;
+use crate::subword::{for_each_ngram, NgramConfig};
 use crate::subword_embeddings::SubwordEmbeddings;
 use crate::train::TrainConfig;
 
@@ -72,14 +72,52 @@ impl SkipGramModel {
         self.ngrams.as_ref().map(|(_, a)| a.view())
     }
 
-    /// The n-gram rows, for the trainer.
-    pub(crate) fn ngram_array(&self) -> Option<&Array2<f32>> {
-        self.ngrams.as_ref().map(|(_, a)| a)
+    /// The vocabulary words' vectors, V×N: for a subword model each word's row of p
+    /// averaged with its n-gram rows (summed in fastText's order and scaled by 1/k, so that
+    /// they equal fastText's `get_word_vector` and `.vec` output), on all cores; for a
+    /// word-level model a copy of p.
+    pub(crate) fn word_vectors(&self) -> Array2<f32> {
+        let p = self.input_weights();
+        let Some((cfg, ngrams)) = &self.ngrams else {
+            return p.to_owned();
+        };
+        let (v, n) = p.dim();
+        let mut out = Array2::<f32>::zeros((v, n));
+        let words = self.vocab().words();
+        let chunk = v.div_ceil(init_threads()).max(1);
+        std::thread::scope(|scope| {
+            for (c, mut block) in out.axis_chunks_iter_mut(Axis(0), chunk).enumerate() {
+                scope.spawn(move || {
+                    for (j, mut row) in block.rows_mut().into_iter().enumerate() {
+                        let i = c * chunk + j;
+                        row.assign(&p.row(i));
+                        let mut k = 1usize;
+                        for_each_ngram(&words[i], cfg, |_, b| {
+                            row += &ngrams.row(b);
+                            k += 1;
+                        });
+                        row *= 1.0 / k as f32;
+                    }
+                });
+            }
+        });
+        out
     }
 
-    /// The n-gram rows, for the trainer to write trained values into.
-    pub(crate) fn ngram_array_mut(&mut self) -> Option<&mut Array2<f32>> {
-        self.ngrams.as_mut().map(|(_, a)| a)
+    /// Takes the n-gram rows out for the trainer, which trains them in place, leaving a
+    /// 0×N array until [`put_ngram_array`](Self::put_ngram_array) returns them.
+    pub(crate) fn take_ngram_array(&mut self) -> Option<Array2<f32>> {
+        let n = self.dim();
+        self.ngrams
+            .as_mut()
+            .map(|(_, a)| std::mem::replace(a, Array2::zeros((0, n))))
+    }
+
+    /// Returns the n-gram rows [`take_ngram_array`](Self::take_ngram_array) took.
+    pub(crate) fn put_ngram_array(&mut self, rows: Array2<f32>) {
+        if let Some((_, a)) = self.ngrams.as_mut() {
+            *a = rows;
+        }
     }
 
     /// The model as fastText's: settings from `config` (window, negative, min_count,

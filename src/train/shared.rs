@@ -19,19 +19,19 @@
 //!   write, which Hogwild tolerates as well.
 //! * The sharing involves no `unsafe` code: `AtomicU64` is `Sync`, so `&SharedMatrix` is
 //!   shared by `std::thread::scope` threads through ordinary borrows. (The only `unsafe`
-//!   here is two hints to the hardware and kernel, neither of which reads or writes
-//!   memory: a cache prefetch and an `madvise` for huge pages.)
+//!   here is a hint to the hardware that neither reads nor writes memory: a cache
+//!   prefetch.) [`InPlaceMatrix`] does the same with one `AtomicU32` per element.
 //!
 //! Relaxed ordering suffices because no thread draws conclusions about *other* memory from a
 //! weight it reads; the final weights are read after the scope joins all threads, which
 //! synchronises with every store they made.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 use ndarray::Array2;
 
 use crate::error::Result;
-use crate::parallel::{all_blocks, try_vec_with};
+use crate::parallel::{advise_huge_pages, all_blocks, try_vec_with};
 
 #[inline]
 fn pack(lo: f32, hi: f32) -> u64 {
@@ -205,24 +205,6 @@ impl SharedMatrix {
         Ok(Array2::from_shape_vec((self.rows, self.dim), out).expect("the length is rows·dim"))
     }
 
-    /// Copies every row into `out` (rows×N, the matrix's shape), in place.
-    ///
-    /// # Panics
-    /// If `out`'s shape is not the matrix's.
-    pub(crate) fn copy_into(&self, out: &mut Array2<f32>) {
-        assert_eq!(out.dim(), (self.rows, self.dim), "copy_into: shape");
-        for (r, mut row) in out.rows_mut().into_iter().enumerate() {
-            match row.as_slice_mut() {
-                Some(dst) => self.read_row(r, dst),
-                None => {
-                    let mut buf = vec![0.0; self.dim];
-                    self.read_row(r, &mut buf);
-                    row.assign(&ndarray::ArrayView1::from(&buf[..]));
-                }
-            }
-        }
-    }
-
     /// The number of rows.
     #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
     pub(crate) fn rows(&self) -> usize {
@@ -244,23 +226,7 @@ impl SharedMatrix {
     /// Hints the CPU to start loading row `row` into cache (no effect on the values).
     #[inline]
     pub(crate) fn prefetch_row(&self, row: usize) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let words = self.row_words(row);
-            let start = words.as_ptr() as *const i8;
-            let bytes = words.len() * 8;
-            let mut off = 0;
-            while off < bytes {
-                // SAFETY: a prefetch is only a hint: it never faults and is not a memory
-                // access in the language's sense, so it cannot race; the address is inside
-                // this row's allocation (`off < bytes`).
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(start.add(off)) };
-                off += 64;
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = row;
+        prefetch(self.row_words(row));
     }
 
     /// Copies row `row` into `dst[..dim]`.
@@ -322,6 +288,116 @@ impl SharedMatrix {
     }
 }
 
+/// A rows×dim matrix of f32 in relaxed [`AtomicU32`]s that live in the very allocation of
+/// the ndarray it was made from: [`from_array`](Self::from_array) and
+/// [`into_array`](Self::into_array) convert in place (f32 and `AtomicU32` have the same
+/// size and alignment, so the standard library's in-place collection reuses the buffer),
+/// and a matrix as large as fastText's 2,000,000 n-gram buckets is never held twice.
+///
+/// The price against [`SharedMatrix`]: one 4-byte atomic access per element instead of one
+/// per pair, and rows not padded to cache lines. Both matter little for rows drawn from
+/// millions at random, which training reads from memory, not cache, either way.
+/// Soundness is [`SharedMatrix`]'s: every access is a relaxed atomic load or store.
+pub(crate) struct InPlaceMatrix {
+    data: Vec<AtomicU32>,
+    rows: usize,
+    dim: usize,
+}
+
+impl InPlaceMatrix {
+    /// Takes `a`'s buffer over (copying only an array that is not in standard layout).
+    pub(crate) fn from_array(a: Array2<f32>) -> Self {
+        let (rows, dim) = a.dim();
+        let a = match a.is_standard_layout() {
+            true => a,
+            false => a.as_standard_layout().into_owned(),
+        };
+        let (mut v, offset) = a.into_raw_vec_and_offset();
+        let offset = offset.unwrap_or(0);
+        v.truncate(offset + rows * dim);
+        v.drain(..offset);
+        let data = v.into_iter().map(|x| AtomicU32::new(x.to_bits())).collect();
+        InPlaceMatrix { data, rows, dim }
+    }
+
+    /// The matrix as an ndarray again, in the same buffer (after all threads have joined).
+    pub(crate) fn into_array(self) -> Array2<f32> {
+        let v: Vec<f32> = self
+            .data
+            .into_iter()
+            .map(|x| f32::from_bits(x.into_inner()))
+            .collect();
+        Array2::from_shape_vec((self.rows, self.dim), v).expect("the length is rows·dim")
+    }
+
+    /// The number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+
+    #[inline]
+    fn row(&self, row: usize) -> &[AtomicU32] {
+        &self.data[row * self.dim..(row + 1) * self.dim]
+    }
+
+    /// Copies row `row` into `dst[..dim]`.
+    #[inline]
+    pub(crate) fn read_row(&self, row: usize, dst: &mut [f32]) {
+        let words = self.row(row);
+        traffic::count_read(words.len() * 4);
+        for (d, w) in dst[..self.dim].iter_mut().zip(words) {
+            *d = f32::from_bits(w.load(Relaxed));
+        }
+    }
+
+    /// Overwrites row `row` with `src[..dim]`.
+    #[inline]
+    pub(crate) fn write_row(&self, row: usize, src: &[f32]) {
+        let words = self.row(row);
+        traffic::count_written(words.len() * 4);
+        for (s, w) in src[..self.dim].iter().zip(words) {
+            w.store(s.to_bits(), Relaxed);
+        }
+    }
+
+    /// Hints the CPU to start loading row `row` into cache (no effect on the values).
+    #[inline]
+    pub(crate) fn prefetch_row(&self, row: usize) {
+        prefetch(self.row(row));
+    }
+
+    /// Whether every element is finite (after the training threads have joined), checked
+    /// on up to `threads` threads.
+    pub(crate) fn all_finite(&self, threads: usize) -> bool {
+        all_blocks(&self.data, COPY_BLOCK_BYTES / 4, threads, |words| {
+            words
+                .iter()
+                .all(|w| f32::from_bits(w.load(Relaxed)).is_finite())
+        })
+    }
+}
+
+/// Hints the CPU to start loading `words` into cache (no effect on the values).
+#[inline]
+fn prefetch<T>(words: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let start = words.as_ptr() as *const i8;
+        let bytes = std::mem::size_of_val(words);
+        let mut off = 0;
+        while off < bytes {
+            // SAFETY: a prefetch is only a hint: it never faults and is not a memory
+            // access in the language's sense, so it cannot race; the address is inside
+            // the slice `words` (`off < bytes`).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.add(off)) };
+            off += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = words;
+}
+
 /// Bytes this thread read from and wrote to the shared matrices, counted only with the
 /// `traffic-stats` feature (the counting costs a little time in the hot loop).
 pub(crate) mod traffic {
@@ -358,51 +434,44 @@ pub(crate) mod traffic {
     }
 }
 
-/// Asks Linux to back the (still untouched) capacity of `data` with 2 MiB transparent huge
-/// pages. Training reads rows at random from matrices of tens of megabytes; with 4 KiB pages
-/// nearly every row access misses the TLB. Measured on one epoch of 30 MB of the shared
-/// corpus, one thread: 651k–773k words/s with 4 KiB pages, 854k–878k with huge pages.
-/// Elsewhere, or if the kernel declines, nothing changes.
-fn advise_huge_pages(data: &mut Vec<AtomicU64>) {
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let spare = data.spare_capacity_mut();
-        let start = spare.as_mut_ptr() as usize;
-        let end = start + std::mem::size_of_val(spare);
-        let (lo, hi) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
-        if hi > lo {
-            // SAFETY: [lo, hi) lies inside the allocation `data` owns (its spare capacity,
-            // rounded inwards to whole huge pages), and MADV_HUGEPAGE only changes how the
-            // kernel backs those pages, never their contents or validity. The return value
-            // is ignored: the advice is optional.
-            unsafe {
-                libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_HUGEPAGE);
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = data;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use ndarray::ShapeBuilder;
 
     #[test]
-    fn copy_into_writes_back_every_row_in_place() {
+    fn in_place_matrix_reuses_the_array_buffer_and_round_trips() {
         for dim in [1, 3, 100] {
             let a = Array2::from_shape_fn((7, dim), |(i, j)| (i * 1000 + j) as f32 - 0.5);
-            let s = SharedMatrix::try_from_array(&a, "a", 2).unwrap();
-            let mut out = Array2::from_elem((7, dim), f32::NAN);
-            s.copy_into(&mut out);
-            assert_eq!(out, a);
-            // A column-major array (rows not contiguous) gets the same values.
-            let mut f = Array2::from_elem((7, dim).f(), f32::NAN);
-            s.copy_into(&mut f);
-            assert_eq!(f, a);
+            let copy = a.clone();
+            let ptr = copy.as_ptr() as usize;
+            let m = InPlaceMatrix::from_array(copy);
+            // The n-gram rows are never held twice: the atomics live in the array's buffer.
+            assert_eq!(m.data.as_ptr() as usize, ptr, "dim {dim}");
+            let mut row = vec![f32::NAN; dim + 2];
+            m.read_row(4, &mut row);
+            assert_eq!(&row[..dim], a.row(4).as_slice().unwrap());
+            assert!(row[dim].is_nan(), "only dim elements are written");
+            let new: Vec<f32> = (0..dim).map(|j| j as f32 * 0.25).collect();
+            m.write_row(6, &new);
+            assert!(m.all_finite(2));
+            let b = m.into_array();
+            assert_eq!(b.as_ptr() as usize, ptr, "dim {dim}");
+            assert_eq!(b.row(6).to_vec(), new);
+            assert_eq!(b.slice(ndarray::s![..6, ..]), a.slice(ndarray::s![..6, ..]));
         }
+        // Column-major and offset arrays are taken in row order.
+        let f = Array2::from_shape_fn((4, 3).f(), |(i, j)| (i * 3 + j) as f32);
+        assert_eq!(InPlaceMatrix::from_array(f.clone()).into_array(), f);
+        let mut big = Array2::from_shape_fn((6, 3), |(i, j)| (i * 3 + j) as f32);
+        big.slice_collapse(ndarray::s![2..5, ..]);
+        let m = InPlaceMatrix::from_array(big.clone());
+        assert_eq!(m.rows(), 3);
+        m.write_row(1, &[f32::INFINITY, 0.0, 0.0]);
+        assert!(!m.all_finite(1));
+        let back = m.into_array();
+        assert_eq!(back.row(0), big.row(0));
+        assert_eq!(back[[1, 0]], f32::INFINITY);
     }
 
     #[test]

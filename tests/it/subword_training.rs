@@ -213,6 +213,13 @@ fn a_trained_subword_model_round_trips_through_fasttext_bin() {
     mean /= rows.len() as f32;
     let got = emb.embeddings().get("horse").unwrap();
     assert!(got.iter().zip(&mean).all(|(a, b)| (a - b).abs() < 1e-6));
+    // The model's own embeddings are those composed vectors, bit for bit, without the
+    // copy of every n-gram row that the fastText form makes; a word's own row of p alone
+    // is not its vector.
+    let own = model.to_embeddings();
+    assert_eq!(own.vectors(), emb.embeddings().vectors());
+    assert_ne!(own.vectors(), model.input_weights());
+    assert_eq!(model.clone().into_embeddings().vectors(), own.vectors());
     // Checkpoints hold word-level models only: a clear error, no file.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.ckpt");

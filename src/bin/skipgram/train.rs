@@ -679,16 +679,14 @@ fn write_outputs(
     );
 
     let t_out = Instant::now();
-    // A subword model's vectors: each vocabulary word's row averaged with its n-gram rows.
-    let subword = match model.ngram_config() {
-        Some(_) => Some(model.subword_embeddings()?),
-        None => None,
-    };
-    if let Some(se) = &subword {
+    // A subword model's vectors: each vocabulary word's row averaged with its n-gram rows
+    // (V×N; the n-gram rows are not copied).
+    let subword = model.ngram_config().map(|_| model.to_embeddings());
+    if let Some(emb) = &subword {
         if args.binary == 1 {
-            se.embeddings().save_word2vec_binary(&args.output)?;
+            emb.save_word2vec_binary(&args.output)?;
         } else {
-            se.embeddings().save_word2vec_text(&args.output)?;
+            emb.save_word2vec_text(&args.output)?;
         }
     } else if args.output_vectors == "sum" {
         let emb = model.to_embeddings_with(VectorKind::Sum)?;
@@ -715,10 +713,7 @@ fn write_outputs(
     // Nearest neighbours of the probe words, for a first look (after the timed output).
     let probes: Vec<&String> = args.probe.iter().filter(|w| !w.is_empty()).collect();
     if !probes.is_empty() {
-        let emb = match subword {
-            Some(se) => se.embeddings().clone(),
-            None => model.to_embeddings(),
-        };
+        let emb = subword.unwrap_or_else(|| model.to_embeddings());
         for word in probes {
             match emb.most_similar(&[word.as_str()], &[], 8) {
                 Ok(nn) => {

@@ -17,7 +17,7 @@ use crate::train::objective::Outputs;
 use crate::train::options::CancelToken;
 use crate::train::sampling::Subsampler;
 use crate::train::schedule::Schedule;
-use crate::train::shared::SharedMatrix;
+use crate::train::shared::{InPlaceMatrix, SharedMatrix};
 use crate::vocab::Vocabulary;
 
 /// How often the caller wakes to report progress.
@@ -84,13 +84,13 @@ pub(super) struct Job<'a> {
     pub(super) part0: usize,
     pub(super) parts: usize,
     /// The n-gram rows and each word's input rows, for a subword model.
-    pub(super) subwords: Option<SubwordJob>,
+    pub(super) subwords: Option<SubwordJob<'a>>,
 }
 
 /// A subword training call's shared state: the n-gram rows and each word's input rows.
-pub(crate) struct SubwordJob {
-    /// The n-gram bucket rows, bucket×N.
-    pub(super) ngrams: SharedMatrix,
+pub(crate) struct SubwordJob<'a> {
+    /// The n-gram bucket rows, bucket×N, taken out of the model for the call.
+    pub(super) ngrams: &'a InPlaceMatrix,
     /// Word w's input rows are `rows[offsets[w]..offsets[w + 1]]`.
     pub(super) offsets: Vec<usize>,
     /// Input row ids: below V a row of p, from V on n-gram row `id − V` (fastText's

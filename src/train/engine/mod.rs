@@ -21,7 +21,7 @@ use super::loss::SigmoidTable;
 use super::objective::Outputs;
 use super::report::{EpochReport, Progress, TrainReport};
 use super::sampling::Subsampler;
-use super::shared::{traffic, SharedMatrix, SharedWeights};
+use super::shared::{traffic, InPlaceMatrix, SharedMatrix, SharedWeights};
 use super::sync::{sync_until_done, ModelSync, Shared};
 use crate::corpus::{Corpus, Pass};
 use crate::error::{try_vec, Error, Result};
@@ -31,7 +31,9 @@ pub(crate) use job::Call;
 use job::{Job, SubwordJob, WorkerStats, TICK};
 
 /// Trains `model` on `corpus` for the epochs of `call`, calling `progress` about every
-/// 100 ms. On error the model keeps the weights it had.
+/// 100 ms. On error the model keeps the weights it had, except a subword model's n-gram
+/// rows: they are trained in place (bucket×N floats are often most of the model, and are
+/// not held twice), so they keep the updates made before the error.
 pub(crate) fn train(
     cfg: &TrainConfig,
     call: &Call,
@@ -40,16 +42,42 @@ pub(crate) fn train(
     sync: &mut dyn ModelSync,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<TrainReport> {
+    let t_in = Instant::now();
+    let ngrams = model.take_ngram_array().map(InPlaceMatrix::from_array);
+    let t_in = t_in.elapsed().as_secs_f64();
+    let result = train_with(cfg, call, model, corpus, sync, progress, ngrams.as_ref());
+    let t_out = Instant::now();
+    if let Some(rows) = ngrams {
+        model.put_ngram_array(rows.into_array());
+    }
+    let t_out = t_out.elapsed().as_secs_f64();
+    result.map(|mut r| {
+        r.phases.initialisation += t_in;
+        r.phases.training += t_out;
+        r
+    })
+}
+
+/// [`train`] with a subword model's n-gram rows taken out of `model`.
+fn train_with(
+    cfg: &TrainConfig,
+    call: &Call,
+    model: &mut SkipGramModel,
+    corpus: &Corpus,
+    sync: &mut dyn ModelSync,
+    progress: &mut dyn FnMut(&Progress),
+    ngrams: Option<&InPlaceMatrix>,
+) -> Result<TrainReport> {
     let t_init = Instant::now();
     let hs = cfg.objective == Objective::HierarchicalSoftmax;
     let mut hs_init = None;
     // A run that could train no pair is refused before anything is allocated or trained.
     let job = check_pairs(corpus, model.vocab())
-        .and_then(|()| Job::new(cfg, call, model, corpus, &mut hs_init, sync));
+        .and_then(|()| Job::new(cfg, call, model, corpus, &mut hs_init, sync, ngrams));
     let job = job.and_then(|j| sync.begin(&j.weights()).map(|()| j));
     // Every process learns whether all could set up, so none waits for a failed one.
     let failed = sync.agree(job.is_ok())?;
-    let mut job = job?;
+    let job = job?;
     if failed > 0 {
         return Err(Error::Distributed {
             message: format!("{failed} other process(es) could not set up training"),
@@ -143,14 +171,7 @@ pub(crate) fn train(
     drop(rounds);
     let new_input = job.input.try_to_array("p", cfg.threads)?;
     let new_output = job.output.try_to_array("p'", cfg.threads)?;
-    let subwords = job.subwords.take();
     drop(job);
-    // The n-gram rows (bucket×N, often the bulk of the model) are written back into the
-    // model's own array rather than copied into a new one, so that they are held twice at
-    // most, not three times. Nothing can fail from here on.
-    if let (Some(s), Some(rows)) = (subwords, model.ngram_array_mut()) {
-        s.ngrams.copy_into(rows);
-    }
     model.replace_input(new_input);
     if hs {
         model.replace_hs_nodes(new_output);
@@ -205,6 +226,7 @@ impl<'a> Job<'a> {
         corpus: &'a Corpus,
         hs_init: &'a mut Option<Array2<f32>>,
         sync: &dyn ModelSync,
+        ngrams: Option<&'a InPlaceMatrix>,
     ) -> Result<Self> {
         let vocab = model.vocab();
         let v = vocab.len();
@@ -223,7 +245,7 @@ impl<'a> Job<'a> {
             }
             (false, _) => model.output_array(),
         };
-        let subwords = SubwordJob::new(cfg, model)?;
+        let subwords = SubwordJob::new(cfg, model, ngrams)?;
         if subwords.is_some() && (sync.ranks() > 1 || cfg.deterministic) {
             return Err(Error::InvalidConfig(
                 "subword training runs in one process, without deterministic mode".into(),

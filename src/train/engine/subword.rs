@@ -21,20 +21,25 @@ use crate::train::batch::{Batch, Scratch};
 use crate::train::config::TrainConfig;
 use crate::train::objective::{Outputs, StepContext};
 use crate::train::sampling::NegativeSampler;
-use crate::train::shared::SharedMatrix;
+use crate::train::shared::{InPlaceMatrix, SharedMatrix};
 
-impl SubwordJob {
-    /// The state for training `model`'s n-gram rows, or `None` for a word-level model.
+impl<'a> SubwordJob<'a> {
+    /// The state for training `model`'s n-gram rows `ngrams` (taken out of the model), or
+    /// `None` for a word-level model.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] if the model's n-gram settings are not the
-    /// configuration's, or V + bucket exceeds 2³²; [`Error::OutOfMemory`].
-    pub(crate) fn new(cfg: &TrainConfig, model: &SkipGramModel) -> Result<Option<Self>> {
+    /// configuration's, or V + bucket exceeds 2³².
+    pub(crate) fn new(
+        cfg: &TrainConfig,
+        model: &SkipGramModel,
+        ngrams: Option<&'a InPlaceMatrix>,
+    ) -> Result<Option<Self>> {
         let want = cfg.ngram_config();
         let have = model.ngram_config();
-        let array = match (want.enabled(), have, model.ngram_array()) {
+        let ngrams = match (want.enabled(), have, ngrams) {
             (false, None, _) => return Ok(None),
-            (true, Some(h), Some(a)) if h == want => a,
+            (true, Some(h), Some(a)) if h == want && a.rows() == want.bucket => a,
             (true, None, _) => {
                 return Err(Error::InvalidConfig(format!(
                     "the configuration asks for subwords (minn {}, maxn {}, bucket {}) but the \
@@ -77,7 +82,7 @@ impl SubwordJob {
             offsets.push(rows.len());
         }
         Ok(Some(SubwordJob {
-            ngrams: SharedMatrix::try_from_array(array, "n-gram rows", cfg.threads)?,
+            ngrams,
             offsets,
             rows,
             words,
@@ -166,7 +171,7 @@ fn fill(ns: &NegativeSampler, batch: &mut Batch, negative: usize, rng: &mut Smal
 /// Uses `sc.a` as three rows of N (h, the gradient, one input row) and `sc.b` (O rows).
 pub(crate) fn step(
     cx: &StepContext<'_>,
-    sw: &SubwordJob,
+    sw: &SubwordJob<'_>,
     alpha: f32,
     sc: &mut Scratch,
 ) -> Option<f64> {
@@ -220,7 +225,7 @@ impl Job<'_> {
     /// fetched while t is computed.
     pub(super) fn train_sentence_subwords(
         &self,
-        sw: &SubwordJob,
+        sw: &SubwordJob<'_>,
         cx: &StepContext<'_>,
         w: &mut WorkerState,
         alpha: f32,
@@ -261,7 +266,7 @@ impl Job<'_> {
     /// prefetches the rows it will touch.
     fn prepare_subwords(
         &self,
-        sw: &SubwordJob,
+        sw: &SubwordJob<'_>,
         ns: &NegativeSampler,
         s: &[u32],
         pos: usize,
@@ -323,10 +328,11 @@ mod tests {
             maxn: 4,
             bucket: 5,
         };
-        let model = SkipGramModel::from_weights(vocab, p, pp)
+        let mut model = SkipGramModel::from_weights(vocab, p, pp)
             .unwrap()
             .with_ngrams(ngrams, &mut rng)
             .unwrap();
+        let rows = InPlaceMatrix::from_array(model.take_ngram_array().unwrap());
         let cfg = TrainConfig {
             dim: n,
             minn: 3,
@@ -335,7 +341,7 @@ mod tests {
             threads: 1,
             ..Default::default()
         };
-        let sw = SubwordJob::new(&cfg, &model).unwrap().unwrap();
+        let sw = SubwordJob::new(&cfg, &model, Some(&rows)).unwrap().unwrap();
         let input =
             SharedMatrix::try_from_array(&model.input_weights().to_owned(), "p", 1).unwrap();
         let output =

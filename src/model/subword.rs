@@ -2,12 +2,15 @@
 //! [`SkipGramModel`] holds besides p, and the conversions to fastText's `.bin` model and to
 //! [`SubwordEmbeddings`].
 
+use std::path::Path;
+
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rand::Rng;
 
 use super::{init_threads, uniform_weights, SkipGramModel};
 use crate::error::{shape2, try_vec, Error, Result};
-use crate::io::fasttext::{FastTextArgs, FastTextModel, LOSS_NS, MODEL_SKIPGRAM};
+use crate::io::fasttext::{write_bin, FastTextArgs, FastTextModel, LOSS_NS, MODEL_SKIPGRAM};
+use crate::io::write_atomically;
 use crate::subword::{for_each_ngram, NgramConfig};
 use crate::subword_embeddings::SubwordEmbeddings;
 use crate::train::TrainConfig;
@@ -134,6 +137,77 @@ impl SkipGramModel {
     /// `.bin` files keep p' for negative sampling) or a size exceeds fastText's 32-bit
     /// settings; [`Error::OutOfMemory`]; as [`FastTextModel::new`].
     pub fn to_fasttext(&self, config: &TrainConfig) -> Result<FastTextModel> {
+        let args = self.fasttext_args(config)?;
+        let (v, n) = (self.vocab_size(), self.dim());
+        let bucket = self.ngram_config().map_or(0, |c| c.bucket);
+        let rows = v + bucket;
+        let what = || format!("fastText input matrix ({})", shape2(rows, n));
+        let len = rows.checked_mul(n).ok_or_else(|| Error::OutOfMemory {
+            what: what(),
+            bytes: u64::MAX,
+        })?;
+        let mut input = Array2::from_shape_vec((rows, n), try_vec(len, 0.0f32, what)?)
+            .expect("the length is (V + bucket)·N");
+        input.slice_mut(s![..v, ..]).assign(&self.input_weights());
+        if let Some(ng) = self.ngram_weights() {
+            input.slice_mut(s![v.., ..]).assign(&ng);
+        }
+        let output = self.output_weights_transposed().to_owned();
+        let words = self
+            .vocab()
+            .iter()
+            .map(|(w, c)| (w.to_string(), c))
+            .collect();
+        let ntokens = i64::try_from(self.vocab().total_count()).unwrap_or(i64::MAX);
+        FastTextModel::new(args, words, ntokens, input, output)
+    }
+
+    /// Writes the model as a fastText `.bin` (version 12), as
+    /// `self.to_fasttext(config)?.write(path)` does, but streamed from the model's own
+    /// matrices: no copy of the (V + bucket)×N input rows is made. Written atomically: on
+    /// error no file, or the file that was at `path`, is left.
+    ///
+    /// ```
+    /// use rand::{rngs::StdRng, SeedableRng};
+    /// use skipgram::{io::fasttext::FastTextModel, subword::NgramConfig};
+    /// use skipgram::{SkipGramModel, TrainConfig, Vocabulary};
+    /// let vocab = Vocabulary::from_counts([("cats", 3), ("cat", 2)])?;
+    /// let mut rng = StdRng::seed_from_u64(1);
+    /// let ngrams = NgramConfig { minn: 3, maxn: 4, bucket: 50 };
+    /// let model = SkipGramModel::new(vocab, 8, &mut rng)?.with_ngrams(ngrams, &mut rng)?;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("model.bin");
+    /// model.save_fasttext(&TrainConfig::default(), &path)?;
+    /// assert_eq!(FastTextModel::read(&path)?, model.to_fasttext(&TrainConfig::default())?);
+    /// # Ok::<(), skipgram::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`to_fasttext`](Self::to_fasttext) for the settings; [`Error::Io`] naming `path`.
+    pub fn save_fasttext(&self, config: &TrainConfig, path: impl AsRef<Path>) -> Result<()> {
+        let args = self.fasttext_args(config)?;
+        let p = self.input_weights();
+        let input = match self.ngram_weights() {
+            Some(ng) => vec![p, ng],
+            None => vec![p],
+        };
+        let vocab = self.vocab();
+        let ntokens = i64::try_from(vocab.total_count()).unwrap_or(i64::MAX);
+        write_atomically(path.as_ref(), |w| {
+            write_bin(
+                w,
+                &args,
+                vocab.words(),
+                vocab.counts(),
+                ntokens,
+                &input,
+                self.output_weights_transposed(),
+            )
+        })
+    }
+
+    /// fastText's settings for this model (see [`to_fasttext`](Self::to_fasttext)).
+    fn fasttext_args(&self, config: &TrainConfig) -> Result<FastTextArgs> {
         if self.hs_node_vectors().is_some() {
             return Err(Error::InvalidConfig(
                 "a model trained with hierarchical softmax cannot be written as a fastText \
@@ -148,7 +222,7 @@ impl SkipGramModel {
                 ))
             })
         };
-        let (v, n) = (self.vocab_size(), self.dim());
+        let n = self.dim();
         let ngram = self.ngram_config().unwrap_or(NgramConfig {
             minn: 0,
             maxn: 0,
@@ -172,26 +246,7 @@ impl SkipGramModel {
             lr_update_rate: 100,
             t: config.sample,
         };
-        let rows = v + ngram.bucket;
-        let what = || format!("fastText input matrix ({})", shape2(rows, n));
-        let len = rows.checked_mul(n).ok_or_else(|| Error::OutOfMemory {
-            what: what(),
-            bytes: u64::MAX,
-        })?;
-        let mut input = Array2::from_shape_vec((rows, n), try_vec(len, 0.0f32, what)?)
-            .expect("the length is (V + bucket)·N");
-        input.slice_mut(s![..v, ..]).assign(&self.input_weights());
-        if let Some(ng) = self.ngram_weights() {
-            input.slice_mut(s![v.., ..]).assign(&ng);
-        }
-        let output = self.output_weights_transposed().to_owned();
-        let words = self
-            .vocab()
-            .iter()
-            .map(|(w, c)| (w.to_string(), c))
-            .collect();
-        let ntokens = i64::try_from(self.vocab().total_count()).unwrap_or(i64::MAX);
-        FastTextModel::new(args, words, ntokens, input, output)
+        Ok(args)
     }
 
     /// The model of a fastText `.bin` file, to train further, and the settings the file

@@ -134,6 +134,19 @@ impl SharedMatrix {
         })
     }
 
+    /// A 0×0 matrix, to take the place of one that is no longer needed.
+    pub(crate) fn empty() -> Self {
+        SharedMatrix {
+            data: Box::new([]),
+            rows: 0,
+            dim: 0,
+            used: 0,
+            stride: 0,
+            offset: 0,
+            written: None,
+        }
+    }
+
     /// This matrix, recording from now on which rows [`write_row`](Self::write_row) writes
     /// (if `track`): one bit per row.
     ///

@@ -706,7 +706,7 @@ fn write_outputs(
         eprintln!("wrote checkpoint {}", path.display());
     }
     if let Some(path) = &args.save_model {
-        model.to_fasttext(config)?.write(path)?;
+        model.save_fasttext(config, path)?;
         eprintln!("wrote fastText model {}", path.display());
     }
     report.phases.output = t_out.elapsed().as_secs_f64();

@@ -77,7 +77,7 @@ fn train_with(
     let job = job.and_then(|j| sync.begin(&j.weights()).map(|()| j));
     // Every process learns whether all could set up, so none waits for a failed one.
     let failed = sync.agree(job.is_ok())?;
-    let job = job?;
+    let mut job = job?;
     if failed > 0 {
         return Err(Error::Distributed {
             message: format!("{failed} other process(es) could not set up training"),
@@ -169,7 +169,10 @@ fn train_with(
             .store((epoch as u64).saturating_mul(job.words_per_epoch), Relaxed);
     }
     drop(rounds);
+    // Each shared copy is freed as soon as it is copied out, so that the two copies of p
+    // and of p' never coexist with both of the other's.
     let new_input = job.input.try_to_array("p", cfg.threads)?;
+    job.input = SharedMatrix::empty();
     let new_output = job.output.try_to_array("p'", cfg.threads)?;
     drop(job);
     model.replace_input(new_input);

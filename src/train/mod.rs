@@ -288,7 +288,7 @@ impl Trainer {
             let agreed = cluster.agree(plan.is_ok());
             let (last, schedule) = plan?;
             agreed?;
-            let mut sync = sync::MpiSync::new(cluster, &options.sync);
+            let mut sync = sync::MpiSync::new(cluster, &options.sync, self.config.threads);
             return self.run(model, corpus, last, schedule, &mut sync, options);
         }
         let (last, schedule) = plan?;

@@ -200,6 +200,54 @@ fn a_failing_rank_stops_every_rank(cluster: &Cluster) -> Result<(), String> {
     ensure(model.epochs_trained() == 0, || "the model changed".into())
 }
 
+/// A vocabulary of 2 × 6,000 words, the "a" words only in the first half of the corpus
+/// (rank 0's part with 2 ranks) and the "b" words only in the second: the end-of-epoch merge
+/// packs and unpacks its rows on two threads in pieces, and every row, whichever rank
+/// trained it, must come out changed and the same on every rank.
+fn a_large_vocabulary_merges_every_row(cluster: &Cluster) -> Result<(), String> {
+    let mut text = String::new();
+    for topic in ['a', 'b'] {
+        for _ in 0..4 {
+            for i in 0..6000 {
+                text.push_str(&format!("{topic}{i} {topic}{} ", (i * 7 + 1) % 6000));
+            }
+            text.push('\n');
+        }
+    }
+    let corpus = Corpus::from_text(text);
+    let trainer = Trainer::new(TrainConfig {
+        dim: 8,
+        epochs: 1,
+        threads: 2,
+        ..config(Objective::NegativeSampling)
+    })
+    .unwrap();
+    let (model, _) = trainer
+        .fit(&corpus, on(cluster))
+        .map_err(|e| e.to_string())?;
+    ensure(cluster.all_equal(fingerprint(&model)), || {
+        "the ranks' models differ after training".into()
+    })?;
+    let fresh = trainer
+        .init_model(model.vocab().clone())
+        .map_err(|e| e.to_string())?;
+    ensure(model.vocab_size() == 12_000, || {
+        format!("V = {}", model.vocab_size())
+    })?;
+    let unchanged: Vec<&str> = model
+        .vocab()
+        .words()
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| model.input_weights().row(i) == fresh.input_weights().row(i))
+        .map(|(_, w)| w.as_str())
+        .take(5)
+        .collect();
+    ensure(unchanged.is_empty(), || {
+        format!("rows of p not trained or not merged: {unchanged:?}")
+    })
+}
+
 /// The tests of this module, in the order every rank runs them.
 pub(crate) const TESTS: &[(&str, crate::support::Test)] = &[
     ("negative_sampling", negative_sampling),
@@ -208,5 +256,9 @@ pub(crate) const TESTS: &[(&str, crate::support::Test)] = &[
     (
         "a_failing_rank_stops_every_rank",
         a_failing_rank_stops_every_rank,
+    ),
+    (
+        "a_large_vocabulary_merges_every_row",
+        a_large_vocabulary_merges_every_row,
     ),
 ];

@@ -121,9 +121,49 @@ fn errors_reach_every_rank(cluster: &Cluster) -> Result<(), String> {
     }
 }
 
+fn max_vocab_size_gives_one_vocabulary_on_every_rank(cluster: &Cluster) -> Result<(), String> {
+    // Each rank's threads prune their own counts to max_vocab_size, and rank 0 the merged
+    // ones: the counts of rare words then depend on K, but every rank ends with rank 0's
+    // vocabulary, and the frequent words are those of an unpruned count, in its order.
+    let corpus = Corpus::from_path(EXCERPT).map_err(|e| e.to_string())?;
+    let full = corpus
+        .build_vocabulary(1, None)
+        .map_err(|e| e.to_string())?;
+    for limit in [2_000, 20_000] {
+        let t = Trainer::new(TrainConfig {
+            vocab: skipgram::VocabConfig {
+                min_count: 1,
+                max_vocab_size: Some(limit),
+                ..Default::default()
+            },
+            threads: 2,
+            ..Default::default()
+        })
+        .unwrap();
+        let dist = t
+            .build_vocabulary(&corpus, &TrainOptions::new().cluster(cluster))
+            .map_err(|e| e.to_string())?;
+        ensure(cluster.all_equal(fingerprint(&dist)), || {
+            format!("max_vocab_size {limit}: the ranks' vocabularies differ")
+        })?;
+        ensure(full.len() > limit, || "the limit should prune".into())?;
+        ensure(dist.len() <= limit, || {
+            format!("max_vocab_size {limit}: {} types kept", dist.len())
+        })?;
+        ensure(dist.words()[..50] == full.words()[..50], || {
+            format!("max_vocab_size {limit}: the 50 most frequent words differ")
+        })?;
+    }
+    Ok(())
+}
+
 /// The tests of this module, in the order every rank runs them.
 pub(crate) const TESTS: &[(&str, crate::support::Test)] = &[
     ("excerpt_matches_serial", excerpt_matches_serial),
     ("small_corpora_match_serial", small_corpora_match_serial),
     ("errors_reach_every_rank", errors_reach_every_rank),
+    (
+        "max_vocab_size_gives_one_vocabulary_on_every_rank",
+        max_vocab_size_gives_one_vocabulary_on_every_rank,
+    ),
 ];

@@ -15,6 +15,7 @@ use mpi::Threading;
 use super::config::SyncConfig;
 use super::{hot_rows, Agreed, ModelSync, Status};
 use crate::error::{try_vec, Error, Result};
+use crate::parallel::in_parts;
 use crate::train::shared::{SharedMatrix, SharedWeights};
 #[cfg(doc)]
 use crate::TrainConfig;
@@ -278,8 +279,9 @@ fn sum_all<T: Equivalence>(comm: &SimpleCommunicator, send: &[T], recv: &mut [T]
 
 /// Merges rows `rows` of `m` across ranks: each rank's change since the last merge
 /// (`m − base`) is summed over all ranks and added to `base`, which becomes the new value of
-/// the rows on every rank. Rows are sent in chunks of at most [`CHUNK_FLOATS`]; returns the
-/// bytes this rank sent.
+/// the rows on every rank. Rows are sent in chunks of at most [`CHUNK_FLOATS`], each packed
+/// and unpacked on up to `threads` threads; returns the bytes this rank sent.
+#[allow(clippy::too_many_arguments)]
 fn merge_rows(
     comm: &SimpleCommunicator,
     m: &SharedMatrix,
@@ -288,6 +290,7 @@ fn merge_rows(
     send: &mut Vec<f32>,
     recv: &mut Vec<f32>,
     scale: f32,
+    threads: usize,
 ) -> u64 {
     let dim = m.dim();
     if dim == 0 || rows.is_empty() {
@@ -302,26 +305,41 @@ fn merge_rows(
         send.resize(n, 0.0);
         recv.resize(n, 0.0);
         let base = &mut base[start * dim..end * dim];
-        for ((r, delta), b) in (start..end)
-            .zip(send.chunks_exact_mut(dim))
-            .zip(base.chunks_exact(dim))
-        {
-            m.read_row(r, delta);
-            delta.iter_mut().zip(b).for_each(|(d, b)| *d -= b);
-        }
+        // Pieces of at least PART_ROWS rows: a few thousand rows take longer to copy than
+        // a thread takes to start.
+        let part = (end - start)
+            .div_ceil(threads.max(1))
+            .max(PART_ROWS)
+            .saturating_mul(dim);
+        in_parts(&mut send[..n], base, part, |first, delta, base| {
+            let rows = start + first / dim..;
+            for ((r, d), b) in rows
+                .zip(delta.chunks_exact_mut(dim))
+                .zip(base.chunks_exact(dim))
+            {
+                m.read_row(r, d);
+                d.iter_mut().zip(b).for_each(|(d, b)| *d -= b);
+            }
+        });
         sum_all(comm, &send[..n], &mut recv[..n]);
-        for ((r, sum), b) in (start..end)
-            .zip(recv.chunks_exact(dim))
-            .zip(base.chunks_exact_mut(dim))
-        {
-            b.iter_mut().zip(sum).for_each(|(b, d)| *b += scale * d);
-            m.write_row(r, b);
-        }
+        in_parts(base, &recv[..n], part, |first, base, sum| {
+            let rows = start + first / dim..;
+            for ((r, b), d) in rows
+                .zip(base.chunks_exact_mut(dim))
+                .zip(sum.chunks_exact(dim))
+            {
+                b.iter_mut().zip(d).for_each(|(b, d)| *b += scale * d);
+                m.write_row(r, b);
+            }
+        });
         bytes += n as u64 * 4;
         start = end;
     }
     bytes
 }
+
+/// Rows a thread of [`merge_rows`] packs or unpacks at least.
+const PART_ROWS: usize = 4096;
 
 /// [`ModelSync`] over MPI for one training call.
 pub(crate) struct MpiSync<'c> {
@@ -341,11 +359,14 @@ pub(crate) struct MpiSync<'c> {
     recv: Vec<f32>,
     /// The factor on the summed changes: min(1, 2/K) (see [`Cluster`]).
     scale: f32,
+    /// Threads of the full merge, which runs between epochs.
+    threads: usize,
 }
 
 impl<'c> MpiSync<'c> {
-    /// The sync for training across `cluster` with the settings `sync`.
-    pub(crate) fn new(cluster: &'c Cluster, sync: &SyncConfig) -> Self {
+    /// The sync for training across `cluster` with the settings `sync`; the full merge
+    /// between epochs runs on `threads` threads.
+    pub(crate) fn new(cluster: &'c Cluster, sync: &SyncConfig, threads: usize) -> Self {
         MpiSync {
             cluster,
             comm: SimpleCommunicator::world(),
@@ -358,6 +379,7 @@ impl<'c> MpiSync<'c> {
             send: Vec::new(),
             recv: Vec::new(),
             scale: (2.0 / cluster.size as f32).min(1.0),
+            threads,
         }
     }
 
@@ -365,7 +387,7 @@ impl<'c> MpiSync<'c> {
     /// hierarchical softmax (fewer output rows than words), the last rows of the node
     /// vectors, which are the inner nodes nearest the root of the Huffman tree that every
     /// path passes.
-    fn merge_hot(&mut self, w: &SharedWeights<'_>, rows: usize) -> u64 {
+    fn merge_hot(&mut self, w: &SharedWeights<'_>, rows: usize, threads: usize) -> u64 {
         let v = w.input.rows();
         let o = w.output.rows();
         let out_rows = if o < v {
@@ -382,6 +404,7 @@ impl<'c> MpiSync<'c> {
             send,
             recv,
             self.scale,
+            threads,
         ) + merge_rows(
             &self.comm,
             w.output,
@@ -390,6 +413,7 @@ impl<'c> MpiSync<'c> {
             send,
             recv,
             self.scale,
+            threads,
         )
     }
 
@@ -442,7 +466,7 @@ impl ModelSync for MpiSync<'_> {
         } else {
             hot_rows(self.counter, self.sync_rows, w.input.rows())
         };
-        let bytes = self.merge_hot(w, rows);
+        let bytes = self.merge_hot(w, rows, 1);
         let secs = t0.elapsed().as_secs_f64();
         self.record(|s| {
             if full {
@@ -463,7 +487,8 @@ impl ModelSync for MpiSync<'_> {
             return Ok(());
         }
         let t0 = Instant::now();
-        let bytes = self.merge_hot(w, usize::MAX);
+        // The training threads have joined: their cores pack and unpack the rows.
+        let bytes = self.merge_hot(w, usize::MAX, self.threads);
         let secs = t0.elapsed().as_secs_f64();
         self.record(|s| {
             s.full_syncs += 1;

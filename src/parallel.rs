@@ -185,8 +185,8 @@ pub(crate) fn all_blocks<T: Sync>(
 }
 
 /// Calls `f(offset, &mut a[offset..offset + part], &b[offset..offset + part])` for each
-/// piece of `part` elements of `a` and `b` (the same length), the pieces on scoped threads
-/// when there are several.
+/// piece of `part` elements of `a` and `b` (the same length), on as many threads as there
+/// are pieces (see [`for_each_parallel`]).
 pub(crate) fn in_parts<A: Send, B: Sync>(
     a: &mut [A],
     b: &[B],
@@ -194,15 +194,9 @@ pub(crate) fn in_parts<A: Send, B: Sync>(
     f: impl Fn(usize, &mut [A], &[B]) + Sync,
 ) {
     let part = part.max(1);
-    if a.len() <= part {
-        return f(0, a, b);
-    }
-    std::thread::scope(|scope| {
-        for (i, (x, y)) in a.chunks_mut(part).zip(b.chunks(part)).enumerate() {
-            let f = &f;
-            scope.spawn(move || f(i * part, x, y));
-        }
-    });
+    let pieces = a.len().div_ceil(part);
+    let items = a.chunks_mut(part).zip(b.chunks(part)).enumerate();
+    for_each_parallel(items, pieces, |(i, (x, y))| f(i * part, x, y));
 }
 
 /// Asks Linux to back the (still untouched) capacity of `data` with 2 MiB transparent huge

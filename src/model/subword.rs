@@ -11,6 +11,7 @@ use super::{init_threads, uniform_weights, SkipGramModel};
 use crate::error::{shape2, try_vec, Error, Result};
 use crate::io::fasttext::{write_bin, FastTextArgs, FastTextModel, LOSS_NS, MODEL_SKIPGRAM};
 use crate::io::write_atomically;
+use crate::parallel::for_each_parallel;
 use crate::subword::{for_each_ngram, NgramConfig};
 use crate::subword_embeddings::SubwordEmbeddings;
 use crate::train::TrainConfig;
@@ -87,21 +88,19 @@ impl SkipGramModel {
         let (v, n) = p.dim();
         let mut out = Array2::<f32>::zeros((v, n));
         let words = self.vocab().words();
-        let chunk = v.div_ceil(init_threads()).max(1);
-        std::thread::scope(|scope| {
-            for (c, mut block) in out.axis_chunks_iter_mut(Axis(0), chunk).enumerate() {
-                scope.spawn(move || {
-                    for (j, mut row) in block.rows_mut().into_iter().enumerate() {
-                        let i = c * chunk + j;
-                        row.assign(&p.row(i));
-                        let mut k = 1usize;
-                        for_each_ngram(&words[i], cfg, |_, b| {
-                            row += &ngrams.row(b);
-                            k += 1;
-                        });
-                        row *= 1.0 / k as f32;
-                    }
+        let threads = init_threads();
+        let chunk = v.div_ceil(threads).max(1);
+        let blocks = out.axis_chunks_iter_mut(Axis(0), chunk).enumerate();
+        for_each_parallel(blocks, threads, |(c, mut block)| {
+            for (j, mut row) in block.rows_mut().into_iter().enumerate() {
+                let i = c * chunk + j;
+                row.assign(&p.row(i));
+                let mut k = 1usize;
+                for_each_ngram(&words[i], cfg, |_, b| {
+                    row += &ngrams.row(b);
+                    k += 1;
                 });
+                row *= 1.0 / k as f32;
             }
         });
         out

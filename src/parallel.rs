@@ -187,6 +187,7 @@ pub(crate) fn all_blocks<T: Sync>(
 /// Calls `f(offset, &mut a[offset..offset + part], &b[offset..offset + part])` for each
 /// piece of `part` elements of `a` and `b` (the same length), on as many threads as there
 /// are pieces (see [`for_each_parallel`]).
+#[cfg(any(feature = "mpi", test))]
 pub(crate) fn in_parts<A: Send, B: Sync>(
     a: &mut [A],
     b: &[B],

@@ -108,7 +108,8 @@ pub enum VectorKind {
 impl SkipGramModel {
     /// The embeddings of the chosen [`VectorKind`], **copied** (V×N×4 bytes plus the
     /// vocabulary): [`VectorKind::Input`] is [`to_embeddings`](Self::to_embeddings);
-    /// [`VectorKind::Sum`] gives the rows of p + p'ᵀ (V×N).
+    /// [`VectorKind::Sum`] gives the rows of p + p'ᵀ (V×N); for a subword model, each
+    /// word's composed vector (see [`to_embeddings`](Self::to_embeddings)) + its row of p'ᵀ.
     ///
     /// ```
     /// use ndarray::array;
@@ -144,7 +145,9 @@ impl SkipGramModel {
                         "word + context vectors (p + p'): p' is all zeros (never trained)".into(),
                     ));
                 }
-                let sum = &self.input_weights() + &out;
+                // A subword model's word vectors are composed from its n-gram rows.
+                let mut sum = self.word_vectors();
+                sum += &out;
                 if !sum.iter().all(|x| x.is_finite()) {
                     return Err(Error::NonFinite {
                         what: "p + p' vectors",

@@ -220,6 +220,12 @@ fn a_trained_subword_model_round_trips_through_fasttext_bin() {
     assert_eq!(own.vectors(), emb.embeddings().vectors());
     assert_ne!(own.vectors(), model.input_weights());
     assert_eq!(model.clone().into_embeddings().vectors(), own.vectors());
+    // Word + context vectors start from the composed vectors too.
+    let sum = model.to_embeddings_with(skipgram::VectorKind::Sum).unwrap();
+    assert_eq!(
+        sum.vectors(),
+        &own.vectors() + &model.output_weights_transposed()
+    );
     // Checkpoints hold word-level models only: a clear error, no file.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.ckpt");

@@ -679,17 +679,14 @@ fn write_outputs(
     );
 
     let t_out = Instant::now();
-    // A subword model's vectors: each vocabulary word's row averaged with its n-gram rows
-    // (V×N; the n-gram rows are not copied).
-    let subword = model.ngram_config().map(|_| model.to_embeddings());
-    if let Some(emb) = &subword {
-        if args.binary == 1 {
-            emb.save_word2vec_binary(&args.output)?;
-        } else {
-            emb.save_word2vec_text(&args.output)?;
-        }
-    } else if args.output_vectors == "sum" {
-        let emb = model.to_embeddings_with(VectorKind::Sum)?;
+    // The written vectors, V×N: p + p'ᵀ rows with `--output-vectors sum`; for a subword
+    // model each vocabulary word's row averaged with its n-gram rows (not copied); p else.
+    let written = match (args.output_vectors == "sum", model.ngram_config()) {
+        (true, _) => Some(model.to_embeddings_with(VectorKind::Sum)?),
+        (false, Some(_)) => Some(model.to_embeddings()),
+        (false, None) => None,
+    };
+    if let Some(emb) = &written {
         if args.binary == 1 {
             emb.save_word2vec_binary(&args.output)?;
         } else {
@@ -713,7 +710,7 @@ fn write_outputs(
     // Nearest neighbours of the probe words, for a first look (after the timed output).
     let probes: Vec<&String> = args.probe.iter().filter(|w| !w.is_empty()).collect();
     if !probes.is_empty() {
-        let emb = subword.unwrap_or_else(|| model.to_embeddings());
+        let emb = written.unwrap_or_else(|| model.to_embeddings());
         for word in probes {
             match emb.most_similar(&[word.as_str()], &[], 8) {
                 Ok(nn) => {

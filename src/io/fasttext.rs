@@ -30,6 +30,9 @@ use crate::error::{Error, Result};
 use crate::subword::{for_each_ngram, NgramConfig, EOS};
 use crate::vocab::Vocabulary;
 
+mod write;
+pub(crate) use write::write_bin;
+
 /// The first four bytes of a fastText `.bin` file, as a little-endian i32.
 pub const FASTTEXT_MAGIC: i32 = 793_712_314;
 /// The fastText file format version written here (fastText 0.9's).
@@ -490,58 +493,6 @@ impl FastTextModel {
     }
 }
 
-/// Writes a `.bin` (version 12) from its parts: the input matrix is the rows of `input`'s
-/// matrices stacked (p on the n-gram rows, without a copy), `output` is V×N.
-pub(crate) fn write_bin(
-    mut w: impl Write,
-    a: &FastTextArgs,
-    words: &[String],
-    counts: &[u64],
-    ntokens: i64,
-    input: &[ArrayView2<'_, f32>],
-    output: ArrayView2<'_, f32>,
-) -> Result<()> {
-    let mut out = Vec::with_capacity(256);
-    for x in [
-        FASTTEXT_MAGIC,
-        FASTTEXT_VERSION,
-        a.dim,
-        a.ws,
-        a.epoch,
-        a.min_count,
-        a.neg,
-        a.word_ngrams,
-        a.loss,
-        a.model,
-        a.bucket,
-        a.minn,
-        a.maxn,
-        a.lr_update_rate,
-    ] {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.extend_from_slice(&a.t.to_le_bytes());
-    let v = words.len() as i32;
-    out.extend_from_slice(&v.to_le_bytes());
-    out.extend_from_slice(&v.to_le_bytes());
-    out.extend_from_slice(&0i32.to_le_bytes());
-    out.extend_from_slice(&ntokens.to_le_bytes());
-    out.extend_from_slice(&(-1i64).to_le_bytes());
-    w.write_all(&out)?;
-    for (word, &c) in words.iter().zip(counts) {
-        w.write_all(word.as_bytes())?;
-        w.write_all(&[0])?;
-        w.write_all(&(c.min(i64::MAX as u64) as i64).to_le_bytes())?;
-        w.write_all(&[0])?;
-    }
-    w.write_all(&[0])?;
-    write_matrix(&mut w, input)?;
-    w.write_all(&[0])?;
-    write_matrix(&mut w, &[output])?;
-    w.flush()?;
-    Ok(())
-}
-
 fn read_bytes<const K: usize>(r: &mut impl Read, what: &'static str) -> Result<[u8; K]> {
     let mut b = [0u8; K];
     read_exact_or_truncated(r, &mut b, FORMAT, || what.to_string())?;
@@ -586,21 +537,4 @@ fn read_matrix<R: Read>(
         })?;
     read_f32s(r, count, &mut data, FORMAT, what)?;
     Array2::from_shape_vec((rows, cols), data).map_err(|e| bad(e.to_string()))
-}
-
-fn write_matrix(w: &mut impl Write, parts: &[ArrayView2<'_, f32>]) -> Result<()> {
-    let rows: usize = parts.iter().map(|m| m.nrows()).sum();
-    let cols = parts.first().map_or(0, |m| m.ncols());
-    w.write_all(&(rows as i64).to_le_bytes())?;
-    w.write_all(&(cols as i64).to_le_bytes())?;
-    let mut buf = Vec::with_capacity(1 << 16);
-    for x in parts.iter().flat_map(|m| m.iter()) {
-        buf.extend_from_slice(&x.to_le_bytes());
-        if buf.len() >= 1 << 16 {
-            w.write_all(&buf)?;
-            buf.clear();
-        }
-    }
-    w.write_all(&buf)?;
-    Ok(())
 }

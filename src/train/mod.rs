@@ -288,6 +288,9 @@ impl Trainer {
             let agreed = cluster.agree(plan.is_ok());
             let (last, schedule) = plan?;
             agreed?;
+            // Each rank trains at m = min(K, 4) times the rate; the merge undoes it for the
+            // rows that are summed (see `sync::rates`).
+            let schedule = schedule.scaled(sync::rate_scale(cluster.size()));
             let mut sync = sync::MpiSync::new(cluster, &options.sync, self.config.threads);
             return self.run(model, corpus, last, schedule, &mut sync, options);
         }

@@ -39,6 +39,11 @@ impl Subsampler {
         Ok(Subsampler { keep })
     }
 
+    /// The probability that a token of each word is kept.
+    pub(crate) fn probabilities(&self) -> &[f32] {
+        &self.keep
+    }
+
     /// The probability that a token of word `w` is kept.
     #[cfg(test)]
     pub(crate) fn keep_probability(&self, w: usize) -> f32 {
@@ -63,6 +68,20 @@ pub(crate) struct NegativeSampler {
     probs: Vec<f64>,
 }
 
+/// The unnormalised noise weights count^`exponent` (0 for a count of 0).
+pub(crate) fn noise_weights(counts: &[u64], exponent: f64) -> Vec<f64> {
+    counts
+        .iter()
+        .map(|&c| {
+            if c == 0 {
+                0.0
+            } else {
+                (c as f64).powf(exponent)
+            }
+        })
+        .collect()
+}
+
 impl NegativeSampler {
     /// The noise distribution count^exponent, normalised.
     ///
@@ -70,16 +89,7 @@ impl NegativeSampler {
     /// [`Error::InvalidConfig`] if the counts are all zero, or the exponent is not finite.
     pub(crate) fn new(counts: &[u64], exponent: f64) -> Result<Self> {
         check_ns_exponent(exponent)?;
-        let weights: Vec<f64> = counts
-            .iter()
-            .map(|&c| {
-                if c == 0 {
-                    0.0
-                } else {
-                    (c as f64).powf(exponent)
-                }
-            })
-            .collect();
+        let weights = noise_weights(counts, exponent);
         let sum: f64 = weights.iter().sum();
         if !(sum > 0.0 && sum.is_finite()) {
             return Err(Error::InvalidConfig(

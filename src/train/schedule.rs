@@ -28,6 +28,34 @@ impl Schedule {
         }
     }
 
+    /// The same schedule with every α multiplied by `factor` (the learning rate of one of
+    /// K ranks: see `sync::rates`).
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn scaled(self, factor: f64) -> Self {
+        match self {
+            Schedule::Plan {
+                alpha,
+                total,
+                floor,
+            } => Schedule::Plan {
+                alpha: alpha * factor,
+                total,
+                floor,
+            },
+            Schedule::Span {
+                start,
+                end,
+                words0,
+                span,
+            } => Schedule::Span {
+                start: start * factor,
+                end: end * factor,
+                words0,
+                span,
+            },
+        }
+    }
+
     /// α after `words` words.
     pub(crate) fn alpha(&self, words: u64) -> f32 {
         match *self {

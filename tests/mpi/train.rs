@@ -245,6 +245,34 @@ fn a_large_vocabulary_merges_every_row(cluster: &Cluster) -> Result<(), String> 
         .collect();
     ensure(unchanged.is_empty(), || {
         format!("rows of p not trained or not merged: {unchanged:?}")
+    })?;
+    // Each rare word is trained on one rank only. Its row must move at least about as far
+    // as in one process that trains the whole corpus: each rank trains at K times the
+    // learning rate and the merge averages, so the rank's change counts in full. It moves
+    // somewhat further (2.3× here): p' starts at zero, so a row of p first moves with the
+    // product of two rows' changes, which grows with the square of the rate. pWord2Vec's
+    // averaging at the unscaled rate moves it about 1/K as far, or less; summing the
+    // changes made at the scaled rate about 2K times as far.
+    let (single, _) = trainer
+        .fit(&corpus, TrainOptions::new())
+        .map_err(|e| e.to_string())?;
+    let moved = |m: &SkipGramModel| -> f64 {
+        let (p, p0) = (m.input_weights(), fresh.input_weights());
+        let total: f64 = (0..m.vocab_size())
+            .map(|i| {
+                let d = &p.row(i) - &p0.row(i);
+                f64::from(d.dot(&d)).sqrt()
+            })
+            .sum();
+        total / m.vocab_size() as f64
+    };
+    let (mine, alone) = (moved(&model), moved(&single));
+    let ratio = mine / alone;
+    ensure(cluster.size() == 1 || (0.75..3.0).contains(&ratio), || {
+        format!(
+            "rows moved {mine:.4} on {} ranks, {alone:.4} in one process",
+            cluster.size()
+        )
     })
 }
 

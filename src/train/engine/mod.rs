@@ -22,7 +22,7 @@ use super::objective::Outputs;
 use super::report::{EpochReport, Progress, TrainReport};
 use super::sampling::Subsampler;
 use super::shared::{traffic, InPlaceMatrix, SharedMatrix, SharedWeights};
-use super::sync::{sync_until_done, ModelSync, Shared};
+use super::sync::{row_rates, sync_until_done, ModelSync, OutputRows, RowRates, Shared};
 use crate::corpus::{Corpus, Pass};
 use crate::error::{try_vec, Error, Result};
 use crate::model::SkipGramModel;
@@ -74,7 +74,11 @@ fn train_with(
     // A run that could train no pair is refused before anything is allocated or trained.
     let job = check_pairs(corpus, model.vocab())
         .and_then(|()| Job::new(cfg, call, model, corpus, &mut hs_init, sync, ngrams));
-    let job = job.and_then(|j| sync.begin(&j.weights()).map(|()| j));
+    let words_at_start = ((call.first - 1) as u64).saturating_mul(model.words_per_epoch());
+    let job = job.and_then(|j| {
+        sync.begin(&j.weights(), &|| j.row_rates(words_at_start))
+            .map(|()| j)
+    });
     // Every process learns whether all could set up, so none waits for a failed one.
     let failed = sync.agree(job.is_ok())?;
     let mut job = job?;
@@ -86,7 +90,6 @@ fn train_with(
     let mut report = TrainReport::default();
     report.phases.initialisation = t_init.elapsed().as_secs_f64();
     let t_train = Instant::now();
-    let words_at_start = ((call.first - 1) as u64).saturating_mul(job.words_per_epoch);
     job.words_done.store(words_at_start, Relaxed);
     let call_start = Instant::now();
     let mut last_done = call.last;
@@ -98,7 +101,7 @@ fn train_with(
         for s in &job.stats {
             s.reset();
         }
-        sync.start_epoch();
+        sync.start_epoch(words_before);
         let mut tick = |j: &Job| progress(&j.progress(epoch, call_start, words_at_start));
         if cfg.deterministic {
             let rounds = match &mut rounds {
@@ -394,6 +397,30 @@ impl Job<'_> {
         let _ = self
             .words_done
             .fetch_update(Relaxed, Relaxed, |w| Some(w.saturating_add(n)));
+    }
+
+    /// How often each row of p and p' is updated per word, for the merges of a distributed
+    /// run that starts at `words`.
+    fn row_rates(&self, words: u64) -> RowRates {
+        let outputs = match &self.outputs {
+            Outputs::Negative(..) => OutputRows::Negative {
+                negative: self.cfg.negative,
+                exponent: self.cfg.ns_exponent,
+            },
+            Outputs::Hierarchical(tree) => OutputRows::Hierarchical(tree),
+            Outputs::Softmax => OutputRows::Softmax,
+        };
+        let (input, output) = row_rates(
+            self.vocab.counts(),
+            self.subsampler.probabilities(),
+            outputs,
+        );
+        RowRates {
+            input,
+            output,
+            schedule: self.call.schedule,
+            words,
+        }
     }
 
     fn alpha(&self) -> f32 {

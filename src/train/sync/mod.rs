@@ -11,7 +11,9 @@
 //! most frequent words (which come first in the vocabulary) are merged across ranks, the
 //! block growing with the trailing zero bits of the sync counter ([`hot_rows`]); at the end of
 //! every epoch the whole model is merged. Merging sums every rank's change since the last
-//! merge (where pWord2Vec averages the rows; see [`Cluster`](crate::Cluster) for why).
+//! merge with a factor per row, and each rank trains at a scaled learning rate, so that the
+//! defaults hold for any number of ranks (`rates`; where pWord2Vec averages the rows at the
+//! unscaled rate; see [`Cluster`](crate::Cluster)).
 
 // Without the `mpi` feature only the single-process path is compiled in.
 #![cfg_attr(not(feature = "mpi"), allow(dead_code))]
@@ -27,6 +29,7 @@ use crate::error::{Error, Result};
 mod config;
 #[cfg(feature = "mpi")]
 mod mpi;
+mod rates;
 mod wire;
 
 #[cfg(feature = "mpi")]
@@ -35,6 +38,8 @@ pub use self::config::SyncConfig;
 pub(crate) use self::mpi::MpiSync;
 #[cfg(feature = "mpi")]
 pub use self::mpi::{Cluster, SyncStats};
+#[cfg_attr(not(feature = "mpi"), allow(unused_imports))]
+pub(crate) use rates::{rate_scale, row_rates, OutputRows, RowRates};
 #[cfg_attr(not(feature = "mpi"), allow(unused_imports))]
 pub(crate) use wire::{decode_counts, encode_counts};
 
@@ -83,9 +88,10 @@ pub(crate) trait ModelSync {
         None
     }
 
-    /// Called once before the first epoch, with the weights every rank starts from.
-    fn begin(&mut self, weights: &SharedWeights<'_>) -> Result<()> {
-        let _ = weights;
+    /// Called once before the first epoch, with the weights every rank starts from and how
+    /// to compute how often each row is updated (which a single process never needs).
+    fn begin(&mut self, weights: &SharedWeights<'_>, rates: &dyn Fn() -> RowRates) -> Result<()> {
+        let _ = (weights, rates);
         Ok(())
     }
 
@@ -111,8 +117,11 @@ pub(crate) trait ModelSync {
         Ok(usize::from(!ok))
     }
 
-    /// Called before every epoch: restarts the sync clock.
-    fn start_epoch(&mut self) {}
+    /// Called before every epoch, with the words trained before it (the schedule's
+    /// position): restarts the sync clock.
+    fn start_epoch(&mut self, words: u64) {
+        let _ = words;
+    }
 }
 
 /// The single-process [`ModelSync`]: nothing to synchronise.

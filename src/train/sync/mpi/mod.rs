@@ -13,6 +13,7 @@ use mpi::traits::*;
 use mpi::Threading;
 
 use super::config::SyncConfig;
+use super::rates::{merge_factor, rate_scale, saturation, RowRates, CURVATURE};
 use super::{hot_rows, Agreed, ModelSync, Status};
 use crate::error::{try_vec, Error, Result};
 use crate::parallel::in_parts;
@@ -42,18 +43,20 @@ const CHUNK_FLOATS: usize = 1 << 20;
 ///
 /// **Merging** keeps, for every row, its value after the last merge (the same on all ranks;
 /// one extra copy of p and p' per rank). Each rank's change since then is summed over the
-/// ranks with `MPI_Allreduce`, scaled by c = min(1, 2/K), and added to that value. With 2
-/// ranks (c = 1) every rank's updates count as they would in one process with 2·T threads.
-/// pWord2Vec averages the rows instead (c = 1/K), which divides the effective learning rate
-/// by K: on 30 MB of Wikipedia with 2 ranks, averaging reached 3.0 % on the analogies
-/// against 10.4 % for one process, and merging 10.0 %. Why not c = 1 for every K: a worker
-/// that read a row before the merge wrote it and writes it back afterwards undoes the
-/// merge on that rank, and its next change then carries minus the other ranks' changes.
-/// When that happens on every rank, the error grows by a factor |1 − c·K| per merge, which
-/// stays at most 1 only for c ≤ 2/K (with c = 1 and 4 ranks training diverged). With more
-/// than 2 ranks the merge thus counts the ranks' updates by 2/K, and a higher `alpha`
-/// compensates: 4 ranks reached 2.3 % with `alpha` 0.025 and 8.8 % with 0.05, against
-/// 10.8 % for one process.
+/// ranks with `MPI_Allreduce`, multiplied by a factor c, and added to that value. Every rank
+/// trains with the learning rate multiplied by m = min(K, 4), so the defaults need no
+/// change as K grows. With K ≤ 4, c = 1/K: model averaging at K times the rate, which
+/// counts a row's updates on all ranks as one process counts them (the rate undone by the
+/// average) and averages the rows that every rank has brought to the same optimum.
+/// Beyond 4 ranks the rate stays 4α and c goes from 1/4 for rows each rank changed a little
+/// since their last merge (summed, in effect) down to 1/K for rows each rank changed many
+/// times (averaged), following the expected updates of each row from the vocabulary's
+/// counts. Plain summing (c = 1) diverged with 4 ranks: every rank moves a frequent word's
+/// row to the same point, the sum moves it K times as far, and the error grows by 1 − K
+/// per merge. pWord2Vec's averaging at the unscaled rate (c = 1/K, m = 1) divides the
+/// learning rate by K (3.0 % on the analogies with 2 ranks on 30 MB of Wikipedia, against
+/// 10.4 % for one process). The learning rate the workers use, as progress reports show
+/// it, is the scaled one.
 ///
 /// A merge reads a row, all-reduces the change and writes the new value back while the
 /// local workers keep training: an update a worker makes to that row in between is lost,
@@ -278,8 +281,8 @@ fn sum_all<T: Equivalence>(comm: &SimpleCommunicator, send: &[T], recv: &mut [T]
 }
 
 /// Merges rows `rows` of `m` across ranks: each rank's change since the last merge
-/// (`m − base`) is summed over all ranks and added to `base`, which becomes the new value of
-/// the rows on every rank. Rows are sent in chunks of at most [`CHUNK_FLOATS`], each packed
+/// (`m − base`) is summed over all ranks, multiplied by `scale(row)` and added to `base`,
+/// which becomes the new value of the rows on every rank. Rows are sent in chunks of at most [`CHUNK_FLOATS`], each packed
 /// and unpacked on up to `threads` threads; returns the bytes this rank sent.
 #[allow(clippy::too_many_arguments)]
 fn merge_rows(
@@ -289,7 +292,7 @@ fn merge_rows(
     rows: Range<usize>,
     send: &mut Vec<f32>,
     recv: &mut Vec<f32>,
-    scale: f32,
+    scale: &(dyn Fn(usize) -> f32 + Sync),
     threads: usize,
 ) -> u64 {
     let dim = m.dim();
@@ -328,7 +331,8 @@ fn merge_rows(
                 .zip(base.chunks_exact_mut(dim))
                 .zip(sum.chunks_exact(dim))
             {
-                b.iter_mut().zip(d).for_each(|(b, d)| *b += scale * d);
+                let c = scale(r);
+                b.iter_mut().zip(d).for_each(|(b, d)| *b += c * d);
                 m.write_row(r, b);
             }
         });
@@ -357,8 +361,14 @@ pub(crate) struct MpiSync<'c> {
     base_out: Vec<f32>,
     send: Vec<f32>,
     recv: Vec<f32>,
-    /// The factor on the summed changes: min(1, 2/K) (see [`Cluster`]).
-    scale: f32,
+    /// How often each row is updated, and the schedule (set by `begin`).
+    rates: Option<RowRates>,
+    /// For every row of p and of the output rows: the words all ranks had trained when it
+    /// was last merged.
+    merged_in: Vec<u64>,
+    merged_out: Vec<u64>,
+    /// Words all ranks have trained (the schedule's position), as of the last sync.
+    words: u64,
     /// Threads of the full merge, which runs between epochs.
     threads: usize,
 }
@@ -378,7 +388,10 @@ impl<'c> MpiSync<'c> {
             base_out: Vec::new(),
             send: Vec::new(),
             recv: Vec::new(),
-            scale: (2.0 / cluster.size as f32).min(1.0),
+            rates: None,
+            merged_in: Vec::new(),
+            merged_out: Vec::new(),
+            words: 0,
             threads,
         }
     }
@@ -395,26 +408,51 @@ impl<'c> MpiSync<'c> {
         } else {
             0..rows.min(o)
         };
+        let in_rows = 0..rows.min(v);
         let (send, recv) = (&mut self.send, &mut self.recv);
-        merge_rows(
+        let (k, now) = (self.cluster.size, self.words);
+        let factor = |rates: &[f64], merged: &[u64], r: usize| match &self.rates {
+            Some(rr) => merge_factor(
+                k,
+                rate_scale(k),
+                saturation(
+                    rates.get(r).copied().unwrap_or(0.0),
+                    merged.get(r).copied().unwrap_or(now),
+                    now,
+                    k,
+                    &rr.schedule,
+                    CURVATURE,
+                ),
+            ),
+            None => 1.0 / k as f32,
+        };
+        let (rin, rout) = match &self.rates {
+            Some(rr) => (&rr.input[..], &rr.output[..]),
+            None => (&[][..], &[][..]),
+        };
+        let (mi, mo) = (&self.merged_in, &self.merged_out);
+        let bytes = merge_rows(
             &self.comm,
             w.input,
             &mut self.base_in,
-            0..rows.min(v),
+            in_rows.clone(),
             send,
             recv,
-            self.scale,
+            &|r| factor(rin, mi, r),
             threads,
         ) + merge_rows(
             &self.comm,
             w.output,
             &mut self.base_out,
-            out_rows,
+            out_rows.clone(),
             send,
             recv,
-            self.scale,
+            &|r| factor(rout, mo, r),
             threads,
-        )
+        );
+        self.merged_in[in_rows].fill(now);
+        self.merged_out[out_rows].fill(now);
+        bytes
     }
 
     fn record(&self, f: impl FnOnce(&mut SyncStats)) {
@@ -437,12 +475,21 @@ impl ModelSync for MpiSync<'_> {
         (self.cluster.size > 1).then_some(self.period)
     }
 
-    fn begin(&mut self, w: &SharedWeights<'_>) -> Result<()> {
+    fn begin(&mut self, w: &SharedWeights<'_>, rates: &dyn Fn() -> RowRates) -> Result<()> {
         if self.cluster.size > 1 {
             self.base_in = read_all(w.input)?;
             self.base_out = read_all(w.output)?;
+            let r = rates();
+            self.words = r.words;
+            self.merged_in = vec![r.words; w.input.rows()];
+            self.merged_out = vec![r.words; w.output.rows()];
+            self.rates = Some(r);
         }
         Ok(())
+    }
+
+    fn start_epoch(&mut self, words: u64) {
+        self.words = words;
     }
 
     fn periodic(&mut self, mine: Status, w: &SharedWeights<'_>) -> Result<Agreed> {
@@ -455,6 +502,7 @@ impl ModelSync for MpiSync<'_> {
             done: all[1] as usize,
             failed: all[2] as usize,
         };
+        self.words = self.words.saturating_add(agreed.words);
         // The epoch's end (a full sync follows) or a failure: no rows to merge.
         if agreed.failed > 0 || agreed.done == self.cluster.size {
             return Ok(agreed);

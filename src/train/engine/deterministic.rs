@@ -7,8 +7,9 @@
 //!
 //! 1. Threads take parts in turn. A thread trains a part on its private copy of p and p',
 //!    which equals the shared snapshot when the part begins; the copy notes the rows it
-//!    writes. The part's changes (copy − snapshot, over the written rows only) are kept,
-//!    and those rows of the copy are restored from the snapshot. Each part has its own
+//!    writes. The part's changes (copy − snapshot, over the written rows only) are kept;
+//!    if the thread takes another part in the round, those rows of the copy are first
+//!    reset from the snapshot (the merge overwrites them anyway). Each part has its own
 //!    random stream, seeded by (seed, part, epoch) and carried from round to round, and the
 //!    round's learning rate follows the words all parts trained in the rounds before it.
 //! 2. The changes of all parts are summed onto the snapshot in part order; each thread adds
@@ -285,10 +286,18 @@ impl Job<'_> {
         let mut guard = lock(&rounds.workers[t]);
         let w = &mut *guard;
         let mut buf = vec![0.0; 2 * self.cfg.dim];
+        // The part this thread trained last in this round: its rows of the copy are reset
+        // to the snapshot before the copy trains another part.
+        let mut last: Option<usize> = None;
         loop {
             let p = next.fetch_add(1, Relaxed);
             if p >= PARTS || self.stop.load(Relaxed) {
                 return Ok(());
+            }
+            if let Some(q) = last.replace(p) {
+                let done = lock(&rounds.parts[q]);
+                restore(input, &self.input, &done.input, &mut buf);
+                restore(output, &self.output, &done.output, &mut buf);
             }
             let mut part = lock(&rounds.parts[p]);
             let part = &mut *part;
@@ -339,30 +348,23 @@ impl Job<'_> {
     fn merge(&self, parts: &[&Part], copies: &[(SharedMatrix, SharedMatrix)]) -> Result<()> {
         let threads = copies.len();
         let dim = self.cfg.dim;
+        let inputs: Vec<&Delta> = parts.iter().map(|p| &p.input).collect();
+        let outputs: Vec<&Delta> = parts.iter().map(|p| &p.output).collect();
+        let copies_in: Vec<&SharedMatrix> = copies.iter().map(|c| &c.0).collect();
+        let copies_out: Vec<&SharedMatrix> = copies.iter().map(|c| &c.1).collect();
         let work = |s: usize| -> Result<()> {
             let mut row = vec![0.0; dim];
-            merge_blocks(
-                &self.input,
-                parts.iter().map(|p| &p.input),
-                copies.iter().map(|c| &c.0),
-                (s, threads),
-                &mut row,
-            );
-            merge_blocks(
-                &self.output,
-                parts.iter().map(|p| &p.output),
-                copies.iter().map(|c| &c.1),
-                (s, threads),
-                &mut row,
-            );
+            merge_blocks(&self.input, &inputs, &copies_in, (s, threads), &mut row);
+            merge_blocks(&self.output, &outputs, &copies_out, (s, threads), &mut row);
             Ok(())
         };
         run_on_threads_indexed(threads, &work, &mut || {})
     }
 }
 
-/// Collects the rows `copy` wrote as changes against `shared` into `delta`, and restores
-/// those rows of `copy` from `shared`. `buf` holds 2·N floats.
+/// Collects the rows `copy` wrote as changes against `shared` into `delta`. The rows of
+/// `copy` keep their values: the merge overwrites every one of them, and [`restore`] resets
+/// them first when the same copy trains another part in the round. `buf` holds 2·N floats.
 fn changes(copy: &SharedMatrix, shared: &SharedMatrix, delta: &mut Delta, buf: &mut [f32]) {
     let dim = copy.dim();
     let (mine, base) = buf.split_at_mut(dim);
@@ -375,40 +377,65 @@ fn changes(copy: &SharedMatrix, shared: &SharedMatrix, delta: &mut Delta, buf: &
         delta
             .values
             .extend(mine.iter().zip(base.iter()).map(|(m, b)| m - b));
-        copy.store_row(r, base);
     });
 }
 
+/// Resets the rows of `delta` in `copy` to their values in `shared`. `row` holds N floats.
+fn restore(copy: &SharedMatrix, shared: &SharedMatrix, delta: &Delta, row: &mut [f32]) {
+    for &r in &delta.rows {
+        shared.read_row(r as usize, row);
+        copy.store_row(r as usize, row);
+    }
+}
+
 /// Adds the `deltas` (in order) to the rows of `shared` in the 64-row blocks of `blocks`
-/// (see [`SharedMatrix::drain_written`]), then copies those rows into every one of `copies`.
-fn merge_blocks<'d, 'c>(
+/// (block b with b % blocks.1 == blocks.0), and copies each merged row into every one of
+/// `copies`. A row's changes are added in part order, so the sums do not depend on the
+/// number of threads.
+fn merge_blocks(
     shared: &SharedMatrix,
-    deltas: impl Iterator<Item = &'d Delta>,
-    copies: impl Iterator<Item = &'c SharedMatrix> + Clone,
+    deltas: &[&Delta],
+    copies: &[&SharedMatrix],
     blocks: (usize, usize),
     row: &mut [f32],
 ) {
     let dim = shared.dim();
     let (s, of) = blocks;
-    for d in deltas {
-        for (&r, values) in d.rows.iter().zip(d.values.chunks_exact(dim)) {
-            let r = r as usize;
-            if (r / 64) % of != s {
-                continue;
+    let mine = |r: u32| (r as usize / 64) % of == s;
+    // One cursor per part into its rows (each in increasing order).
+    let mut at: Vec<usize> = deltas.iter().map(|_| 0).collect();
+    let next = |d: &Delta, i: &mut usize| -> Option<u32> {
+        while let Some(&r) = d.rows.get(*i) {
+            if mine(r) {
+                return Some(r);
             }
-            shared.read_row(r, row);
-            for (x, v) in row.iter_mut().zip(values) {
-                *x += v;
+            *i += 1;
+        }
+        None
+    };
+    loop {
+        let mut low: Option<u32> = None;
+        for (d, i) in deltas.iter().zip(at.iter_mut()) {
+            if let Some(r) = next(d, i) {
+                low = Some(low.map_or(r, |l| l.min(r)));
             }
-            shared.write_row(r, row);
+        }
+        let Some(r) = low else { return };
+        shared.read_row(r as usize, row);
+        for (d, i) in deltas.iter().zip(at.iter_mut()) {
+            if d.rows.get(*i) == Some(&r) {
+                let values = &d.values[*i * dim..(*i + 1) * dim];
+                for (x, v) in row.iter_mut().zip(values) {
+                    *x += v;
+                }
+                *i += 1;
+            }
+        }
+        shared.store_row(r as usize, row);
+        for c in copies {
+            c.store_row(r as usize, row);
         }
     }
-    shared.drain_written(blocks, |r| {
-        shared.read_row(r, row);
-        for c in copies.clone() {
-            c.store_row(r, row);
-        }
-    });
 }
 
 /// Runs `work` on `threads` threads (the calling thread waits, calling `tick` about every

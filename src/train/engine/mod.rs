@@ -274,11 +274,8 @@ impl<'a> Job<'a> {
             call,
             corpus,
             vocab,
-            // Deterministic mode merges into p and p' and notes the rows it writes.
-            input: SharedMatrix::try_from_array(model.input_array(), "p", cfg.threads)?
-                .tracking_writes(cfg.deterministic)?,
-            output: SharedMatrix::try_from_array(out_array, "p'", cfg.threads)?
-                .tracking_writes(cfg.deterministic)?,
+            input: SharedMatrix::try_from_array(model.input_array(), "p", cfg.threads)?,
+            output: SharedMatrix::try_from_array(out_array, "p'", cfg.threads)?,
             outputs,
             subsampler: Subsampler::new(vocab.counts(), cfg.sample)?,
             sigmoid: SigmoidTable::new(),

@@ -161,10 +161,39 @@ pub(crate) fn saturation(
     1.0 - (-h * alpha * n).exp()
 }
 
+/// Applies a merge to one row: `base` (the row after the last merge, the same on every
+/// rank) gains `c`·`sum`, the ranks' summed changes; `now`, the row as this rank's workers
+/// left it, loses `mine`, the change this rank sent, and gains `c`·`sum`. Updates the
+/// workers made after the row was read for sending stay in `now` (and count in the next
+/// merge), instead of being overwritten by the merged value.
+pub(crate) fn apply_merge(base: &mut [f32], now: &mut [f32], sum: &[f32], mine: &[f32], c: f32) {
+    for (((b, x), d), m) in base.iter_mut().zip(now).zip(sum).zip(mine) {
+        *b += c * d;
+        *x += c * d - m;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+
+    #[test]
+    fn a_merge_keeps_the_updates_made_while_the_sum_travelled() {
+        // Last merged value 1.0; this rank sent its change 0.5 (read 1.5); another rank's
+        // change is 0.25, so the sum is 0.75; the workers added 0.125 after the read.
+        let mut base = [1.0f32, 1.0];
+        let mut now = [1.625f32, 1.5];
+        apply_merge(&mut base, &mut now, &[0.75, 0.75], &[0.5, 0.5], 0.5);
+        assert_eq!(base, [1.375, 1.375]);
+        // The merged value plus what the workers added since the read.
+        assert_eq!(now, [1.5, 1.375]);
+        // With no update in between, the row becomes the merged value.
+        let mut base = [2.0f32];
+        let mut now = [3.0f32];
+        apply_merge(&mut base, &mut now, &[1.5], &[1.0], 1.0);
+        assert_eq!((base, now), ([3.5], [3.5]));
+    }
 
     #[test]
     fn factor_goes_from_summing_to_averaging() {

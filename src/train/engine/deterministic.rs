@@ -28,10 +28,13 @@
 //! almost nothing (0.03 % on the analogies), as averaging does across MPI processes. Two
 //! parts of 16,384 ids matched the default mode (analogies 14.48 % against 14.62–14.68 %,
 //! WordSim-353 ρ 0.521 against 0.511–0.513). So the mode trains on at most 2 threads.
-//! Its time on 2 threads was 1.4–1.8× the default mode's (training 490 s against 345 s,
-//! 505 s against 285 s, each pair run side by side on a busy machine): the workers spend
-//! about 1.3× the default's time (collecting and restoring the written rows), and the
-//! encoding pass and the merges, which do not overlap training, take the rest.
+//! Its time on 2 threads is 1.4–1.8× the default mode's (wall 36.8 / 36.2 / 32.5 s against
+//! 20.6 / 25.6 / 19.6 s, alternating, `scripts/deterministic_compare.sh`, 100 MB corpus,
+//! 1 epoch, shared machine); on 1 thread 1.08× (30 MB). The workers' prefetches now reach the
+//! private copies they train (they fetched the shared snapshot's rows before, which made one
+//! thread 2× slower); at 2 threads the workers still spend about 1.4× the default's time,
+//! each on its own copy of p and p' (three copies in the caches instead of one), and the
+//! merges, which do not overlap training, take the rest.
 
 use std::ops::ControlFlow;
 use std::sync::atomic::AtomicUsize;

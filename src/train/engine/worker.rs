@@ -219,10 +219,10 @@ impl Job<'_> {
         if s.is_empty() {
             return true;
         }
-        self.prepare(s, 0, rng, &mut sc.cur);
+        self.prepare(cx, s, 0, rng, &mut sc.cur);
         for pos in 0..s.len() {
             if pos + 1 < s.len() {
-                self.prepare(s, pos + 1, rng, &mut sc.next);
+                self.prepare(cx, s, pos + 1, rng, &mut sc.next);
             }
             if !sc.cur.ctx.is_empty() {
                 match self.outputs.step(cx, alpha, sc) {
@@ -255,18 +255,26 @@ impl Job<'_> {
     }
 
     /// Fills `batch` for the center word at `pos`: draws its dynamic window and (through the
-    /// objective) its output rows, and prefetches the rows it will touch.
-    fn prepare(&self, s: &[u32], pos: usize, rng: &mut SmallRng, batch: &mut Batch) {
+    /// objective) its output rows, and prefetches the rows it will touch in the matrices the
+    /// step trains (`cx`'s: deterministic mode trains private copies, not the shared ones).
+    fn prepare(
+        &self,
+        cx: &StepContext<'_>,
+        s: &[u32],
+        pos: usize,
+        rng: &mut SmallRng,
+        batch: &mut Batch,
+    ) {
         self.window(s, pos, rng, batch);
         self.outputs.fill(batch, self.cfg.negative, rng);
         if matches!(self.outputs, Outputs::Softmax) {
             return;
         }
         for &w in &batch.ctx {
-            self.input.prefetch_row(w as usize);
+            cx.input.prefetch_row(w as usize);
         }
         for &w in &batch.out {
-            self.output.prefetch_row(w as usize);
+            cx.output.prefetch_row(w as usize);
         }
     }
 }

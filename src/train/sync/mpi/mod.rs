@@ -64,8 +64,8 @@ const CHUNK_FLOATS: usize = 1 << 20;
 /// worker made while the sum travelled (tens of milliseconds, longer when ranks wait for
 /// each other) are kept and merged next time. Only an update that falls between that last
 /// read and write of the row is lost, as Hogwild loses updates. (pWord2Vec writes the
-/// merged value over the row; here that lost enough updates to cost 8 ranks 1–2 points on
-/// the analogies.)
+/// merged value over the row; with 8 ranks sharing 2 cores, where a sync took 160 ms, that
+/// cost 1.3–2.4 points on the analogies.)
 ///
 /// **Threads.** MPI is initialised with `MPI_THREAD_SERIALIZED`; all MPI calls are made by
 /// the thread that calls the trainer, never concurrently.
@@ -506,8 +506,15 @@ impl ModelSync for MpiSync<'_> {
             self.base_out = read_all(w.output)?;
             let r = rates();
             self.words = r.words;
-            self.merged_in = vec![r.words; w.input.rows()];
-            self.merged_out = vec![r.words; w.output.rows()];
+            self.merged_in = try_vec(w.input.rows(), r.words, || {
+                format!("the last merge of each row of p ({} rows)", w.input.rows())
+            })?;
+            self.merged_out = try_vec(w.output.rows(), r.words, || {
+                format!(
+                    "the last merge of each output row ({} rows)",
+                    w.output.rows()
+                )
+            })?;
             self.rates = Some(r);
         }
         Ok(())

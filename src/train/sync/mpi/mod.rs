@@ -434,24 +434,23 @@ impl<'c> MpiSync<'c> {
         let in_rows = 0..rows.min(v);
         let (send, recv) = (&mut self.send, &mut self.recv);
         let (k, now) = (self.cluster.size, self.words);
-        let factor = |rates: &[f64], merged: &[u64], r: usize| match &self.rates {
-            Some(rr) => merge_factor(
-                k,
-                rate_scale(k),
+        // `begin` sets the rates; without them every row is averaged.
+        let (rin, rout, schedule) = match &self.rates {
+            Some(rr) => (&rr.input[..], &rr.output[..], Some(rr.schedule)),
+            None => (&[][..], &[][..], None),
+        };
+        let factor = |rates: &[f64], merged: &[u64], r: usize| {
+            let s = schedule.map_or(1.0, |schedule| {
                 saturation(
                     rates.get(r).copied().unwrap_or(0.0),
                     merged.get(r).copied().unwrap_or(now),
                     now,
                     k,
-                    &rr.schedule,
+                    &schedule,
                     CURVATURE,
-                ),
-            ),
-            None => 1.0 / k as f32,
-        };
-        let (rin, rout) = match &self.rates {
-            Some(rr) => (&rr.input[..], &rr.output[..]),
-            None => (&[][..], &[][..]),
+                )
+            });
+            merge_factor(k, rate_scale(k), s)
         };
         let (mi, mo) = (&self.merged_in, &self.merged_out);
         let bytes = merge_rows(

@@ -66,9 +66,9 @@ pub struct TrainConfig {
     /// Reproducible multi-threaded training: the same `seed`, corpus and settings give
     /// bit-identical vectors run after run and whatever `threads` is. The corpus is cut
     /// into 2 parts (whatever `threads` is); training goes in rounds, in which each part
-    /// trains its next 16,384 recorded tokens from the same snapshot of p and p' into a
-    /// private copy, and the two parts' changes are then summed onto the snapshot in part
-    /// order. Uses at most 2 threads, one more copy of p and p' per thread, and the corpus
+    /// trains its next 16,384 recorded tokens from the same snapshot of p and p' into its
+    /// own private copy, and the two parts' changes are then summed onto the snapshot in
+    /// part order. Uses at most 2 threads, two more copies of p and p', and the corpus
     /// encoded to word ids ([`encoded_corpus_memory`](Self::encoded_corpus_memory),
     /// spilling to a temporary file beyond it, even when 0). Single process only. Default
     /// `false` (Hogwild: reproducible only with one thread).

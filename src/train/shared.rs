@@ -68,7 +68,7 @@ pub(crate) struct SharedMatrix {
     offset: usize,
     /// With write tracking (the deterministic mode's private copies and merges): bit r set
     /// when row r was written by [`write_row`](Self::write_row) since the last
-    /// [`drain_written`](Self::drain_written). Rows 64·i..64·i + 64 are word i.
+    /// [`take_written`](Self::take_written). Rows 64·i..64·i + 64 are word i.
     written: Option<Box<[AtomicU64]>>,
 }
 
@@ -169,22 +169,13 @@ impl SharedMatrix {
         Ok(self)
     }
 
-    /// Calls `f` with every row written since the last call, in increasing order, among the
-    /// rows of the 64-row blocks `b` with `b % blocks_of.1 == blocks_of.0`, and forgets them.
-    /// Nothing without write tracking.
-    pub(crate) fn drain_written(&self, blocks_of: (usize, usize), mut f: impl FnMut(usize)) {
-        let Some(bits) = &self.written else { return };
-        let (part, parts) = blocks_of;
-        for (i, word) in bits.iter().enumerate().skip(part).step_by(parts.max(1)) {
-            if word.load(Relaxed) == 0 {
-                continue;
-            }
-            let mut set = word.swap(0, Relaxed);
-            while set != 0 {
-                let b = set.trailing_zeros() as usize;
-                set &= set - 1;
-                f(i * 64 + b);
-            }
+    /// The write-tracking bits of rows 64·`block`..64·`block` + 64 (bit i for row
+    /// 64·`block` + i) noted since the last call, which clears them; 0 without write
+    /// tracking or past the last row.
+    pub(crate) fn take_written(&self, block: usize) -> u64 {
+        match self.written.as_ref().and_then(|bits| bits.get(block)) {
+            Some(word) if word.load(Relaxed) != 0 => word.swap(0, Relaxed),
+            _ => 0,
         }
     }
 
@@ -219,7 +210,6 @@ impl SharedMatrix {
     }
 
     /// The number of rows.
-    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
     pub(crate) fn rows(&self) -> usize {
         self.rows
     }

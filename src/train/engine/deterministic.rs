@@ -2,39 +2,38 @@
 //! form of a distributed merge, in rounds at fixed word counts.
 //!
 //! Each epoch's corpus is cut into [`PARTS`] byte ranges, whatever the number of threads,
-//! and encoded to word ids once per call. Training goes in rounds. In round r every part
-//! trains its recorded ids r·[`ROUND_IDS`]..(r + 1)·`ROUND_IDS`:
+//! and encoded to word ids once per call. Every part has its own private copy of p and p',
+//! which equals the shared snapshot when a round begins and notes the rows it writes.
+//! Training goes in rounds. In round r every part trains its recorded ids
+//! r·[`ROUND_IDS`]..(r + 1)·`ROUND_IDS`:
 //!
-//! 1. Threads take parts in turn. A thread trains a part on its private copy of p and p',
-//!    which equals the shared snapshot when the part begins; the copy notes the rows it
-//!    writes. The part's changes (copy − snapshot, over the written rows only) are kept;
-//!    if the thread takes another part in the round, those rows of the copy are first
-//!    reset from the snapshot (the merge overwrites them anyway). Each part has its own
-//!    random stream, seeded by (seed, part, epoch) and carried from round to round, and the
-//!    round's learning rate follows the words all parts trained in the rounds before it.
-//! 2. The changes of all parts are summed onto the snapshot in part order; each thread adds
-//!    those of its own 64-row blocks, and copies the merged rows into every private copy.
+//! 1. Thread t of T trains the parts p with p % T = t, each on its own copy. Each part has
+//!    its own random stream, seeded by (seed, part, epoch) and carried from round to round,
+//!    and the round's learning rate follows the words all parts trained in the rounds
+//!    before it.
+//! 2. The merge: a row one part wrote takes that part's value; a row several parts wrote
+//!    takes the snapshot plus their changes (copy − snapshot), added in part order. Each
+//!    thread merges its own 64-row blocks and writes the merged rows into the snapshot and
+//!    every copy.
 //!
 //! Nothing a part computes depends on which thread trains it or when, and every row's sum
 //! is taken in the same order, so the vectors are bit-identical run after run and for any
 //! number of threads (on the same CPU: the SIMD kernels are chosen per machine). Memory:
-//! one more copy of p and p' per thread, the encoded corpus, and one round's changes (the
-//! rows each part wrote).
+//! [`PARTS`] more copies of p and p' and the encoded corpus.
 //!
 //! **Why 2 parts.** Summing the changes of many parts trained from one snapshot is unstable:
 //! on the 100 MB corpus (1 epoch, default settings) 64 parts diverged within the first 3–25 %
 //! of the epoch with rounds of 256, 1,024 and 4,096 ids, and 4 parts of 8,192 ids at 37 %.
 //! Dividing each row's sum by the number of parts that changed it was stable but learnt
 //! almost nothing (0.03 % on the analogies), as averaging does across MPI processes. Two
-//! parts of 16,384 ids matched the default mode (analogies 14.48 % against 14.62–14.68 %,
-//! WordSim-353 ρ 0.521 against 0.511–0.513). So the mode trains on at most 2 threads.
-//! Its time on 2 threads is 1.4–1.8× the default mode's (wall 36.8 / 36.2 / 32.5 s against
-//! 20.6 / 25.6 / 19.6 s, alternating, `scripts/deterministic_compare.sh`, 100 MB corpus,
-//! 1 epoch, shared machine); on 1 thread 1.08× (30 MB). The workers' prefetches now reach the
-//! private copies they train (they fetched the shared snapshot's rows before, which made one
-//! thread 2× slower); at 2 threads the workers still spend about 1.4× the default's time,
-//! each on its own copy of p and p' (three copies in the caches instead of one), and the
-//! merges, which do not overlap training, take the rest.
+//! parts of 16,384 ids matched the default mode (analogies 14.48 % against 14.53–14.75 %,
+//! WordSim-353 ρ 0.521 against 0.504–0.507). So the mode trains on at most 2 threads.
+//!
+//! **Cost.** On 2 threads, 100 MB corpus, 1 epoch, its wall time was 1.13–1.41× the default
+//! mode's (33.6 / 27.3 / 36.9 s against 23.9 / 20.5 / 32.8 s, alternating,
+//! `scripts/deterministic_compare.sh`, shared machine). Of a 30 MB epoch on 2 threads, the
+//! merges take about 10 % and the parts' unequal work about 10 % (a round waits for its
+//! slower part); each worker is about as fast as the default mode's.
 
 use std::ops::ControlFlow;
 use std::sync::atomic::AtomicUsize;
@@ -60,14 +59,6 @@ pub(super) const PARTS: usize = 2;
 /// Recorded ids (in-vocabulary tokens and line starts) each part trains per round.
 pub(super) const ROUND_IDS: u64 = 16_384;
 
-/// One part's changes to one matrix in a round: `rows` in increasing order and, for each,
-/// N values (`values` is rows×N).
-#[derive(Default)]
-struct Delta {
-    rows: Vec<u32>,
-    values: Vec<f32>,
-}
-
 /// What a part carries from round to round within an epoch.
 struct Part {
     rng: SmallRng,
@@ -76,24 +67,23 @@ struct Part {
     pairs: u64,
     /// In-vocabulary words of the last round.
     words: u64,
-    input: Delta,
-    output: Delta,
 }
 
 /// The state of deterministic training for one call: the encoded parts, one private copy
-/// of p and p' per thread, and the parts' random streams and changes.
+/// of p and p' per part, the threads' scratch space and the parts' random streams.
 pub(super) struct Rounds {
     recordings: Vec<Recording>,
     rounds: u64,
-    /// Per thread: private copies of p and p' that note the rows written.
+    /// Per part: private copies of p and p' that note the rows written.
     copies: Vec<(SharedMatrix, SharedMatrix)>,
+    /// Per thread.
     workers: Vec<Mutex<WorkerState>>,
     parts: Vec<Mutex<Part>>,
 }
 
 impl Rounds {
-    /// Encodes the [`PARTS`] parts of the corpus on the job's threads and makes the private
-    /// copies of the job's weights.
+    /// Encodes the [`PARTS`] parts of the corpus on the job's threads and makes the parts'
+    /// private copies of the job's weights.
     ///
     /// # Errors
     /// [`Error::OutOfMemory`] for the copies; reading or recording the corpus.
@@ -108,13 +98,15 @@ impl Rounds {
             let a = m.try_to_array(what, threads)?;
             SharedMatrix::try_from_array(&a, what, threads)?.tracking_writes(true)
         };
-        let mut copies = Vec::with_capacity(threads);
-        let mut workers = Vec::with_capacity(threads);
-        for _ in 0..threads {
+        let mut copies = Vec::with_capacity(PARTS);
+        for _ in 0..PARTS {
             copies.push((
                 copy(&job.input, "private copy of p")?,
                 copy(&job.output, "private copy of p'")?,
             ));
+        }
+        let mut workers = Vec::with_capacity(threads);
+        for _ in 0..threads {
             workers.push(Mutex::new(WorkerState {
                 rng: SmallRng::seed_from_u64(0), // replaced by each part's own stream
                 scratch: job.scratch()?,
@@ -130,8 +122,6 @@ impl Rounds {
                     loss: 0.0,
                     pairs: 0,
                     words: 0,
-                    input: Delta::default(),
-                    output: Delta::default(),
                 })
             })
             .collect();
@@ -145,7 +135,7 @@ impl Rounds {
     }
 
     fn threads(&self) -> usize {
-        self.copies.len()
+        self.workers.len()
     }
 }
 
@@ -225,12 +215,11 @@ impl Job<'_> {
         }
         for round in 0..rounds.rounds {
             let words_before = self.words_done.load(Relaxed);
-            let next = AtomicUsize::new(0);
             let r = &*rounds;
             let train = |t: usize| -> Result<()> {
                 let t0 = Instant::now();
                 traffic::take();
-                let result = self.train_parts(r, t, round, words_before, &next);
+                let result = self.train_parts(r, t, round, words_before);
                 let (read, written) = traffic::take();
                 let stats = &self.stats[t];
                 stats.bytes_read.fetch_add(read, Relaxed);
@@ -246,12 +235,12 @@ impl Job<'_> {
             if self.stop.load(Relaxed) {
                 return Ok(());
             }
+            self.merge(&rounds.copies, rounds.threads())?;
             let parts: Vec<&Part> = rounds
                 .parts
                 .iter_mut()
                 .map(|m| &*m.get_mut().unwrap_or_else(PoisonError::into_inner))
                 .collect();
-            self.merge(&parts, &rounds.copies)?;
             let (mut loss, mut pairs, mut words) = (0.0, 0, 0u64);
             for p in &parts {
                 loss += p.loss;
@@ -266,42 +255,25 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// Thread `t`'s share of round `round`: takes parts from `next` until none is left,
-    /// trains each on the thread's private copy and keeps its changes.
-    fn train_parts(
-        &self,
-        rounds: &Rounds,
-        t: usize,
-        round: u64,
-        words_before: u64,
-        next: &AtomicUsize,
-    ) -> Result<()> {
-        let (input, output) = &rounds.copies[t];
-        let cx = StepContext {
-            isa: self.call.isa,
-            input,
-            output,
-            sigmoid: &self.sigmoid,
-            stride: padded(self.cfg.dim),
-            block_rows: self.call.block_rows,
-        };
+    /// Thread `t`'s share of round `round`: trains the parts p with p % threads = t, each
+    /// on its own private copy.
+    fn train_parts(&self, rounds: &Rounds, t: usize, round: u64, words_before: u64) -> Result<()> {
         let alpha = self.call.schedule.alpha(words_before);
         let mut guard = lock(&rounds.workers[t]);
         let w = &mut *guard;
-        let mut buf = vec![0.0; 2 * self.cfg.dim];
-        // The part this thread trained last in this round: its rows of the copy are reset
-        // to the snapshot before the copy trains another part.
-        let mut last: Option<usize> = None;
-        loop {
-            let p = next.fetch_add(1, Relaxed);
-            if p >= PARTS || self.stop.load(Relaxed) {
+        for p in (t..PARTS).step_by(rounds.threads()) {
+            if self.stop.load(Relaxed) {
                 return Ok(());
             }
-            if let Some(q) = last.replace(p) {
-                let done = lock(&rounds.parts[q]);
-                restore(input, &self.input, &done.input, &mut buf);
-                restore(output, &self.output, &done.output, &mut buf);
-            }
+            let (input, output) = &rounds.copies[p];
+            let cx = StepContext {
+                isa: self.call.isa,
+                input,
+                output,
+                sigmoid: &self.sigmoid,
+                stride: padded(self.cfg.dim),
+                block_rows: self.call.block_rows,
+            };
             let mut part = lock(&rounds.parts[p]);
             let part = &mut *part;
             let range = round * ROUND_IDS..(round + 1) * ROUND_IDS;
@@ -340,103 +312,81 @@ impl Job<'_> {
                 self.stop.store(true, Relaxed);
                 return Ok(());
             }
-            changes(input, &self.input, &mut part.input, &mut buf);
-            changes(output, &self.output, &mut part.output, &mut buf);
         }
+        Ok(())
     }
 
-    /// Adds every part's changes to the shared p and p' in part order, and copies the
-    /// merged rows into every private copy; thread s of S handles the 64-row blocks b with
-    /// b % S = s.
-    fn merge(&self, parts: &[&Part], copies: &[(SharedMatrix, SharedMatrix)]) -> Result<()> {
-        let threads = copies.len();
+    /// Merges the rows the parts' copies wrote in this round into the shared p and p' and
+    /// into every copy, on `threads` threads; thread s of S handles the 64-row blocks b
+    /// with b % S = s.
+    fn merge(&self, copies: &[(SharedMatrix, SharedMatrix)], threads: usize) -> Result<()> {
         let dim = self.cfg.dim;
-        let inputs: Vec<&Delta> = parts.iter().map(|p| &p.input).collect();
-        let outputs: Vec<&Delta> = parts.iter().map(|p| &p.output).collect();
         let copies_in: Vec<&SharedMatrix> = copies.iter().map(|c| &c.0).collect();
         let copies_out: Vec<&SharedMatrix> = copies.iter().map(|c| &c.1).collect();
         let work = |s: usize| -> Result<()> {
-            let mut row = vec![0.0; dim];
-            merge_blocks(&self.input, &inputs, &copies_in, (s, threads), &mut row);
-            merge_blocks(&self.output, &outputs, &copies_out, (s, threads), &mut row);
+            let mut rows = vec![0.0; 3 * dim];
+            merge_blocks(&self.input, &copies_in, (s, threads), &mut rows);
+            merge_blocks(&self.output, &copies_out, (s, threads), &mut rows);
             Ok(())
         };
         run_on_threads_indexed(threads, &work, &mut || {})
     }
 }
 
-/// Collects the rows `copy` wrote as changes against `shared` into `delta`. The rows of
-/// `copy` keep their values: the merge overwrites every one of them, and [`restore`] resets
-/// them first when the same copy trains another part in the round. `buf` holds 2·N floats.
-fn changes(copy: &SharedMatrix, shared: &SharedMatrix, delta: &mut Delta, buf: &mut [f32]) {
-    let dim = copy.dim();
-    let (mine, base) = buf.split_at_mut(dim);
-    delta.rows.clear();
-    delta.values.clear();
-    copy.drain_written((0, 1), |r| {
-        copy.read_row(r, mine);
-        shared.read_row(r, base);
-        delta.rows.push(r as u32);
-        delta
-            .values
-            .extend(mine.iter().zip(base.iter()).map(|(m, b)| m - b));
-    });
-}
-
-/// Resets the rows of `delta` in `copy` to their values in `shared`. `row` holds N floats.
-fn restore(copy: &SharedMatrix, shared: &SharedMatrix, delta: &Delta, row: &mut [f32]) {
-    for &r in &delta.rows {
-        shared.read_row(r as usize, row);
-        copy.store_row(r as usize, row);
-    }
-}
-
-/// Adds the `deltas` (in order) to the rows of `shared` in the 64-row blocks of `blocks`
-/// (block b with b % blocks.1 == blocks.0), and copies each merged row into every one of
-/// `copies`. A row's changes are added in part order, so the sums do not depend on the
-/// number of threads.
+/// Merges the rows that `copies` (one per part, each the snapshot `shared` plus that part's
+/// changes) wrote since the last merge, in the 64-row blocks of `blocks` (block b with
+/// b % blocks.1 == blocks.0), and writes each merged row into `shared` and every copy.
+///
+/// A row one part wrote takes that part's value. A row several parts wrote takes the
+/// snapshot plus their changes, added in part order. So the result depends neither on the
+/// number of threads nor on their timing. `rows` holds 3·N floats.
 fn merge_blocks(
     shared: &SharedMatrix,
-    deltas: &[&Delta],
     copies: &[&SharedMatrix],
     blocks: (usize, usize),
-    row: &mut [f32],
+    rows: &mut [f32],
 ) {
     let dim = shared.dim();
+    let (merged, rest) = rows.split_at_mut(dim);
+    let (base, mine) = rest.split_at_mut(dim);
+    let mut taken = [0u64; PARTS];
     let (s, of) = blocks;
-    let mine = |r: u32| (r as usize / 64) % of == s;
-    // One cursor per part into its rows (each in increasing order).
-    let mut at: Vec<usize> = deltas.iter().map(|_| 0).collect();
-    let next = |d: &Delta, i: &mut usize| -> Option<u32> {
-        while let Some(&r) = d.rows.get(*i) {
-            if mine(r) {
-                return Some(r);
-            }
-            *i += 1;
+    for block in (s..shared.rows().div_ceil(64)).step_by(of.max(1)) {
+        let mut union = 0;
+        for (t, c) in taken.iter_mut().zip(copies) {
+            *t = c.take_written(block);
+            union |= *t;
         }
-        None
-    };
-    loop {
-        let mut low: Option<u32> = None;
-        for (d, i) in deltas.iter().zip(at.iter_mut()) {
-            if let Some(r) = next(d, i) {
-                low = Some(low.map_or(r, |l| l.min(r)));
-            }
-        }
-        let Some(r) = low else { return };
-        shared.read_row(r as usize, row);
-        for (d, i) in deltas.iter().zip(at.iter_mut()) {
-            if d.rows.get(*i) == Some(&r) {
-                let values = &d.values[*i * dim..(*i + 1) * dim];
-                for (x, v) in row.iter_mut().zip(values) {
-                    *x += v;
+        while union != 0 {
+            let bit = union.trailing_zeros();
+            union &= union - 1;
+            let r = block * 64 + bit as usize;
+            let mut writers = taken.iter().zip(copies).filter(|(t, _)| *t >> bit & 1 == 1);
+            let (_, first) = writers
+                .next()
+                .expect("a set bit of the union is some copy's");
+            first.read_row(r, merged);
+            let several = writers.clone().next().is_some();
+            if several {
+                // merged = snapshot + Σ (copy − snapshot), in part order.
+                shared.read_row(r, base);
+                for (m, b) in merged.iter_mut().zip(base.iter()) {
+                    *m = *b + (*m - *b);
                 }
-                *i += 1;
+                for (_, c) in writers {
+                    c.read_row(r, mine);
+                    for ((m, b), x) in merged.iter_mut().zip(base.iter()).zip(mine.iter()) {
+                        *m += *x - *b;
+                    }
+                }
             }
-        }
-        shared.store_row(r as usize, row);
-        for c in copies {
-            c.store_row(r as usize, row);
+            shared.store_row(r, merged);
+            for (t, c) in taken.iter().zip(copies) {
+                // A part's only writer already holds the merged value.
+                if several || *t >> bit & 1 == 0 {
+                    c.store_row(r, merged);
+                }
+            }
         }
     }
 }
@@ -493,4 +443,66 @@ fn run_on_threads_indexed(
         }
         results.into_iter().collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn row(m: &SharedMatrix, r: usize) -> Vec<f32> {
+        let mut v = vec![0.0; m.dim()];
+        m.read_row(r, &mut v);
+        v
+    }
+
+    #[test]
+    fn a_merge_takes_a_lone_writers_row_and_sums_shared_rows_onto_the_snapshot() {
+        // 130 rows over three 64-row blocks; rows 5 and 129 written by part 0 alone, 70 by
+        // part 1 alone, 64 by both.
+        let snapshot = Array2::from_shape_fn((130, 3), |(i, j)| i as f32 + j as f32 * 0.5);
+        let shared = SharedMatrix::try_from_array(&snapshot, "p", 1).unwrap();
+        let copy = || {
+            SharedMatrix::try_from_array(&snapshot, "copy", 1)
+                .unwrap()
+                .tracking_writes(true)
+                .unwrap()
+        };
+        let copies = [copy(), copy()];
+        copies[0].write_row(5, &[1.0, 2.0, 3.0]);
+        copies[0].write_row(129, &[-1.0, -2.0, -3.0]);
+        copies[1].write_row(70, &[7.0, 7.0, 7.0]);
+        copies[0].write_row(64, &[64.0 + 1.0, 64.5, 65.0]);
+        copies[1].write_row(64, &[64.0, 64.5 + 2.0, 65.0 - 4.0]);
+        let copies: Vec<&SharedMatrix> = copies.iter().collect();
+        let mut rows = vec![0.0; 9];
+        // Two threads: blocks 0 and 2, then block 1.
+        merge_blocks(&shared, &copies, (0, 2), &mut rows);
+        assert_eq!(
+            row(&shared, 64),
+            snapshot.row(64).to_vec(),
+            "block 1 not yet"
+        );
+        merge_blocks(&shared, &copies, (1, 2), &mut rows);
+        let mut want = snapshot.clone();
+        want.row_mut(5).assign(&ndarray::arr1(&[1.0, 2.0, 3.0]));
+        want.row_mut(129)
+            .assign(&ndarray::arr1(&[-1.0, -2.0, -3.0]));
+        want.row_mut(70).assign(&ndarray::arr1(&[7.0, 7.0, 7.0]));
+        want.row_mut(64).assign(&ndarray::arr1(&[65.0, 66.5, 61.0]));
+        for m in [&shared, copies[0], copies[1]] {
+            assert_eq!(m.try_to_array("m", 1).unwrap(), want);
+        }
+        // The merge took the written bits: a second merge changes nothing.
+        for c in &copies {
+            assert_eq!((0..3).map(|b| c.take_written(b)).sum::<u64>(), 0);
+        }
+        copies[1].store_row(3, &[9.0, 9.0, 9.0]);
+        merge_blocks(&shared, &copies, (0, 1), &mut rows);
+        assert_eq!(
+            row(&shared, 3),
+            want.row(3).to_vec(),
+            "stores are not noted"
+        );
+    }
 }

@@ -286,6 +286,7 @@ mod tests {
             alpha: 0.025,
             total: 1e9,
             floor: 1e-4,
+            end: 0.0,
         };
         assert_eq!(saturation(0.01, 10, 10, 4, &sched, 1.0), 0.0);
         let a = saturation(0.01, 0, 40_000, 4, &sched, 1.0);

@@ -19,8 +19,8 @@ const TABLE_SIZE: usize = 2048;
 
 /// Tables of σ(x) and −log σ(x) for x in [−MAX_EXP, MAX_EXP].
 pub(crate) struct SigmoidTable {
-    sigmoid: Box<[f32]>,
-    neg_log_sigmoid: Box<[f32]>,
+    sigmoid: Box<[f32; TABLE_SIZE]>,
+    neg_log_sigmoid: Box<[f32; TABLE_SIZE]>,
 }
 
 impl SigmoidTable {
@@ -35,9 +35,14 @@ impl SigmoidTable {
             s.push((1.0 / (1.0 + (-x).exp())) as f32);
             l.push((1.0 + (-x).exp()).ln() as f32);
         }
+        let table = |v: Vec<f32>| -> Box<[f32; TABLE_SIZE]> {
+            v.into_boxed_slice()
+                .try_into()
+                .expect("TABLE_SIZE entries were pushed")
+        };
         SigmoidTable {
-            sigmoid: s.into(),
-            neg_log_sigmoid: l.into(),
+            sigmoid: table(s),
+            neg_log_sigmoid: table(l),
         }
     }
 
@@ -48,26 +53,28 @@ impl SigmoidTable {
     }
 
     /// σ(x), saturating outside [−6, 6].
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn sigmoid(&self, x: f32) -> f32 {
-        if x >= MAX_EXP {
-            1.0
-        } else if x <= -MAX_EXP {
-            0.0
-        } else {
-            self.sigmoid[Self::index(x)]
-        }
+        self.both(x).0
     }
 
     /// −log σ(x) (nats); beyond the table, the asymptotes 0 and −x.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn neg_log_sigmoid(&self, x: f32) -> f32 {
+        self.both(x).1
+    }
+
+    /// (σ(x), −log σ(x)) from one table cell: saturating to (1, 0) and (0, −x) outside
+    /// [−6, 6].
+    #[inline]
+    fn both(&self, x: f32) -> (f32, f32) {
         if x >= MAX_EXP {
-            0.0
+            (1.0, 0.0)
         } else if x <= -MAX_EXP {
-            -x
+            (0.0, -x)
         } else {
-            self.neg_log_sigmoid[Self::index(x)]
+            let i = Self::index(x);
+            (self.sigmoid[i], self.neg_log_sigmoid[i])
         }
     }
 
@@ -85,20 +92,23 @@ impl SigmoidTable {
         alpha: f32,
     ) -> Option<f64> {
         let o = labels.len();
-        // The loss is summed in f64 here, per worker thread and over threads (an f32 tally
-        // stops growing at 2^24 times its terms: gensim's loss stuck at 134217728).
-        let mut loss = 0.0f64;
+        // One block's loss (a few dozen terms) is summed in f32; the caller sums blocks in
+        // f64, per worker thread and over threads (an f32 tally of the whole run stops
+        // growing at 2^24 times its terms: gensim's loss stuck at 134217728).
+        let mut loss = 0.0f32;
         let mut check = 0.0f32;
         for (row, &wr) in g.chunks_exact_mut(o).zip(row_weights) {
             for ((x, &label), &wc) in row.iter_mut().zip(labels).zip(col_weights) {
-                check += *x;
+                let u = *x;
+                check += u;
                 let w = wr * wc;
-                let signed = if label > 0.5 { *x } else { -*x };
-                loss += f64::from(w * self.neg_log_sigmoid(signed));
-                *x = alpha * w * (label - self.sigmoid(*x));
+                let (sigmoid, nls) = self.both(u);
+                // −log σ(−u) = −log σ(u) + u.
+                loss += w * if label > 0.5 { nls } else { nls + u };
+                *x = alpha * w * (label - sigmoid);
             }
         }
-        check.is_finite().then_some(loss)
+        check.is_finite().then_some(f64::from(loss))
     }
 }
 
@@ -156,6 +166,31 @@ mod tests {
             let l = (1.0 + (-x as f64).exp()).ln();
             assert!((t.neg_log_sigmoid(x) as f64 - l).abs() < 1e-2, "nls({x})");
             x += 0.01;
+        }
+    }
+
+    #[test]
+    fn binary_loss_matches_the_exact_log_sigmoid_for_both_labels() {
+        let t = SigmoidTable::new();
+        for u in [-8.0f32, -5.9, -2.5, -0.3, 0.0, 0.7, 3.3, 5.99, 9.0] {
+            for label in [0.0f32, 1.0] {
+                let mut g = [u];
+                let loss = t
+                    .binary_coefficients(&mut g, &[label], &[2.0], &[1.5], 0.1)
+                    .unwrap();
+                let signed = if label > 0.5 { u } else { -u } as f64;
+                let exact = 3.0 * (1.0 + (-signed).exp()).ln();
+                assert!(
+                    (loss - exact).abs() < 3.0 * 1e-2,
+                    "u {u} label {label}: {loss} vs {exact}"
+                );
+                let sigma = 1.0 / (1.0 + (-(u as f64)).exp());
+                let want = 0.1 * 3.0 * (label as f64 - sigma);
+                assert!(
+                    (g[0] as f64 - want).abs() < 0.3 * 3e-3,
+                    "u {u} label {label}"
+                );
+            }
         }
     }
 

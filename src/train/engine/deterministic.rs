@@ -25,15 +25,20 @@
 //! on the 100 MB corpus (1 epoch, default settings) 64 parts diverged within the first 3–25 %
 //! of the epoch with rounds of 256, 1,024 and 4,096 ids, and 4 parts of 8,192 ids at 37 %.
 //! Dividing each row's sum by the number of parts that changed it was stable but learnt
-//! almost nothing (0.03 % on the analogies), as averaging does across MPI processes. Two
-//! parts of 16,384 ids matched the default mode (analogies 14.48 % against 14.53–14.75 %,
-//! WordSim-353 ρ 0.521 against 0.504–0.507). So the mode trains on at most 2 threads.
+//! almost nothing (0.03 % on the analogies), as averaging does across MPI processes; with 2
+//! parts, each training at 2α, averaging (the MPI rule for K = 2) lost 0.01–0.02 in ρ and
+//! up to 0.6 points on the analogies (second half of the corpus, 1 epoch, seeds 1 and 2). Two parts of 16,384 ids summed
+//! match the default mode: 100 MB, 1 epoch, seeds 1 / 2 / 3, analogies 14.75 / 14.60 /
+//! 14.91 % (mean 14.75) against 15.81 (mean of 3 runs) / 14.87 / 14.72 % (15.13), ρ 0.552 /
+//! 0.547 / 0.564 (0.554) against 0.563 / 0.547 / 0.542 (0.551). So the mode trains on at
+//! most 2 threads.
 //!
-//! **Cost.** On 2 threads, 100 MB corpus, 1 epoch, its wall time was 1.13–1.41× the default
-//! mode's (33.6 / 27.3 / 36.9 s against 23.9 / 20.5 / 32.8 s, alternating,
-//! `scripts/deterministic_compare.sh`, shared machine). Of a 30 MB epoch on 2 threads, the
-//! merges take about 10 % and the parts' unequal work about 10 % (a round waits for its
-//! slower part); each worker is about as fast as the default mode's.
+//! **Cost.** On 2 threads, 100 MB corpus, 1 epoch, its wall time was 0.96–1.47× the default
+//! mode's, median 1.36× (six alternating pairs of `scripts/deterministic_compare.sh`, shared
+//! machine: 22.5 / 27.9 / 23.6 / 33.6 / 27.3 / 36.9 s against 16.2 / 19.0 / 24.5 / 23.9 /
+//! 20.5 / 32.8 s). Of a 30 MB epoch on 2 threads, the merges take about 10 % and the parts'
+//! unequal work about 10 % (a round waits for its slower part); each worker is about as
+//! fast as the default mode's.
 
 use std::ops::ControlFlow;
 use std::sync::atomic::AtomicUsize;

@@ -32,10 +32,11 @@
 //! or α/5 instead, α·(1 − (1 − e)·words_done / (…)) with e = (3 − E)/(3 + E): decaying to 0
 //! within one epoch trains the last part of the corpus at almost no rate, and gave 3.19 %
 //! on the Google analogies and ρ 0.350 on WordSim-353 against 4.89 % and 0.420 with e = ½
-//! (one epoch on 50 MB of English Wikipedia, `sample` 1e-4; gensim 4.4 4.27 % and 0.361). Stopping after any epoch and resuming gives the
-//! same schedule. [`Epochs::More`] trains epochs beyond the plan: α continues linearly from
-//! where the plan stopped down to the floor over the new epochs, as gensim's
-//! `train(epochs=…, start_alpha=…, end_alpha=…)` does with those values.
+//! (one epoch on 50 MB of English Wikipedia, `sample` 1e-4; gensim 4.4 4.27 % and 0.361).
+//! Stopping after any epoch and resuming gives the same schedule. [`Epochs::More`] trains
+//! epochs beyond the plan: α continues linearly from where the plan stopped down to the
+//! floor over the new epochs, as gensim's `train(epochs=…, start_alpha=…, end_alpha=…)`
+//! does with those values.
 //!
 //! # Threads
 //!

@@ -27,11 +27,11 @@
 //! Dividing each row's sum by the number of parts that changed it was stable but learnt
 //! almost nothing (0.03 % on the analogies), as averaging does across MPI processes; with 2
 //! parts, each training at 2α, averaging (the MPI rule for K = 2) lost 0.01–0.02 in ρ and
-//! up to 0.6 points on the analogies (second half of the corpus, 1 epoch, seeds 1 and 2). Two parts of 16,384 ids summed
-//! match the default mode: 100 MB, 1 epoch, seeds 1 / 2 / 3, analogies 14.75 / 14.60 /
-//! 14.91 % (mean 14.75) against 15.81 (mean of 3 runs) / 14.87 / 14.72 % (15.13), ρ 0.552 /
-//! 0.547 / 0.564 (0.554) against 0.563 / 0.547 / 0.542 (0.551). So the mode trains on at
-//! most 2 threads.
+//! up to 0.6 points on the analogies (second half of the corpus, 1 epoch, seeds 1 and 2).
+//! Two parts of 16,384 ids summed match the default mode: 100 MB, 1 epoch, seeds 1 / 2 / 3,
+//! analogies 14.75 / 14.60 / 14.91 % (mean 14.75) against 15.81 (mean of 3 runs) / 14.87 /
+//! 14.72 % (15.13), ρ 0.552 / 0.547 / 0.564 (0.554) against 0.563 / 0.547 / 0.542 (0.551).
+//! So the mode trains on at most 2 threads.
 //!
 //! **Cost.** On 2 threads, 100 MB corpus, 1 epoch, its wall time was 0.96–1.47× the default
 //! mode's, median 1.36× (six alternating pairs of `scripts/deterministic_compare.sh`, shared

@@ -147,25 +147,23 @@ impl SharedMatrix {
         }
     }
 
-    /// This matrix, recording from now on which rows [`write_row`](Self::write_row) writes
-    /// (if `track`): one bit per row.
+    /// This matrix, recording from now on which rows [`write_row`](Self::write_row) writes:
+    /// one bit per row.
     ///
     /// # Errors
     /// [`Error::OutOfMemory`](crate::Error::OutOfMemory) if the ⌈rows / 64⌉ words of the
     /// bitmap cannot be allocated.
-    pub(crate) fn tracking_writes(mut self, track: bool) -> Result<Self> {
-        if track {
-            let words = self.rows.div_ceil(64);
-            let bits = try_vec_with(
-                words,
-                1 << 16,
-                1,
-                || format!("bitmap of written rows ({} rows)", self.rows),
-                |_| 0,
-                |_| std::iter::repeat_with(|| AtomicU64::new(0)),
-            )?;
-            self.written = Some(bits.into_boxed_slice());
-        }
+    pub(crate) fn tracking_writes(mut self) -> Result<Self> {
+        let words = self.rows.div_ceil(64);
+        let bits = try_vec_with(
+            words,
+            1 << 16,
+            1,
+            || format!("bitmap of written rows ({} rows)", self.rows),
+            |_| 0,
+            |_| std::iter::repeat_with(|| AtomicU64::new(0)),
+        )?;
+        self.written = Some(bits.into_boxed_slice());
         Ok(self)
     }
 

@@ -101,7 +101,7 @@ impl Rounds {
         }
         let copy = |m: &SharedMatrix, what: &str| -> Result<SharedMatrix> {
             let a = m.try_to_array(what, threads)?;
-            SharedMatrix::try_from_array(&a, what, threads)?.tracking_writes(true)
+            SharedMatrix::try_from_array(&a, what, threads)?.tracking_writes()
         };
         let mut copies = Vec::with_capacity(PARTS);
         for _ in 0..PARTS {
@@ -470,7 +470,7 @@ mod tests {
         let copy = || {
             SharedMatrix::try_from_array(&snapshot, "copy", 1)
                 .unwrap()
-                .tracking_writes(true)
+                .tracking_writes()
                 .unwrap()
         };
         let copies = [copy(), copy()];

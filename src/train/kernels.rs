@@ -298,40 +298,50 @@ mod avx2 {
         }
     }
 
-    /// Rows (of A or B) held in registers by the blocked `update`; larger blocks (long
-    /// Huffman paths, full softmax) take the axpy loop.
-    const MAX_BLOCK: usize = 24;
-
-    /// G = A·Bᵀ in 2×4 register blocks (2×1 for leftover columns): each loaded chunk of A
-    /// and B serves several dot products (6 loads per 8 FMAs instead of 2 per FMA).
+    /// G = A·Bᵀ in register blocks of up to 2 rows of A × 6 rows of B: twelve independent
+    /// FMA chains, and 8 loads for every 12 FMAs (instead of 2 loads per FMA).
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn scores(a: &[f32], b: &[f32], g: &mut [f32], m: usize, o: usize, n: usize) {
         let mut i = 0;
         while i < m {
-            let rows = if i + 2 <= m { 2 } else { 1 };
+            let rows = (m - i).min(2);
             let mut j = 0;
             while j < o {
-                if j + 4 <= o {
-                    if rows == 2 {
-                        block::<2, 4>(a, b, g, i, j, o, n);
-                    } else {
-                        block::<1, 4>(a, b, g, i, j, o, n);
-                    }
-                    j += 4;
-                } else {
-                    if rows == 2 {
-                        block::<2, 1>(a, b, g, i, j, o, n);
-                    } else {
-                        block::<1, 1>(a, b, g, i, j, o, n);
-                    }
-                    j += 1;
+                let cols = (o - j).min(6);
+                match (rows, cols) {
+                    (2, 6) => block::<2, 6>(a, b, g, i, j, o, n),
+                    (2, 5) => block::<2, 5>(a, b, g, i, j, o, n),
+                    (2, 4) => block::<2, 4>(a, b, g, i, j, o, n),
+                    (2, 3) => block::<2, 3>(a, b, g, i, j, o, n),
+                    (2, 2) => block::<2, 2>(a, b, g, i, j, o, n),
+                    (2, _) => block::<2, 1>(a, b, g, i, j, o, n),
+                    (_, 6) => block::<1, 6>(a, b, g, i, j, o, n),
+                    (_, 5) => block::<1, 5>(a, b, g, i, j, o, n),
+                    (_, 4) => block::<1, 4>(a, b, g, i, j, o, n),
+                    (_, 3) => block::<1, 3>(a, b, g, i, j, o, n),
+                    (_, 2) => block::<1, 2>(a, b, g, i, j, o, n),
+                    _ => block::<1, 1>(a, b, g, i, j, o, n),
                 }
+                j += cols;
             }
             i += rows;
         }
     }
 
-    /// One R×C block of G, R ≤ 2 rows of A against C ≤ 4 rows of B.
+    /// The sums of the eight lanes of each of four vectors.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    fn hsum4(v0: __m256, v1: __m256, v2: __m256, v3: __m256) -> [f32; 4] {
+        // Pairwise sums within each 128-bit half, then the two halves added.
+        let s = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
+        let sum = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+        let mut out = [0.0f32; 4];
+        // SAFETY: `out` holds four floats; `storeu` has no alignment requirement.
+        unsafe { _mm_storeu_ps(out.as_mut_ptr(), sum) };
+        out
+    }
+
+    /// One R×C block of G, R ≤ 2 rows of A against C ≤ 6 rows of B.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     #[allow(clippy::too_many_arguments)]
@@ -350,34 +360,44 @@ mod avx2 {
         let mut acc = [[_mm256_setzero_ps(); C]; R];
         let mut k = 0;
         while k + 8 <= n {
-            let mut bv = [_mm256_setzero_ps(); C];
-            for (c, v) in bv.iter_mut().enumerate() {
-                // SAFETY: (j + c)·n + k + 8 ≤ (j + C)·n ≤ b.len(), asserted above.
-                *v = unsafe { _mm256_loadu_ps(b.as_ptr().add((j + c) * n + k)) };
-            }
-            for (r, acc_r) in acc.iter_mut().enumerate() {
+            let mut av = [_mm256_setzero_ps(); R];
+            for (r, v) in av.iter_mut().enumerate() {
                 // SAFETY: (i + r)·n + k + 8 ≤ (i + R)·n ≤ a.len(), asserted above.
-                let av = unsafe { _mm256_loadu_ps(a.as_ptr().add((i + r) * n + k)) };
-                for c in 0..C {
-                    acc_r[c] = _mm256_fmadd_ps(av, bv[c], acc_r[c]);
+                *v = unsafe { _mm256_loadu_ps(a.as_ptr().add((i + r) * n + k)) };
+            }
+            for c in 0..C {
+                // SAFETY: (j + c)·n + k + 8 ≤ (j + C)·n ≤ b.len(), asserted above.
+                let bv = unsafe { _mm256_loadu_ps(b.as_ptr().add((j + c) * n + k)) };
+                for (acc_r, &a_r) in acc.iter_mut().zip(&av) {
+                    acc_r[c] = _mm256_fmadd_ps(a_r, bv, acc_r[c]);
                 }
             }
             k += 8;
         }
+        let zero = _mm256_setzero_ps();
         for r in 0..R {
-            for c in 0..C {
-                let mut s = hsum(acc[r][c]);
-                for t in k..n {
-                    s += a[(i + r) * n + t] * b[(j + c) * n + t];
+            let mut c = 0;
+            while c < C {
+                let lane = |q: usize| if c + q < C { acc[r][c + q] } else { zero };
+                let sums = hsum4(lane(0), lane(1), lane(2), lane(3));
+                for (q, &sum) in sums.iter().enumerate().take(C - c) {
+                    let mut s = sum;
+                    for t in k..n {
+                        s += a[(i + r) * n + t] * b[(j + c + q) * n + t];
+                    }
+                    g[(i + r) * o + j + c + q] = s;
                 }
-                g[(i + r) * o + j + c] = s;
+                c += 4;
             }
         }
     }
 
-    /// A ← A + C·B and B ← B + Cᵀ·A, eight columns at a time: column chunk k of the new A
-    /// and B depends only on chunk k of the old ones, so each chunk of every row is loaded
-    /// once, updated in registers and stored once.
+    /// A ← A + C·B and B ← B + Cᵀ·A (both from the old values), in three passes: the new B
+    /// into `db` (from the old A and B), then A in place (from the old B), then `db` back
+    /// into B. Each pass updates up to eight destination rows at a time, several column
+    /// chunks of each, so that every broadcast coefficient and every loaded source chunk
+    /// serves several independent FMA chains (two FMA ports with a latency of four cycles
+    /// need eight of them to stay busy).
     #[target_feature(enable = "avx2,fma")]
     #[allow(clippy::too_many_arguments)]
     pub(super) fn update(
@@ -389,101 +409,189 @@ mod avx2 {
         o: usize,
         n: usize,
     ) {
-        if m > MAX_BLOCK || o > MAX_BLOCK {
-            return update_axpy(c, a, b, db, m, o, n);
-        }
         assert!(
-            super::fits(a.len(), m, n) && super::fits(b.len(), o, n) && super::fits(c.len(), m, o)
+            super::fits(a.len(), m, n)
+                && super::fits(b.len(), o, n)
+                && super::fits(c.len(), m, o)
+                && super::fits(db.len(), o, n)
         );
-        let mut ta = [_mm256_setzero_ps(); MAX_BLOCK];
-        let mut tb = [_mm256_setzero_ps(); MAX_BLOCK];
-        let mut k = 0;
-        while k + 8 <= n {
-            for (i, t) in ta[..m].iter_mut().enumerate() {
-                // SAFETY: i·n + k + 8 ≤ m·n ≤ a.len() for i < m and k + 8 ≤ n (asserted
-                // above with checked products).
-                *t = unsafe { _mm256_loadu_ps(a.as_ptr().add(i * n + k)) };
-            }
-            for (j, t) in tb[..o].iter_mut().enumerate() {
-                // SAFETY: j·n + k + 8 ≤ o·n ≤ b.len() likewise.
-                *t = unsafe { _mm256_loadu_ps(b.as_ptr().add(j * n + k)) };
-            }
-            update_chunk(&ta[..m], &tb[..o], |i, j| c[i * o + j], a, k, n);
-            update_chunk(&tb[..o], &ta[..m], |j, i| c[i * o + j], b, k, n);
-            k += 8;
+        if m == 0 || o == 0 || n == 0 {
+            return;
         }
-        // The last n mod 8 columns, scalar.
-        for t in k..n {
-            let old_a: [f32; MAX_BLOCK] =
-                std::array::from_fn(|i| if i < m { a[i * n + t] } else { 0.0 });
-            for i in 0..m {
-                a[i * n + t] += (0..o).map(|j| c[i * o + j] * b[j * n + t]).sum::<f32>();
-            }
-            for j in 0..o {
-                b[j * n + t] += (0..m).map(|i| c[i * o + j] * old_a[i]).sum::<f32>();
-            }
+        let mut j = 0;
+        while j < o {
+            let rows = (o - j).min(8);
+            // SAFETY: rows j..j + rows < o of B and of `db` and all m rows of A lie inside
+            // their slices (asserted above); coefficient (q, i) is c[j + q + i·o], at most
+            // (o − 1) + (m − 1)·o < m·o ≤ c.len().
+            unsafe {
+                rows_update(
+                    rows,
+                    b.as_ptr().add(j * n),
+                    db.as_mut_ptr().add(j * n),
+                    a.as_ptr(),
+                    m,
+                    c.as_ptr().add(j),
+                    1,
+                    o,
+                    n,
+                )
+            };
+            j += rows;
         }
+        let mut i = 0;
+        while i < m {
+            let rows = (m - i).min(8);
+            let row0 = a.as_mut_ptr().wrapping_add(i * n);
+            // SAFETY: rows i..i + rows < m of A and all o rows of B lie inside their slices;
+            // coefficient (r, j) is c[(i + r)·o + j] < m·o ≤ c.len(). Each chunk of A is
+            // read before it is overwritten, and B is not written in this pass.
+            unsafe {
+                rows_update(
+                    rows,
+                    row0,
+                    row0,
+                    b.as_ptr(),
+                    o,
+                    c.as_ptr().add(i * o),
+                    o,
+                    1,
+                    n,
+                )
+            };
+            i += rows;
+        }
+        b[..o * n].copy_from_slice(&db[..o * n]);
     }
 
-    /// Stores chunk k (columns k..k+8) of the updated rows: row r of `dst` (stride n) gets
-    /// old[r] + Σₜ coef(r, t)·src[t], computed four rows at a time so that four independent
-    /// FMA chains hide the FMA latency.
+    /// Dispatches [`rows_times`] on the number of rows (1 to 8), with as many column chunks
+    /// per step as keep its accumulators within the sixteen registers.
+    ///
+    /// # Safety
+    /// As [`rows_times`], with R = `rows` ∈ 1..=8.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    fn update_chunk(
-        old: &[__m256],
-        src: &[__m256],
-        coef: impl Fn(usize, usize) -> f32,
-        dst: &mut [f32],
-        k: usize,
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn rows_update(
+        rows: usize,
+        old: *const f32,
+        dst: *mut f32,
+        src: *const f32,
+        t: usize,
+        coef: *const f32,
+        rs: usize,
+        ts: usize,
         n: usize,
     ) {
-        let rows = old.len();
-        assert!(k + 8 <= n && super::fits(dst.len(), rows, n));
-        let mut r = 0;
-        while r < rows {
-            let (stored, acc) = if r + 4 <= rows {
-                (
-                    4,
-                    rows_times::<4>(&old[r..r + 4], src, |q, t| coef(r + q, t)),
-                )
-            } else {
-                let one = rows_times::<1>(&old[r..r + 1], src, |_, t| coef(r, t));
-                (1, [one[0]; 4])
-            };
-            for (q, v) in acc[..stored].iter().enumerate() {
-                // SAFETY: (r + q)·n + k + 8 ≤ rows·n ≤ dst.len() (asserted above).
-                unsafe { _mm256_storeu_ps(dst.as_mut_ptr().add((r + q) * n + k), *v) };
+        // SAFETY: the caller's contract, for R = rows.
+        unsafe {
+            match rows {
+                1 => rows_times::<1, 4>(old, dst, src, t, coef, rs, ts, n),
+                2 => rows_times::<2, 4>(old, dst, src, t, coef, rs, ts, n),
+                3 => rows_times::<3, 3>(old, dst, src, t, coef, rs, ts, n),
+                4 => rows_times::<4, 2>(old, dst, src, t, coef, rs, ts, n),
+                5 => rows_times::<5, 2>(old, dst, src, t, coef, rs, ts, n),
+                6 => rows_times::<6, 2>(old, dst, src, t, coef, rs, ts, n),
+                7 => rows_times::<7, 1>(old, dst, src, t, coef, rs, ts, n),
+                _ => rows_times::<8, 1>(old, dst, src, t, coef, rs, ts, n),
             }
-            r += stored;
         }
     }
 
-    /// For R destination chunks `dst[r]`: dst[r] + Σₜ coef(r, t)·src[t], as R independent
-    /// FMA chains sharing each loaded `src[t]`.
+    /// For rows r < R (stride n): dst[r] ← old[r] + Σₜ coef[r·rs + t·ts]·src[t] over the
+    /// `t` source rows, K column chunks of eight at a time, then one chunk at a time, then
+    /// the last n mod 8 columns one at a time.
+    ///
+    /// # Safety
+    /// `old` and `src` point at R and `t` readable rows of n floats, `dst` at R writable
+    /// rows (which may be `old`'s, but no other), and `coef` at
+    /// `(R − 1)·rs + (t − 1)·ts + 1` readable floats.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    fn rows_times<const R: usize>(
-        dst: &[__m256],
-        src: &[__m256],
-        coef: impl Fn(usize, usize) -> f32,
-    ) -> [__m256; R] {
-        let mut acc: [__m256; R] = std::array::from_fn(|r| dst[r]);
-        for (t, &s) in src.iter().enumerate() {
-            for (r, a) in acc.iter_mut().enumerate() {
-                *a = _mm256_fmadd_ps(_mm256_set1_ps(coef(r, t)), s, *a);
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn rows_times<const R: usize, const K: usize>(
+        old: *const f32,
+        dst: *mut f32,
+        src: *const f32,
+        t: usize,
+        coef: *const f32,
+        rs: usize,
+        ts: usize,
+        n: usize,
+    ) {
+        let mut k = 0;
+        while k + 8 * K <= n {
+            // SAFETY: columns k..k + 8·K ≤ n of the rows the contract covers.
+            unsafe { chunks::<R, K>(old, dst, src, t, coef, rs, ts, n, k) };
+            k += 8 * K;
+        }
+        while k + 8 <= n {
+            // SAFETY: columns k..k + 8 ≤ n likewise.
+            unsafe { chunks::<R, 1>(old, dst, src, t, coef, rs, ts, n, k) };
+            k += 8;
+        }
+        for col in k..n {
+            for r in 0..R {
+                // SAFETY: col < n of row r < R of `old`.
+                let mut v = unsafe { *old.add(r * n + col) };
+                for s in 0..t {
+                    // SAFETY: coefficient (r, s) with r < R, s < t; col < n of row s < t.
+                    v += unsafe { *coef.add(r * rs + s * ts) * *src.add(s * n + col) };
+                }
+                // SAFETY: col < n of row r < R of `dst`, after `old`'s value was read.
+                unsafe { *dst.add(r * n + col) = v };
             }
         }
-        acc
     }
 
-    // The axpy-loop `update` for blocks too large for registers; `scores` serves the tests.
-    #[allow(dead_code)]
-    mod generic {
-        use super::{axpy, dot};
-        block_products!(#[target_feature(enable = "avx2,fma")]);
+    /// [`rows_times`] on columns k..k + 8·K: R·K accumulators, each coefficient broadcast
+    /// once for K chunks and each source chunk loaded once for R rows.
+    ///
+    /// # Safety
+    /// As [`rows_times`], with k + 8·K ≤ n.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn chunks<const R: usize, const K: usize>(
+        old: *const f32,
+        dst: *mut f32,
+        src: *const f32,
+        t: usize,
+        coef: *const f32,
+        rs: usize,
+        ts: usize,
+        n: usize,
+        k: usize,
+    ) {
+        let mut acc = [[_mm256_setzero_ps(); K]; R];
+        for (r, row) in acc.iter_mut().enumerate() {
+            for (q, v) in row.iter_mut().enumerate() {
+                // SAFETY: columns k + 8q..k + 8q + 8 ≤ k + 8K ≤ n of row r < R of `old`.
+                *v = unsafe { _mm256_loadu_ps(old.add(r * n + k + 8 * q)) };
+            }
+        }
+        for s in 0..t {
+            let mut x = [_mm256_setzero_ps(); K];
+            for (q, v) in x.iter_mut().enumerate() {
+                // SAFETY: the same columns of row s < t of `src`.
+                *v = unsafe { _mm256_loadu_ps(src.add(s * n + k + 8 * q)) };
+            }
+            for (r, row) in acc.iter_mut().enumerate() {
+                // SAFETY: coefficient (r, s) with r < R and s < t.
+                let cv = _mm256_set1_ps(unsafe { *coef.add(r * rs + s * ts) });
+                for (q, v) in row.iter_mut().enumerate() {
+                    *v = _mm256_fmadd_ps(cv, x[q], *v);
+                }
+            }
+        }
+        for (r, row) in acc.iter().enumerate() {
+            for (q, v) in row.iter().enumerate() {
+                // SAFETY: the columns loaded from row r of `old` above, of row r of `dst`;
+                // this chunk of `old` is not read again.
+                unsafe { _mm256_storeu_ps(dst.add(r * n + k + 8 * q), *v) };
+            }
+        }
     }
-    use generic::update as update_axpy;
 }
 
 #[cfg(test)]
@@ -519,8 +627,8 @@ mod tests {
 
     #[test]
     fn block_products_match_definitions() {
-        // Shapes covering full and partial register blocks, column tails, and blocks too
-        // large for registers (m or o > 24).
+        // Shapes covering every register-block width (1 to 8 rows, 1 to 6 columns), partial
+        // column chunks, column tails, and blocks of more than eight rows.
         for (m, o, n) in [
             (3, 4, 37),
             (1, 1, 8),
@@ -528,6 +636,10 @@ mod tests {
             (2, 7, 5),
             (30, 6, 64),
             (4, 40, 17),
+            (1, 6, 104),
+            (5, 3, 104),
+            (7, 9, 40),
+            (9, 13, 104),
         ] {
             check_shape(m, o, n);
         }

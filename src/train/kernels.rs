@@ -427,14 +427,16 @@ mod avx2 {
             unsafe {
                 rows_update(
                     rows,
-                    b.as_ptr().add(j * n),
-                    db.as_mut_ptr().add(j * n),
-                    a.as_ptr(),
-                    m,
-                    c.as_ptr().add(j),
-                    1,
-                    o,
-                    n,
+                    RowPass {
+                        old: b.as_ptr().add(j * n),
+                        dst: db.as_mut_ptr().add(j * n),
+                        src: a.as_ptr(),
+                        t: m,
+                        coef: c.as_ptr().add(j),
+                        rs: 1,
+                        ts: o,
+                        n,
+                    },
                 )
             };
             j += rows;
@@ -449,19 +451,35 @@ mod avx2 {
             unsafe {
                 rows_update(
                     rows,
-                    row0,
-                    row0,
-                    b.as_ptr(),
-                    o,
-                    c.as_ptr().add(i * o),
-                    o,
-                    1,
-                    n,
+                    RowPass {
+                        old: row0,
+                        dst: row0,
+                        src: b.as_ptr(),
+                        t: o,
+                        coef: c.as_ptr().add(i * o),
+                        rs: o,
+                        ts: 1,
+                        n,
+                    },
                 )
             };
             i += rows;
         }
         b[..o * n].copy_from_slice(&db[..o * n]);
+    }
+
+    /// One pass of the update over R destination rows (stride n): dst[r] ← old[r] +
+    /// Σₛ coef[r·rs + s·ts]·src[s] over the `t` source rows s.
+    #[derive(Clone, Copy)]
+    struct RowPass {
+        old: *const f32,
+        dst: *mut f32,
+        src: *const f32,
+        t: usize,
+        coef: *const f32,
+        rs: usize,
+        ts: usize,
+        n: usize,
     }
 
     /// Dispatches [`rows_times`] on the number of rows (1 to 8), with as many column chunks
@@ -471,75 +489,54 @@ mod avx2 {
     /// As [`rows_times`], with R = `rows` ∈ 1..=8.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn rows_update(
-        rows: usize,
-        old: *const f32,
-        dst: *mut f32,
-        src: *const f32,
-        t: usize,
-        coef: *const f32,
-        rs: usize,
-        ts: usize,
-        n: usize,
-    ) {
+    unsafe fn rows_update(rows: usize, p: RowPass) {
         // SAFETY: the caller's contract, for R = rows.
         unsafe {
             match rows {
-                1 => rows_times::<1, 4>(old, dst, src, t, coef, rs, ts, n),
-                2 => rows_times::<2, 4>(old, dst, src, t, coef, rs, ts, n),
-                3 => rows_times::<3, 3>(old, dst, src, t, coef, rs, ts, n),
-                4 => rows_times::<4, 2>(old, dst, src, t, coef, rs, ts, n),
-                5 => rows_times::<5, 2>(old, dst, src, t, coef, rs, ts, n),
-                6 => rows_times::<6, 2>(old, dst, src, t, coef, rs, ts, n),
-                7 => rows_times::<7, 1>(old, dst, src, t, coef, rs, ts, n),
-                _ => rows_times::<8, 1>(old, dst, src, t, coef, rs, ts, n),
+                1 => rows_times::<1, 4>(p),
+                2 => rows_times::<2, 4>(p),
+                3 => rows_times::<3, 3>(p),
+                4 => rows_times::<4, 2>(p),
+                5 => rows_times::<5, 2>(p),
+                6 => rows_times::<6, 2>(p),
+                7 => rows_times::<7, 1>(p),
+                _ => rows_times::<8, 1>(p),
             }
         }
     }
 
-    /// For rows r < R (stride n): dst[r] ← old[r] + Σₜ coef[r·rs + t·ts]·src[t] over the
-    /// `t` source rows, K column chunks of eight at a time, then one chunk at a time, then
-    /// the last n mod 8 columns one at a time.
+    /// The pass `p` over R rows, K column chunks of eight at a time, then one chunk at a
+    /// time, then the last n mod 8 columns one at a time.
     ///
     /// # Safety
-    /// `old` and `src` point at R and `t` readable rows of n floats, `dst` at R writable
-    /// rows (which may be `old`'s, but no other), and `coef` at
+    /// `p.old` and `p.src` point at R and `p.t` readable rows of n floats, `p.dst` at R
+    /// writable rows (which may be `p.old`'s, but no other), and `p.coef` at
     /// `(R − 1)·rs + (t − 1)·ts + 1` readable floats.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn rows_times<const R: usize, const K: usize>(
-        old: *const f32,
-        dst: *mut f32,
-        src: *const f32,
-        t: usize,
-        coef: *const f32,
-        rs: usize,
-        ts: usize,
-        n: usize,
-    ) {
+    unsafe fn rows_times<const R: usize, const K: usize>(p: RowPass) {
+        let n = p.n;
         let mut k = 0;
         while k + 8 * K <= n {
             // SAFETY: columns k..k + 8·K ≤ n of the rows the contract covers.
-            unsafe { chunks::<R, K>(old, dst, src, t, coef, rs, ts, n, k) };
+            unsafe { chunks::<R, K>(p, k) };
             k += 8 * K;
         }
         while k + 8 <= n {
             // SAFETY: columns k..k + 8 ≤ n likewise.
-            unsafe { chunks::<R, 1>(old, dst, src, t, coef, rs, ts, n, k) };
+            unsafe { chunks::<R, 1>(p, k) };
             k += 8;
         }
         for col in k..n {
             for r in 0..R {
                 // SAFETY: col < n of row r < R of `old`.
-                let mut v = unsafe { *old.add(r * n + col) };
-                for s in 0..t {
+                let mut v = unsafe { *p.old.add(r * n + col) };
+                for s in 0..p.t {
                     // SAFETY: coefficient (r, s) with r < R, s < t; col < n of row s < t.
-                    v += unsafe { *coef.add(r * rs + s * ts) * *src.add(s * n + col) };
+                    v += unsafe { *p.coef.add(r * p.rs + s * p.ts) * *p.src.add(s * n + col) };
                 }
                 // SAFETY: col < n of row r < R of `dst`, after `old`'s value was read.
-                unsafe { *dst.add(r * n + col) = v };
+                unsafe { *p.dst.add(r * n + col) = v };
             }
         }
     }
@@ -551,18 +548,17 @@ mod avx2 {
     /// As [`rows_times`], with k + 8·K ≤ n.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn chunks<const R: usize, const K: usize>(
-        old: *const f32,
-        dst: *mut f32,
-        src: *const f32,
-        t: usize,
-        coef: *const f32,
-        rs: usize,
-        ts: usize,
-        n: usize,
-        k: usize,
-    ) {
+    unsafe fn chunks<const R: usize, const K: usize>(p: RowPass, k: usize) {
+        let RowPass {
+            old,
+            dst,
+            src,
+            t,
+            coef,
+            rs,
+            ts,
+            n,
+        } = p;
         let mut acc = [[_mm256_setzero_ps(); K]; R];
         for (r, row) in acc.iter_mut().enumerate() {
             for (q, v) in row.iter_mut().enumerate() {

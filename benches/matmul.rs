@@ -12,7 +12,7 @@
 //! Set `SKIPGRAM_BENCH_QUICK=1` for a shorter run.
 //!
 //! The training kernels are crate-private: this benchmark includes their source file
-//! (`src/train/kernels.rs`) as a module of its own.
+//! (`src/train/kernels/`) as a module of its own.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -24,7 +24,7 @@ use skipgram::{OneHot, SkipGramModel, Softmax, Vocabulary};
 // The training kernels are private to the crate; the benchmark compiles the very same
 // source file as its own module, so it measures exactly what the trainer runs.
 #[allow(dead_code, unused_imports)]
-#[path = "../src/train/kernels.rs"]
+#[path = "../src/train/kernels/mod.rs"]
 mod kernels;
 use kernels::Isa;
 

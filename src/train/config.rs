@@ -253,10 +253,11 @@ pub enum Objective {
 ///
 /// Summed over a corpus both see the same pairs, since c is in w's window exactly when w is
 /// in c's. They differ in which embedding a pair moves and in how one center word's pairs
-/// batch. Measured on the shared 100 MB Wikipedia corpus (1 epoch, dim 100, window 5,
-/// negative 5, sample 1e-4, 2 threads; analogy accuracy on the 30,000 most frequent words,
-/// WordSim-353 Spearman ρ): `ContextPredictsCenter` 11.2 % and 0.488,
-/// `CenterPredictsContext` 6.2 % and 0.476 in 25 % less time, so the default is word2vec.c's.
+/// batch. Measured on 100 MB of English Wikipedia (2015, text8-style; 1 epoch, dim 100,
+/// window 5, negative 5, sample 1e-4, 2 threads; analogy accuracy on the 30,000 most
+/// frequent words, WordSim-353 Spearman ρ): `ContextPredictsCenter` 11.2 % and 0.488,
+/// `CenterPredictsContext` 6.2 % and 0.476 in 25 % less time, so the default is
+/// word2vec.c's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum NsDirection {

@@ -91,15 +91,15 @@ impl Schedule {
 /// max(0, (3 − E) / (3 + E)), i.e. 1/2 for one epoch, 1/5 for two, 0 from three on.
 ///
 /// Over E epochs decaying linearly to α·e, a token at the end of the corpus is trained at a
-/// summed rate (1 − e) below one at its start; (3 − E)/(3 + E) is the largest end that keeps
-/// this spread within 2/3 of the mean summed rate E(1 + e)/2. With word2vec.c's decay to 0,
-/// one epoch trains the last part of the corpus at almost no rate. Measured on the second
-/// half of the shared 100 MB corpus (sample 1e-4, 2 threads; Google analogies / WS-353 ρ):
-/// one epoch ending at 0 gave 3.19 % / 0.350, at ½ 4.89 % / 0.420 (¼: 4.37 % / 0.383,
-/// ¾: 4.94 % / 0.419); two epochs ending at 0 gave 11.64 % / 0.489, at ⅕ 13.32 % / 0.508;
-/// five epochs ending at 0 gave 24.68 % / 0.635, at ½ 20.96 % / 0.613. gensim 4.4's
-/// `corpus_file` mode ends one epoch on 2 workers at α/2 (each worker measures its progress
-/// against the whole corpus).
+/// summed rate (1 − e) below one at its start; (3 − E)/(3 + E) is the largest end that
+/// keeps this spread within 2/3 of the mean summed rate E(1 + e)/2. With word2vec.c's decay
+/// to 0, one epoch trains the last part of the corpus at almost no rate. Measured on the
+/// second half of 100 MB of English Wikipedia (2015, text8-style; sample 1e-4, 2 threads;
+/// Google analogies / WS-353 ρ): one epoch ending at 0 gave 3.19 % / 0.350, at ½ 4.89 % /
+/// 0.420 (¼: 4.37 % / 0.383, ¾: 4.94 % / 0.419); two epochs ending at 0 gave 11.64 % /
+/// 0.489, at ⅕ 13.32 % / 0.508; five epochs ending at 0 gave 24.68 % / 0.635, at ½ 20.96 %
+/// / 0.613. gensim 4.4's `corpus_file` mode ends one epoch on 2 workers at α/2 (each worker
+/// measures its progress against the whole corpus).
 pub(crate) fn planned_end(epochs: usize) -> f64 {
     let e = epochs as f64;
     ((3.0 - e) / (3.0 + e)).max(0.0)

@@ -68,6 +68,10 @@ pub(crate) struct Batch {
     pub(crate) out: Vec<u32>,
     pub(crate) out_weight: Vec<f32>,
     pub(crate) labels: Vec<f32>,
+    /// Subword training only: per (center, context) pair, the indices in `out` of its
+    /// context word and noise words (`slots`), and where each pair's indices end (`ends`).
+    pub(crate) slots: Vec<u32>,
+    pub(crate) ends: Vec<u32>,
 }
 
 /// Merges repeated ids, keeping each first occurrence with its multiplicity as weight (and

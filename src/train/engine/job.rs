@@ -98,4 +98,7 @@ pub(crate) struct SubwordJob<'a> {
     pub(super) rows: Vec<u32>,
     /// V.
     pub(super) words: u32,
+    /// Per word, how far h moves when the same gradient is added to each of its k input
+    /// rows: Σ (occurrences of a row)² / k over its distinct rows, 1 when they are distinct.
+    pub(super) drift: Vec<f32>,
 }

@@ -35,8 +35,10 @@ pub struct TrainConfig {
     /// Which row of p a negative-sampling pair trains. Default
     /// [`NsDirection::ContextPredictsCenter`] (word2vec.c, gensim).
     pub ns_direction: NsDirection,
-    /// Exponent of the unigram noise distribution (Mikolov et al. 2013). Default 0.75.
-    pub ns_exponent: f64,
+    /// Exponent e of the noise distribution P(w) ∝ count(w)^e. Default `None`: the model's
+    /// own, 0.75 for word vectors (Mikolov et al. 2013; word2vec.c, gensim) and 0.5 for
+    /// subword vectors (fastText); see [`TrainConfig::noise_exponent`].
+    pub ns_exponent: Option<f64>,
     /// Subsampling threshold t (`-sample`); 0 disables. Default 1e-3.
     pub sample: f64,
     /// The vocabulary settings: `min_count` (`-min-count`, default 5), `max_final_vocab`
@@ -97,7 +99,7 @@ impl Default for TrainConfig {
             objective: Objective::NegativeSampling,
             negative: 5,
             ns_direction: NsDirection::ContextPredictsCenter,
-            ns_exponent: 0.75,
+            ns_exponent: None,
             sample: 1e-3,
             vocab: VocabConfig::default(),
             epochs: 5,
@@ -162,7 +164,7 @@ impl TrainConfig {
             ));
         }
         check_sample(self.sample)?;
-        check_ns_exponent(self.ns_exponent)?;
+        check_ns_exponent(self.noise_exponent())?;
         self.vocab.validate()?;
         self.ngram_config().validate()?;
         if self.ngram_config().enabled() {
@@ -220,6 +222,21 @@ impl TrainConfig {
             minn: self.minn,
             maxn: self.maxn,
             bucket: self.bucket,
+        }
+    }
+
+    /// The noise distribution's exponent: `ns_exponent` if set, else 0.75 for a word-level
+    /// model and 0.5 with subwords (`maxn` > 0), as fastText.
+    ///
+    /// On the first half of 100 MB of English Wikipedia (2015, text8-style), 5 epochs of
+    /// subword training (fastText's settings, 2 threads) scored 54.40 % / 0.551 (Google
+    /// analogies / WS-353 ρ) at 0.5 against 53.60 % / 0.561 at 0.75, and fastText 54.66 % /
+    /// 0.548; on the second half 54.02 % / 0.555 at 0.5 and fastText 54.25 % / 0.574.
+    pub fn noise_exponent(&self) -> f64 {
+        match self.ns_exponent {
+            Some(e) => e,
+            None if self.ngram_config().enabled() => 0.5,
+            None => 0.75,
         }
     }
 
@@ -433,7 +450,7 @@ mod tests {
             (TrainConfig { sample: -1.0, ..ok }, "sample"),
             (
                 TrainConfig {
-                    ns_exponent: f64::INFINITY,
+                    ns_exponent: Some(f64::INFINITY),
                     ..ok
                 },
                 "ns_exponent",
@@ -487,6 +504,24 @@ mod tests {
                 )
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_noise_exponent_defaults_to_the_models_own() {
+        let words = TrainConfig::default();
+        assert_eq!(words.noise_exponent(), 0.75);
+        let subwords = TrainConfig {
+            maxn: 6,
+            ..Default::default()
+        };
+        assert_eq!(subwords.noise_exponent(), 0.5);
+        for cfg in [words, subwords] {
+            let set = TrainConfig {
+                ns_exponent: Some(0.6),
+                ..cfg
+            };
+            assert_eq!(set.noise_exponent(), 0.6);
         }
     }
 

@@ -209,7 +209,7 @@ proptest! {
             } else {
                 NsDirection::ContextPredictsCenter
             },
-            ns_exponent: cfg.3,
+            ns_exponent: Some(cfg.3),
             sample: cfg.4,
             vocab: skipgram::VocabConfig { min_count: cfg.5, max_final_vocab: cfg2.0, max_vocab_size: None },
             encoded_corpus_memory: 1 << 20,

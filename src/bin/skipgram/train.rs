@@ -50,6 +50,10 @@ pub(crate) struct Args {
     /// Noise words per positive pair (negative sampling).
     #[arg(long, default_value_t = TrainConfig::default().negative)]
     negative: usize,
+    /// Exponent e of the noise distribution count^e (gensim's `ns_exponent`) [default: 0.75,
+    /// or fastText's 0.5 with --maxn above 0].
+    #[arg(long)]
+    ns_exponent: Option<f64>,
     /// Use hierarchical softmax (word2vec.c `-hs 1`) instead of negative sampling. One
     /// objective is trained: word2vec.c's `-hs 1 -negative 5` trains both, so `--hs 1`
     /// with an explicit `--negative` above 0 is refused.
@@ -231,6 +235,7 @@ impl Args {
             window: self.window,
             objective,
             negative: self.negative,
+            ns_exponent: self.ns_exponent,
             sample: self.sample,
             vocab: VocabConfig {
                 min_count: self.min_count,
@@ -354,6 +359,11 @@ fn check_resume(args: &Args, given: &Given, c: &TrainConfig) -> CliResult {
             "ns_direction",
             direction(config.ns_direction),
             direction(c.ns_direction),
+        ),
+        (
+            "ns_exponent",
+            config.noise_exponent().to_string(),
+            c.noise_exponent().to_string(),
         ),
         ("alpha", args.alpha.to_string(), c.alpha.to_string()),
         (

@@ -2,7 +2,7 @@
 //!
 //! Encoding (little-endian): dim u64, window u64, objective u8 (0 softmax, 1 negative
 //! sampling, 2 hierarchical softmax), negative u64, ns_direction u8 (0 context predicts
-//! center, 1 center predicts context), ns_exponent f64, sample f64, min_count u64,
+//! center, 1 center predicts context), ns_exponent f64 (NaN: `None`), sample f64, min_count u64,
 //! max_final_vocab u8 flag + u64, epochs u64, alpha f32, min_alpha_fraction f32, threads u64,
 //! seed u64, max_sentence_len u64, max_vocab_size u8 flag + u64, encoded_corpus_memory u64
 //! (116 bytes). Adding, removing or renaming a field changes this file,
@@ -28,7 +28,8 @@ pub(super) fn encode_config(c: &TrainConfig, out: &mut Vec<u8>) {
         NsDirection::ContextPredictsCenter => 0,
         NsDirection::CenterPredictsContext => 1,
     });
-    out.extend_from_slice(&c.ns_exponent.to_le_bytes());
+    // NaN: the model's default exponent (`None`).
+    out.extend_from_slice(&c.ns_exponent.unwrap_or(f64::NAN).to_le_bytes());
     out.extend_from_slice(&c.sample.to_le_bytes());
     out.extend_from_slice(&c.vocab.min_count.to_le_bytes());
     out.push(u8::from(c.vocab.max_final_vocab.is_some()));
@@ -64,7 +65,7 @@ pub(super) fn decode_config(f: &mut Fields<'_>) -> Result<TrainConfig> {
         1 => NsDirection::CenterPredictsContext,
         b => return Err(f.error(format!("unknown negative-sampling direction code {b}"))),
     };
-    let ns_exponent = f.f64("ns_exponent")?;
+    let ns_exponent = Some(f.f64("ns_exponent")?).filter(|e| !e.is_nan());
     let sample = f.f64("sample")?;
     let min_count = f.u64("min_count")?;
     let has_max_final_vocab = f.flag("max_final_vocab")?;

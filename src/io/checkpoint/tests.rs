@@ -276,17 +276,24 @@ fn fields_behind_a_valid_checksum_are_still_checked() {
 
 #[test]
 fn the_config_encoding_round_trips_every_variant() {
-    for (objective, ns_direction, max_final_vocab) in [
-        (Objective::Softmax, NsDirection::CenterPredictsContext, None),
+    for (objective, ns_direction, max_final_vocab, ns_exponent) in [
+        (
+            Objective::Softmax,
+            NsDirection::CenterPredictsContext,
+            None,
+            None,
+        ),
         (
             Objective::HierarchicalSoftmax,
             NsDirection::ContextPredictsCenter,
             Some(7),
+            Some(0.6),
         ),
     ] {
         let c = TrainConfig {
             objective,
             ns_direction,
+            ns_exponent,
             vocab: VocabConfig {
                 max_final_vocab,
                 max_vocab_size: max_final_vocab.map(|m| m * 10),

@@ -237,7 +237,7 @@ impl<'a> Job<'a> {
         let vocab = model.vocab();
         let v = vocab.len();
         let hs = cfg.objective == Objective::HierarchicalSoftmax;
-        let outputs = Outputs::new(cfg.objective, cfg.ns_direction, cfg.ns_exponent, model)?;
+        let outputs = Outputs::new(cfg.objective, cfg.ns_direction, cfg.noise_exponent(), model)?;
         let out_array: &Array2<f32> = match (hs, model.hs_node_array()) {
             (true, Some(h)) => h,
             (true, None) => {
@@ -402,7 +402,7 @@ impl Job<'_> {
         let outputs = match &self.outputs {
             Outputs::Negative(..) => OutputRows::Negative {
                 negative: self.cfg.negative,
-                exponent: self.cfg.ns_exponent,
+                exponent: self.cfg.noise_exponent(),
             },
             Outputs::Hierarchical(tree) => OutputRows::Hierarchical(tree),
             Outputs::Softmax => OutputRows::Softmax,

@@ -125,13 +125,27 @@ impl<'a> SubwordJob<'a> {
         }
     }
 
+    /// Prefetches part `part` of `parts` of the rows `batch` will touch: its center's input
+    /// rows, then its output rows (nothing for a batch without context words). Spreading a
+    /// batch's few hundred cache lines over the previous batch's pairs keeps the CPU's
+    /// line-fill buffers from filling up, which stalls it at a prefetch instruction.
     #[inline]
-    fn prefetch(&self, input: &SharedMatrix, w: u32) {
-        for &r in self.rows_of(w) {
+    fn prefetch_part(&self, cx: &StepContext<'_>, batch: &Batch, part: usize, parts: usize) {
+        if batch.ctx.is_empty() {
+            return;
+        }
+        let input = self.rows_of(batch.center);
+        let total = input.len() + batch.out.len();
+        let (lo, hi) = (part * total / parts, (part + 1) * total / parts);
+        for &r in &input[lo.min(input.len())..hi.min(input.len())] {
             match r.checked_sub(self.words) {
-                None => input.prefetch_row(r as usize),
+                None => cx.input.prefetch_row(r as usize),
                 Some(b) => self.ngrams.prefetch_row(b as usize),
             }
+        }
+        let out = &batch.out[lo.saturating_sub(input.len())..hi.saturating_sub(input.len())];
+        for &w in out {
+            cx.output.prefetch_row(w as usize);
         }
     }
 }
@@ -221,7 +235,9 @@ pub(crate) fn step(
     total.fill(0.0);
     let mut loss = 0.0;
     let mut start = 0;
-    for &end in &batch.ends {
+    let parts = batch.ends.len();
+    for (i, &end) in batch.ends.iter().enumerate() {
+        sw.prefetch_part(cx, &sc.next, i, parts);
         let range = start..end as usize;
         start = end as usize;
         let slots = &batch.slots[range.clone()];
@@ -281,12 +297,18 @@ impl Job<'_> {
         if s.is_empty() {
             return true;
         }
-        self.prepare_subwords(sw, ns, s, 0, rng, &mut sc.cur);
+        self.prepare_subwords(ns, s, 0, rng, &mut sc.cur);
+        sw.prefetch_part(cx, &sc.cur, 0, 1);
         for pos in 0..s.len() {
             if pos + 1 < s.len() {
-                self.prepare_subwords(sw, ns, s, pos + 1, rng, &mut sc.next);
+                self.prepare_subwords(ns, s, pos + 1, rng, &mut sc.next);
+            } else {
+                sc.next.ctx.clear();
             }
-            if !sc.cur.ctx.is_empty() {
+            if sc.cur.ctx.is_empty() {
+                sw.prefetch_part(cx, &sc.next, 0, 1);
+            } else {
+                // The step prefetches the next batch's rows as it goes.
                 match step(cx, sw, alpha, sc) {
                     Some(l) => {
                         *loss += l;
@@ -300,11 +322,9 @@ impl Job<'_> {
         true
     }
 
-    /// Fills `batch` for the center word at `pos` (dynamic window, noise words) and
-    /// prefetches the rows it will touch.
+    /// Fills `batch` for the center word at `pos` (dynamic window, noise words).
     fn prepare_subwords(
         &self,
-        sw: &SubwordJob<'_>,
         ns: &NegativeSampler,
         s: &[u32],
         pos: usize,
@@ -316,10 +336,6 @@ impl Job<'_> {
             return;
         }
         fill(ns, batch, self.cfg.negative, rng);
-        sw.prefetch(&self.input, batch.center);
-        for &w in &batch.out {
-            self.output.prefetch_row(w as usize);
-        }
     }
 }
 

@@ -89,8 +89,8 @@ pub(super) struct Job<'a> {
 
 /// A subword training call's shared state: the n-gram rows and each word's input rows.
 pub(crate) struct SubwordJob<'a> {
-    /// The n-gram bucket rows, bucket×N, taken out of the model for the call.
-    pub(super) ngrams: &'a InPlaceMatrix,
+    /// p, p' and the n-gram rows, taken out of the model for the call.
+    pub(super) m: &'a SubwordRows,
     /// Word w's input rows are `rows[offsets[w]..offsets[w + 1]]`.
     pub(super) offsets: Vec<usize>,
     /// Input row ids: below V a row of p, from V on n-gram row `id − V` (fastText's
@@ -101,4 +101,15 @@ pub(crate) struct SubwordJob<'a> {
     /// Per word, how far h moves when the same gradient is added to each of its k input
     /// rows: Σ (occurrences of a row)² / k over its distinct rows, 1 when they are distinct.
     pub(super) drift: Vec<f32>,
+}
+
+/// A subword model's matrices, trained in place in the model's own buffers (relaxed
+/// `AtomicU32`s made from them, turned back without a copy): no row is held twice.
+pub(crate) struct SubwordRows {
+    /// p, V×N.
+    pub(crate) words: InPlaceMatrix,
+    /// p' transposed, V×N.
+    pub(crate) outputs: InPlaceMatrix,
+    /// The n-gram bucket rows, bucket×N.
+    pub(crate) ngrams: InPlaceMatrix,
 }

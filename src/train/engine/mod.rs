@@ -28,12 +28,12 @@ use crate::error::{try_vec, Error, Result};
 use crate::model::SkipGramModel;
 use crate::vocab::Vocabulary;
 pub(crate) use job::Call;
-use job::{Job, SubwordJob, WorkerStats, TICK};
+use job::{Job, SubwordJob, SubwordRows, WorkerStats, TICK};
 
 /// Trains `model` on `corpus` for the epochs of `call`, calling `progress` about every
-/// 100 ms. On error the model keeps the weights it had, except a subword model's n-gram
-/// rows: they are trained in place (bucket×N floats are often most of the model, and are
-/// not held twice), so they keep the updates made before the error.
+/// 100 ms. On error a word-level model keeps the weights it had; a subword model's rows
+/// (p, p' and the n-gram rows) are trained in place, so that no row is held twice, and keep
+/// the updates made before the error.
 pub(crate) fn train(
     cfg: &TrainConfig,
     call: &Call,
@@ -43,12 +43,20 @@ pub(crate) fn train(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<TrainReport> {
     let t_in = Instant::now();
-    let ngrams = model.take_ngram_array().map(InPlaceMatrix::from_array);
+    let rows = model.take_ngram_array().map(|ngrams| {
+        let (p, p_prime_t) = model.take_word_arrays();
+        SubwordRows {
+            words: InPlaceMatrix::from_array(p),
+            outputs: InPlaceMatrix::from_array(p_prime_t),
+            ngrams: InPlaceMatrix::from_array(ngrams),
+        }
+    });
     let t_in = t_in.elapsed().as_secs_f64();
-    let result = train_with(cfg, call, model, corpus, sync, progress, ngrams.as_ref());
+    let result = train_with(cfg, call, model, corpus, sync, progress, rows.as_ref());
     let t_out = Instant::now();
-    if let Some(rows) = ngrams {
-        model.put_ngram_array(rows.into_array());
+    if let Some(rows) = rows {
+        model.put_ngram_array(rows.ngrams.into_array());
+        model.put_word_arrays(rows.words.into_array(), rows.outputs.into_array());
     }
     let t_out = t_out.elapsed().as_secs_f64();
     result.map(|mut r| {
@@ -66,14 +74,14 @@ fn train_with(
     corpus: &Corpus,
     sync: &mut dyn ModelSync,
     progress: &mut dyn FnMut(&Progress),
-    ngrams: Option<&InPlaceMatrix>,
+    subword_rows: Option<&SubwordRows>,
 ) -> Result<TrainReport> {
     let t_init = Instant::now();
     let hs = cfg.objective == Objective::HierarchicalSoftmax;
     let mut hs_init = None;
     // A run that could train no pair is refused before anything is allocated or trained.
     let job = check_pairs(corpus, model.vocab())
-        .and_then(|()| Job::new(cfg, call, model, corpus, &mut hs_init, sync, ngrams));
+        .and_then(|()| Job::new(cfg, call, model, corpus, &mut hs_init, sync, subword_rows));
     let words_at_start = ((call.first - 1) as u64).saturating_mul(model.words_per_epoch());
     let job = job.and_then(|j| {
         sync.begin(&j.weights(), &|| j.row_rates(words_at_start))
@@ -125,7 +133,7 @@ fn train_with(
             || job
                 .subwords
                 .as_ref()
-                .is_some_and(|s| !s.ngrams.all_finite(cfg.threads));
+                .is_some_and(|s| !s.all_finite(cfg.threads));
         let failed = sync.agree(!diverged)?;
         if diverged {
             return Err(Error::Diverged {
@@ -174,15 +182,18 @@ fn train_with(
     drop(rounds);
     // Each shared copy is freed as soon as it is copied out, so that the two copies of p
     // and of p' never coexist with both of the other's.
-    let new_input = job.input.try_to_array("p", cfg.threads)?;
-    job.input = SharedMatrix::empty();
-    let new_output = job.output.try_to_array("p'", cfg.threads)?;
-    drop(job);
-    model.replace_input(new_input);
-    if hs {
-        model.replace_hs_nodes(new_output);
-    } else {
-        model.replace_output(new_output);
+    // (A subword model's rows were trained in place: `train` puts them back.)
+    if job.subwords.is_none() {
+        let new_input = job.input.try_to_array("p", cfg.threads)?;
+        job.input = SharedMatrix::empty();
+        let new_output = job.output.try_to_array("p'", cfg.threads)?;
+        drop(job);
+        model.replace_input(new_input);
+        if hs {
+            model.replace_hs_nodes(new_output);
+        } else {
+            model.replace_output(new_output);
+        }
     }
     model.set_epochs_trained(last_done);
     report.phases.training = t_train.elapsed().as_secs_f64();
@@ -232,7 +243,7 @@ impl<'a> Job<'a> {
         corpus: &'a Corpus,
         hs_init: &'a mut Option<Array2<f32>>,
         sync: &dyn ModelSync,
-        ngrams: Option<&'a InPlaceMatrix>,
+        subword_rows: Option<&'a SubwordRows>,
     ) -> Result<Self> {
         let vocab = model.vocab();
         let v = vocab.len();
@@ -251,7 +262,7 @@ impl<'a> Job<'a> {
             }
             (false, _) => model.output_array(),
         };
-        let subwords = SubwordJob::new(cfg, model, ngrams)?;
+        let subwords = SubwordJob::new(cfg, model, subword_rows)?;
         if subwords.is_some() && (sync.ranks() > 1 || cfg.deterministic) {
             return Err(Error::InvalidConfig(
                 "subword training runs in one process, without deterministic mode".into(),

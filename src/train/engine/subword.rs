@@ -13,7 +13,7 @@
 
 use rand::rngs::SmallRng;
 
-use super::job::{Job, SubwordJob};
+use super::job::{Job, SubwordJob, SubwordRows};
 use super::worker::WorkerState;
 use crate::error::{Error, Result};
 use crate::model::SkipGramModel;
@@ -22,11 +22,10 @@ use crate::train::batch::{Batch, Scratch};
 use crate::train::config::TrainConfig;
 use crate::train::objective::{Outputs, StepContext};
 use crate::train::sampling::NegativeSampler;
-use crate::train::shared::{InPlaceMatrix, SharedMatrix};
 
 impl<'a> SubwordJob<'a> {
-    /// The state for training `model`'s n-gram rows `ngrams` (taken out of the model), or
-    /// `None` for a word-level model.
+    /// The state for training `model`'s rows `m` (p, p' and the n-gram rows, taken out of
+    /// the model), or `None` for a word-level model.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] if the model's n-gram settings are not the
@@ -34,13 +33,21 @@ impl<'a> SubwordJob<'a> {
     pub(crate) fn new(
         cfg: &TrainConfig,
         model: &SkipGramModel,
-        ngrams: Option<&'a InPlaceMatrix>,
+        m: Option<&'a SubwordRows>,
     ) -> Result<Option<Self>> {
         let want = cfg.ngram_config();
         let have = model.ngram_config();
-        let ngrams = match (want.enabled(), have, ngrams) {
+        let v = model.vocab().len();
+        let m = match (want.enabled(), have, m) {
             (false, None, _) => return Ok(None),
-            (true, Some(h), Some(a)) if h == want && a.rows() == want.bucket => a,
+            (true, Some(h), Some(m))
+                if h == want
+                    && m.ngrams.rows() == want.bucket
+                    && m.words.rows() == v
+                    && m.outputs.rows() == v =>
+            {
+                m
+            }
             (true, None, _) => {
                 return Err(Error::InvalidConfig(format!(
                     "the configuration asks for subwords (minn {}, maxn {}, bucket {}) but the \
@@ -64,7 +71,6 @@ impl<'a> SubwordJob<'a> {
             }
         };
         let vocab = model.vocab();
-        let v = vocab.len();
         let words = u32::try_from(v)
             .ok()
             .filter(|&v| (v as u64) + (want.bucket as u64) <= u32::MAX as u64)
@@ -94,7 +100,7 @@ impl<'a> SubwordJob<'a> {
             drift.push(squares as f32 / sorted.len() as f32);
         }
         Ok(Some(SubwordJob {
-            ngrams,
+            m,
             offsets,
             rows,
             words,
@@ -109,20 +115,30 @@ impl<'a> SubwordJob<'a> {
         &self.rows[self.offsets[w]..self.offsets[w + 1]]
     }
 
+    /// Copies input row `r` (a row id of [`SubwordJob::rows`]) into `dst[..N]`.
     #[inline]
-    fn read(&self, input: &SharedMatrix, r: u32, dst: &mut [f32]) {
+    fn read(&self, r: u32, dst: &mut [f32]) {
         match r.checked_sub(self.words) {
-            None => input.read_row(r as usize, dst),
-            Some(b) => self.ngrams.read_row(b as usize, dst),
+            None => self.m.words.read_row(r as usize, dst),
+            Some(b) => self.m.ngrams.read_row(b as usize, dst),
         }
     }
 
+    /// Overwrites input row `r` with `src[..N]`.
     #[inline]
-    fn write(&self, input: &SharedMatrix, r: u32, src: &[f32]) {
+    fn write(&self, r: u32, src: &[f32]) {
         match r.checked_sub(self.words) {
-            None => input.write_row(r as usize, src),
-            Some(b) => self.ngrams.write_row(b as usize, src),
+            None => self.m.words.write_row(r as usize, src),
+            Some(b) => self.m.ngrams.write_row(b as usize, src),
         }
+    }
+
+    /// Whether every row of p, p' and the n-gram rows is finite, checked on up to
+    /// `threads` threads.
+    pub(super) fn all_finite(&self, threads: usize) -> bool {
+        [&self.m.words, &self.m.outputs, &self.m.ngrams]
+            .iter()
+            .all(|a| a.all_finite(threads))
     }
 
     /// Prefetches part `part` of `parts` of the rows `batch` will touch: its center's input
@@ -130,7 +146,7 @@ impl<'a> SubwordJob<'a> {
     /// batch's few hundred cache lines over the previous batch's pairs keeps the CPU's
     /// line-fill buffers from filling up, which stalls it at a prefetch instruction.
     #[inline]
-    fn prefetch_part(&self, cx: &StepContext<'_>, batch: &Batch, part: usize, parts: usize) {
+    fn prefetch_part(&self, batch: &Batch, part: usize, parts: usize) {
         if batch.ctx.is_empty() {
             return;
         }
@@ -139,13 +155,13 @@ impl<'a> SubwordJob<'a> {
         let (lo, hi) = (part * total / parts, (part + 1) * total / parts);
         for &r in &input[lo.min(input.len())..hi.min(input.len())] {
             match r.checked_sub(self.words) {
-                None => cx.input.prefetch_row(r as usize),
-                Some(b) => self.ngrams.prefetch_row(b as usize),
+                None => self.m.words.prefetch_row(r as usize),
+                Some(b) => self.m.ngrams.prefetch_row(b as usize),
             }
         }
         let out = &batch.out[lo.saturating_sub(input.len())..hi.saturating_sub(input.len())];
         for &w in out {
-            cx.output.prefetch_row(w as usize);
+            self.m.outputs.prefetch_row(w as usize);
         }
     }
 }
@@ -220,7 +236,7 @@ pub(crate) fn step(
     let buf = &mut rest[..n];
     h.fill(0.0);
     for &r in rows {
-        sw.read(cx.input, r, buf);
+        sw.read(r, buf);
         cx.isa.axpy(1.0, buf, h);
     }
     let inv = 1.0 / rows.len() as f32;
@@ -228,7 +244,7 @@ pub(crate) fn step(
         *x *= inv;
     }
     for (j, &w) in batch.out.iter().enumerate() {
-        cx.output
+        sw.m.outputs
             .read_row(w as usize, &mut sc.b[j * n..(j + 1) * n]);
     }
     let drift = sw.drift[batch.center as usize];
@@ -237,7 +253,7 @@ pub(crate) fn step(
     let mut start = 0;
     let parts = batch.ends.len();
     for (i, &end) in batch.ends.iter().enumerate() {
-        sw.prefetch_part(cx, &sc.next, i, parts);
+        sw.prefetch_part(&sc.next, i, parts);
         let range = start..end as usize;
         start = end as usize;
         let slots = &batch.slots[range.clone()];
@@ -263,12 +279,13 @@ pub(crate) fn step(
         cx.isa.axpy(1.0, buf, total);
     }
     for (j, &w) in batch.out.iter().enumerate() {
-        cx.output.write_row(w as usize, &sc.b[j * n..(j + 1) * n]);
+        sw.m.outputs
+            .write_row(w as usize, &sc.b[j * n..(j + 1) * n]);
     }
     for &r in rows {
-        sw.read(cx.input, r, buf);
+        sw.read(r, buf);
         cx.isa.axpy(1.0, total, buf);
-        sw.write(cx.input, r, buf);
+        sw.write(r, buf);
     }
     Some(loss)
 }
@@ -298,7 +315,7 @@ impl Job<'_> {
             return true;
         }
         self.prepare_subwords(ns, s, 0, rng, &mut sc.cur);
-        sw.prefetch_part(cx, &sc.cur, 0, 1);
+        sw.prefetch_part(&sc.cur, 0, 1);
         for pos in 0..s.len() {
             if pos + 1 < s.len() {
                 self.prepare_subwords(ns, s, pos + 1, rng, &mut sc.next);
@@ -306,7 +323,7 @@ impl Job<'_> {
                 sc.next.ctx.clear();
             }
             if sc.cur.ctx.is_empty() {
-                sw.prefetch_part(cx, &sc.next, 0, 1);
+                sw.prefetch_part(&sc.next, 0, 1);
             } else {
                 // The step prefetches the next batch's rows as it goes.
                 match step(cx, sw, alpha, sc) {
@@ -350,6 +367,7 @@ mod tests {
     use crate::train::batch::padded;
     use crate::train::kernels::Isa;
     use crate::train::loss::SigmoidTable;
+    use crate::train::shared::{InPlaceMatrix, SharedMatrix};
     use crate::vocab::Vocabulary;
 
     /// The loss of one (center, context, noise) example as a function of the center's
@@ -370,13 +388,13 @@ mod tests {
     }
 
     /// A tiny subword model: "abcd" (7 n-grams in 5 buckets, so some of its rows repeat),
-    /// "xy" and "qrst", dim 4, in the shared matrices training uses.
+    /// "xy" and "qrst", dim 4, its rows taken out for training as `train` takes them.
     struct Fixture {
         model: SkipGramModel,
-        ngrams: InPlaceMatrix,
+        rows: SubwordRows,
         cfg: TrainConfig,
-        input: SharedMatrix,
-        output: SharedMatrix,
+        /// The word-level matrices of the step context, which subword training leaves empty.
+        empty: SharedMatrix,
         sigmoid: SigmoidTable,
     }
 
@@ -399,6 +417,12 @@ mod tests {
                 .with_ngrams(ngrams, &mut rng)
                 .unwrap();
             let ngrams = InPlaceMatrix::from_array(model.take_ngram_array().unwrap());
+            let (p, p_prime_t) = model.take_word_arrays();
+            let rows = SubwordRows {
+                words: InPlaceMatrix::from_array(p),
+                outputs: InPlaceMatrix::from_array(p_prime_t),
+                ngrams,
+            };
             let cfg = TrainConfig {
                 dim: n,
                 minn: 3,
@@ -407,26 +431,17 @@ mod tests {
                 threads: 1,
                 ..Default::default()
             };
-            let input =
-                SharedMatrix::try_from_array(&model.input_weights().to_owned(), "p", 1).unwrap();
-            let output = SharedMatrix::try_from_array(
-                &model.output_weights_transposed().to_owned(),
-                "p'",
-                1,
-            )
-            .unwrap();
             Fixture {
                 model,
-                ngrams,
+                rows,
                 cfg,
-                input,
-                output,
+                empty: SharedMatrix::empty(),
                 sigmoid: SigmoidTable::new(),
             }
         }
 
         fn job(&self) -> SubwordJob<'_> {
-            SubwordJob::new(&self.cfg, &self.model, Some(&self.ngrams))
+            SubwordJob::new(&self.cfg, &self.model, Some(&self.rows))
                 .unwrap()
                 .unwrap()
         }
@@ -434,8 +449,8 @@ mod tests {
         fn cx(&self) -> StepContext<'_> {
             StepContext {
                 isa: Isa::detect(),
-                input: &self.input,
-                output: &self.output,
+                input: &self.empty,
+                output: &self.empty,
                 sigmoid: &self.sigmoid,
                 stride: padded(Self::N),
                 block_rows: 10,
@@ -445,14 +460,14 @@ mod tests {
         /// Input row `r` (a row id of [`SubwordJob::rows`]) in f64.
         fn input_row(&self, sw: &SubwordJob<'_>, r: u32) -> Vec<f64> {
             let mut b = vec![0.0f32; padded(Self::N)];
-            sw.read(&self.input, r, &mut b);
+            sw.read(r, &mut b);
             b[..Self::N].iter().map(|&x| x as f64).collect()
         }
 
         /// Output row of word `w` in f64.
         fn output_row(&self, w: usize) -> Vec<f64> {
             let mut b = vec![0.0f32; padded(Self::N)];
-            self.output.read_row(w, &mut b);
+            self.rows.outputs.read_row(w, &mut b);
             b[..Self::N].iter().map(|&x| x as f64).collect()
         }
 

@@ -115,21 +115,17 @@ impl SkipGramModel {
             .map(|(_, a)| std::mem::replace(a, Array2::zeros((0, n))))
     }
 
-    /// Takes p and p' (stored V×N) out for the trainer, which trains a subword model's
-    /// rows in place, leaving 0×N arrays until [`put_word_arrays`](Self::put_word_arrays)
-    /// returns them.
-    pub(crate) fn take_word_arrays(&mut self) -> (Array2<f32>, Array2<f32>) {
+    /// Takes p (V×N) out for the trainer, which trains a subword model's input rows in
+    /// place, leaving a 0×N array until [`put_input_array`](Self::put_input_array) returns
+    /// it.
+    pub(crate) fn take_input_array(&mut self) -> Array2<f32> {
         let n = self.dim();
-        (
-            std::mem::replace(&mut self.input, Array2::zeros((0, n))),
-            std::mem::replace(&mut self.output, Array2::zeros((0, n))),
-        )
+        std::mem::replace(&mut self.input, Array2::zeros((0, n)))
     }
 
-    /// Returns p and p' (V×N) [`take_word_arrays`](Self::take_word_arrays) took.
-    pub(crate) fn put_word_arrays(&mut self, p: Array2<f32>, p_prime_t: Array2<f32>) {
+    /// Returns p (V×N), which [`take_input_array`](Self::take_input_array) took.
+    pub(crate) fn put_input_array(&mut self, p: Array2<f32>) {
         self.input = p;
-        self.output = p_prime_t;
     }
 
     /// Returns the n-gram rows [`take_ngram_array`](Self::take_ngram_array) took.

@@ -257,10 +257,11 @@ impl Trainer {
     /// schedule of each), with the progress callback, cancellation token and cluster of
     /// `options`.
     ///
-    /// On error a word-level model keeps the weights it had when the call began. A subword
-    /// model's rows (p, p' and the n-gram rows) are trained in place, so that no row is
-    /// held twice (the bucket×N floats are often most of the model): they keep the updates
-    /// made before the error (a divergence or a read error mid-epoch). A cancelled run
+    /// On error the model keeps the weights it had when the call began, except a subword
+    /// model's input rows (p and the n-gram rows): they are trained in place, so that no
+    /// input row is held twice (the bucket×N floats are often most of the model), and keep
+    /// the updates made before the error (a divergence or a read error mid-epoch). A
+    /// cancelled run
     /// returns `Ok` with [`TrainReport::cancelled`] set (see [`CancelToken`]). With a
     /// cluster, every rank must start from the same model (same vocabulary, same `seed`)
     /// and make the same call; the report's word counts and the learning rate follow the

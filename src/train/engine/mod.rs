@@ -31,9 +31,9 @@ pub(crate) use job::Call;
 use job::{Job, SubwordJob, SubwordRows, WorkerStats, TICK};
 
 /// Trains `model` on `corpus` for the epochs of `call`, calling `progress` about every
-/// 100 ms. On error a word-level model keeps the weights it had; a subword model's rows
-/// (p, p' and the n-gram rows) are trained in place, so that no row is held twice, and keep
-/// the updates made before the error.
+/// 100 ms. On error the model keeps the weights it had, except a subword model's input rows
+/// (p and the n-gram rows): they are trained in place, so that no input row is held twice,
+/// and keep the updates made before the error.
 pub(crate) fn train(
     cfg: &TrainConfig,
     call: &Call,
@@ -43,20 +43,16 @@ pub(crate) fn train(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<TrainReport> {
     let t_in = Instant::now();
-    let rows = model.take_ngram_array().map(|ngrams| {
-        let (p, p_prime_t) = model.take_word_arrays();
-        SubwordRows {
-            words: InPlaceMatrix::from_array(p),
-            outputs: InPlaceMatrix::from_array(p_prime_t),
-            ngrams: InPlaceMatrix::from_array(ngrams),
-        }
+    let rows = model.take_ngram_array().map(|ngrams| SubwordRows {
+        words: InPlaceMatrix::from_array(model.take_input_array()),
+        ngrams: InPlaceMatrix::from_array(ngrams),
     });
     let t_in = t_in.elapsed().as_secs_f64();
     let result = train_with(cfg, call, model, corpus, sync, progress, rows.as_ref());
     let t_out = Instant::now();
     if let Some(rows) = rows {
         model.put_ngram_array(rows.ngrams.into_array());
-        model.put_word_arrays(rows.words.into_array(), rows.outputs.into_array());
+        model.put_input_array(rows.words.into_array());
     }
     let t_out = t_out.elapsed().as_secs_f64();
     result.map(|mut r| {
@@ -182,18 +178,21 @@ fn train_with(
     drop(rounds);
     // Each shared copy is freed as soon as it is copied out, so that the two copies of p
     // and of p' never coexist with both of the other's.
-    // (A subword model's rows were trained in place: `train` puts them back.)
-    if job.subwords.is_none() {
-        let new_input = job.input.try_to_array("p", cfg.threads)?;
-        job.input = SharedMatrix::empty();
-        let new_output = job.output.try_to_array("p'", cfg.threads)?;
-        drop(job);
-        model.replace_input(new_input);
-        if hs {
-            model.replace_hs_nodes(new_output);
-        } else {
-            model.replace_output(new_output);
-        }
+    // (A subword model's p was trained in place: `train` puts it back.)
+    let new_input = match job.subwords {
+        None => Some(job.input.try_to_array("p", cfg.threads)?),
+        Some(_) => None,
+    };
+    job.input = SharedMatrix::empty();
+    let new_output = job.output.try_to_array("p'", cfg.threads)?;
+    drop(job);
+    if let Some(p) = new_input {
+        model.replace_input(p);
+    }
+    if hs {
+        model.replace_hs_nodes(new_output);
+    } else {
+        model.replace_output(new_output);
     }
     model.set_epochs_trained(last_done);
     report.phases.training = t_train.elapsed().as_secs_f64();

@@ -24,7 +24,7 @@ use crate::train::objective::{Outputs, StepContext};
 use crate::train::sampling::NegativeSampler;
 
 impl<'a> SubwordJob<'a> {
-    /// The state for training `model`'s rows `m` (p, p' and the n-gram rows, taken out of
+    /// The state for training `model`'s input rows `m` (p and the n-gram rows, taken out of
     /// the model), or `None` for a word-level model.
     ///
     /// # Errors
@@ -41,10 +41,7 @@ impl<'a> SubwordJob<'a> {
         let m = match (want.enabled(), have, m) {
             (false, None, _) => return Ok(None),
             (true, Some(h), Some(m))
-                if h == want
-                    && m.ngrams.rows() == want.bucket
-                    && m.words.rows() == v
-                    && m.outputs.rows() == v =>
+                if h == want && m.ngrams.rows() == want.bucket && m.words.rows() == v =>
             {
                 m
             }
@@ -133,12 +130,10 @@ impl<'a> SubwordJob<'a> {
         }
     }
 
-    /// Whether every row of p, p' and the n-gram rows is finite, checked on up to
-    /// `threads` threads.
+    /// Whether every row of p and the n-gram rows is finite, checked on up to `threads`
+    /// threads.
     pub(super) fn all_finite(&self, threads: usize) -> bool {
-        [&self.m.words, &self.m.outputs, &self.m.ngrams]
-            .iter()
-            .all(|a| a.all_finite(threads))
+        self.m.words.all_finite(threads) && self.m.ngrams.all_finite(threads)
     }
 
     /// Prefetches part `part` of `parts` of the rows `batch` will touch: its center's input
@@ -146,7 +141,7 @@ impl<'a> SubwordJob<'a> {
     /// batch's few hundred cache lines over the previous batch's pairs keeps the CPU's
     /// line-fill buffers from filling up, which stalls it at a prefetch instruction.
     #[inline]
-    fn prefetch_part(&self, batch: &Batch, part: usize, parts: usize) {
+    fn prefetch_part(&self, cx: &StepContext<'_>, batch: &Batch, part: usize, parts: usize) {
         if batch.ctx.is_empty() {
             return;
         }
@@ -161,7 +156,7 @@ impl<'a> SubwordJob<'a> {
         }
         let out = &batch.out[lo.saturating_sub(input.len())..hi.saturating_sub(input.len())];
         for &w in out {
-            self.m.outputs.prefetch_row(w as usize);
+            cx.output.prefetch_row(w as usize);
         }
     }
 }
@@ -244,7 +239,7 @@ pub(crate) fn step(
         *x *= inv;
     }
     for (j, &w) in batch.out.iter().enumerate() {
-        sw.m.outputs
+        cx.output
             .read_row(w as usize, &mut sc.b[j * n..(j + 1) * n]);
     }
     let drift = sw.drift[batch.center as usize];
@@ -253,7 +248,7 @@ pub(crate) fn step(
     let mut start = 0;
     let parts = batch.ends.len();
     for (i, &end) in batch.ends.iter().enumerate() {
-        sw.prefetch_part(&sc.next, i, parts);
+        sw.prefetch_part(cx, &sc.next, i, parts);
         let range = start..end as usize;
         start = end as usize;
         let slots = &batch.slots[range.clone()];
@@ -279,8 +274,7 @@ pub(crate) fn step(
         cx.isa.axpy(1.0, buf, total);
     }
     for (j, &w) in batch.out.iter().enumerate() {
-        sw.m.outputs
-            .write_row(w as usize, &sc.b[j * n..(j + 1) * n]);
+        cx.output.write_row(w as usize, &sc.b[j * n..(j + 1) * n]);
     }
     for &r in rows {
         sw.read(r, buf);
@@ -315,7 +309,7 @@ impl Job<'_> {
             return true;
         }
         self.prepare_subwords(ns, s, 0, rng, &mut sc.cur);
-        sw.prefetch_part(&sc.cur, 0, 1);
+        sw.prefetch_part(cx, &sc.cur, 0, 1);
         for pos in 0..s.len() {
             if pos + 1 < s.len() {
                 self.prepare_subwords(ns, s, pos + 1, rng, &mut sc.next);
@@ -323,7 +317,7 @@ impl Job<'_> {
                 sc.next.ctx.clear();
             }
             if sc.cur.ctx.is_empty() {
-                sw.prefetch_part(&sc.next, 0, 1);
+                sw.prefetch_part(cx, &sc.next, 0, 1);
             } else {
                 // The step prefetches the next batch's rows as it goes.
                 match step(cx, sw, alpha, sc) {
@@ -393,7 +387,9 @@ mod tests {
         model: SkipGramModel,
         rows: SubwordRows,
         cfg: TrainConfig,
-        /// The word-level matrices of the step context, which subword training leaves empty.
+        /// p' (transposed), shared; and p as the step context holds it: empty, since the
+        /// subword step reads p from `rows`.
+        output: SharedMatrix,
         empty: SharedMatrix,
         sigmoid: SigmoidTable,
     }
@@ -417,12 +413,16 @@ mod tests {
                 .with_ngrams(ngrams, &mut rng)
                 .unwrap();
             let ngrams = InPlaceMatrix::from_array(model.take_ngram_array().unwrap());
-            let (p, p_prime_t) = model.take_word_arrays();
             let rows = SubwordRows {
-                words: InPlaceMatrix::from_array(p),
-                outputs: InPlaceMatrix::from_array(p_prime_t),
+                words: InPlaceMatrix::from_array(model.take_input_array()),
                 ngrams,
             };
+            let output = SharedMatrix::try_from_array(
+                &model.output_weights_transposed().to_owned(),
+                "p'",
+                1,
+            )
+            .unwrap();
             let cfg = TrainConfig {
                 dim: n,
                 minn: 3,
@@ -435,6 +435,7 @@ mod tests {
                 model,
                 rows,
                 cfg,
+                output,
                 empty: SharedMatrix::empty(),
                 sigmoid: SigmoidTable::new(),
             }
@@ -450,7 +451,7 @@ mod tests {
             StepContext {
                 isa: Isa::detect(),
                 input: &self.empty,
-                output: &self.empty,
+                output: &self.output,
                 sigmoid: &self.sigmoid,
                 stride: padded(Self::N),
                 block_rows: 10,
@@ -467,7 +468,7 @@ mod tests {
         /// Output row of word `w` in f64.
         fn output_row(&self, w: usize) -> Vec<f64> {
             let mut b = vec![0.0f32; padded(Self::N)];
-            self.rows.outputs.read_row(w, &mut b);
+            self.output.read_row(w, &mut b);
             b[..Self::N].iter().map(|&x| x as f64).collect()
         }
 

@@ -176,6 +176,9 @@ fn train_with(
             .store((epoch as u64).saturating_mul(job.words_per_epoch), Relaxed);
     }
     drop(rounds);
+    // The recorded corpus is not replayed again: free it before the copies out are made,
+    // which would otherwise be the run's peak.
+    job.recordings = Vec::new();
     // Each shared copy is freed as soon as it is copied out, so that the two copies of p
     // and of p' never coexist with both of the other's.
     // (A subword model's p was trained in place: `train` puts it back.)

@@ -107,7 +107,7 @@ pub(crate) struct SubwordJob<'a> {
 /// `AtomicU32`s made from them, turned back without a copy): no input row is held twice.
 /// p' is copied as for word-level training: its rows are read and written several times per
 /// center word, and the copy's cache-line-aligned rows moved as 8-byte words were measured
-/// 6–9 % faster than in place.
+/// 5–9 % faster than in place.
 pub(crate) struct SubwordRows {
     /// p, V×N.
     pub(crate) words: InPlaceMatrix,

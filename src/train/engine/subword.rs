@@ -163,13 +163,14 @@ impl<'a> SubwordJob<'a> {
 
 /// Fills the output side of `batch`, whose center word and context words are set: for
 /// each context word (label 1) `negative` noise words (label 0; a draw equal to that
-/// context word is skipped, as word2vec.c and fastText do).
+/// context word is skipped, as word2vec.c does, where fastText draws again).
 ///
 /// Each distinct row is listed once in `batch.out`; `batch.slots` gives, per (center,
 /// context) pair in order, the index in `out` of the context word followed by those of its
 /// noise words, and `batch.ends[i]` is where pair i's entries end; `labels` and
-/// `out_weight` (all 1) run along the entries. A row drawn again, in
-/// the same pair or a later one, shares its slot: the later draw sees the earlier update.
+/// `out_weight` (all 1) run along the entries. A row drawn again shares its slot, so a
+/// later pair sees the earlier pairs' updates of it (within one pair every score is taken
+/// before the pair's updates).
 fn fill(ns: &NegativeSampler, batch: &mut Batch, negative: usize, rng: &mut SmallRng) {
     batch.out.clear();
     batch.slots.clear();

@@ -1,9 +1,8 @@
 //! `skipgram train`: the main job.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use clap::parser::ValueSource;
 use clap::{ArgMatches, Parser};
 use indicatif::{ProgressBar, ProgressStyle};
 use skipgram::corpus::RawTextSigns;
@@ -12,17 +11,22 @@ use skipgram::phrases::PhrasePasses;
 use skipgram::SyncConfig;
 use skipgram::{
     Checkpoint, Corpus, Embeddings, Epochs, NsDirection, Objective, Preprocessor, Progress,
-    SkipGramModel, Tokenizer, TrainConfig, TrainReport, Trainer, VectorKind, VocabConfig,
-    Vocabulary,
+    SkipGramModel, Tokenizer, TrainConfig, Trainer, VocabConfig, Vocabulary,
 };
 
+mod checks;
+mod output;
+
+use checks::{check_objectives, check_paths, check_resume, check_softmax_time, Given};
+use output::write_outputs;
+
 use crate::ranks::Ranks;
-use crate::{warn_threads, write_text, CliResult};
+use crate::{warn_threads, CliResult};
 
 /// The default corpus: 4 MB of English Wikipedia (2015), cleaned as text8 is
 /// (CC BY-SA 3.0; see examples/data/README.md in the package).
 const BUNDLED_CORPUS: &[u8] =
-    include_bytes!("../../../examples/data/enwiki-2015-text8style-4M.txt");
+    include_bytes!("../../../../examples/data/enwiki-2015-text8style-4M.txt");
 
 #[derive(Parser, Debug)]
 pub(crate) struct Args {
@@ -280,193 +284,6 @@ pub(crate) fn run(args: Args, matches: Option<&ArgMatches>) -> CliResult {
     result
 }
 
-/// Every file `train` reads and writes, for [`skipgram::io::check_outputs`].
-fn check_paths(args: &Args) -> skipgram::Result<()> {
-    fn paths<'a>(ps: &[Option<&'a PathBuf>]) -> Vec<&'a Path> {
-        ps.iter().flatten().map(|p| p.as_path()).collect()
-    }
-    let inputs = paths(&[
-        args.input.as_ref(),
-        args.read_vocab.as_ref(),
-        args.resume.as_ref(),
-        args.phrases.as_ref(),
-    ]);
-    let outputs = paths(&[
-        Some(&args.output),
-        args.save_checkpoint.as_ref(),
-        args.save_model.as_ref(),
-        args.save_vocab.as_ref(),
-        args.report.as_ref(),
-    ]);
-    skipgram::io::check_outputs(&inputs, &outputs)
-}
-
-/// The options given on the command line (not defaults), by argument id (field name).
-struct Given(Vec<String>);
-
-impl Given {
-    fn from(matches: Option<&ArgMatches>) -> Self {
-        Given(matches.map_or_else(Vec::new, |m| {
-            m.ids()
-                .filter(|id| m.value_source(id.as_str()) == Some(ValueSource::CommandLine))
-                .map(|id| id.to_string())
-                .collect()
-        }))
-    }
-
-    fn has(&self, id: &str) -> bool {
-        self.0.iter().any(|g| g == id)
-    }
-}
-
-/// `--hs 1` (or `--loss hs`) with an explicit `--negative` above 0 asks for word2vec.c's
-/// two objectives at once; this program trains one, and says so rather than dropping one.
-fn check_objectives(args: &Args, given: &Given) -> CliResult {
-    let hs = (given.has("hs") && args.hs == 1 && args.loss.is_none())
-        || args.loss.as_deref() == Some("hs");
-    if hs && given.has("negative") && args.negative > 0 {
-        return Err(format!(
-            "--hs 1 with --negative {}: word2vec.c would train both hierarchical softmax and \
-             negative sampling, but skipgram trains one objective; choose one (drop \
-             --negative, or give --negative 0, for hierarchical softmax; drop --hs for \
-             negative sampling)",
-            args.negative
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// The options given with `--resume` that contradict the checkpoint's settings: an error
-/// naming each, since a resumed run trains with the checkpoint's settings.
-fn check_resume(args: &Args, given: &Given, c: &TrainConfig) -> CliResult {
-    let opt = |v: Option<usize>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
-    let config = args.config()?;
-    let objective = |o: Objective| format!("{o:?}");
-    let direction = |d: NsDirection| format!("{d:?}");
-    // (argument id, this run's value, the checkpoint's)
-    let settings = [
-        ("size", args.size.to_string(), c.dim.to_string()),
-        ("window", args.window.to_string(), c.window.to_string()),
-        (
-            "negative",
-            args.negative.to_string(),
-            c.negative.to_string(),
-        ),
-        ("hs", objective(config.objective), objective(c.objective)),
-        ("loss", objective(config.objective), objective(c.objective)),
-        (
-            "ns_direction",
-            direction(config.ns_direction),
-            direction(c.ns_direction),
-        ),
-        (
-            "ns_exponent",
-            config.noise_exponent().to_string(),
-            c.noise_exponent().to_string(),
-        ),
-        ("alpha", args.alpha.to_string(), c.alpha.to_string()),
-        (
-            "min_count",
-            args.min_count.to_string(),
-            c.vocab.min_count.to_string(),
-        ),
-        ("sample", args.sample.to_string(), c.sample.to_string()),
-        ("seed", args.seed.to_string(), c.seed.to_string()),
-        (
-            "max_final_vocab",
-            opt(args.max_final_vocab),
-            opt(c.vocab.max_final_vocab),
-        ),
-        (
-            "max_vocab_size",
-            opt(args.max_vocab_size),
-            opt(c.vocab.max_vocab_size),
-        ),
-        ("minn", args.minn.to_string(), c.minn.to_string()),
-        ("maxn", args.maxn.to_string(), c.maxn.to_string()),
-        ("bucket", args.bucket.to_string(), c.bucket.to_string()),
-    ];
-    let mut clashes: Vec<String> = settings
-        .iter()
-        .filter(|(id, ours, theirs)| given.has(id) && ours != theirs)
-        .map(|(id, ours, theirs)| {
-            let flag = format!("--{}", id.replace('_', "-"));
-            format!("{flag} ({ours}; the checkpoint's: {theirs})")
-        })
-        .collect();
-    if given.has("read_vocab") {
-        clashes.push("--read-vocab (the checkpoint carries its own vocabulary)".to_string());
-    }
-    if clashes.is_empty() {
-        return Ok(());
-    }
-    Err(format!(
-        "--resume trains with the checkpoint's settings, and these options contradict them: \
-         {}; drop them",
-        clashes.join(", ")
-    )
-    .into())
-}
-
-/// Multiply-adds per second per thread assumed by the full-softmax time estimate: an
-/// order of magnitude, from one epoch of the bundled excerpt at V = 9,104, N = 100 taking
-/// 32.6 s on two threads.
-const SOFTMAX_MACS_PER_SEC: f64 = 8e9;
-
-/// Estimated training time above which `--loss softmax` needs `--force`.
-const SOFTMAX_LIMIT_SECS: f64 = 3600.0;
-
-/// `--loss softmax` costs O(V·N) per center word: the estimated time of the run, refused
-/// above an hour unless `--force`, printed as a warning above a minute.
-fn check_softmax_time(
-    args: &Args,
-    config: &TrainConfig,
-    model: &SkipGramModel,
-    epochs: usize,
-    root: bool,
-) -> CliResult {
-    if config.objective != Objective::Softmax {
-        return Ok(());
-    }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = config.threads.min(cores) as f64;
-    let per_epoch =
-        model.vocab().total_count() as f64 * model.vocab_size() as f64 * model.dim() as f64
-            / (SOFTMAX_MACS_PER_SEC * threads);
-    let total = per_epoch * epochs as f64;
-    let estimate = format!(
-        "--loss softmax with V = {} and N = {}: about {} per epoch, {} for {epochs} epoch(s) \
-         (an order-of-magnitude estimate; negative sampling or hierarchical softmax cost \
-         O(N) per word instead of O(V·N))",
-        model.vocab_size(),
-        model.dim(),
-        duration(per_epoch),
-        duration(total)
-    );
-    if total > SOFTMAX_LIMIT_SECS && !args.force {
-        return Err(format!(
-            "{estimate}; refused above {}: add --force to train anyway",
-            duration(SOFTMAX_LIMIT_SECS)
-        )
-        .into());
-    }
-    if total > 60.0 && root {
-        eprintln!("warning: {estimate}");
-    }
-    Ok(())
-}
-
-/// Seconds as `42 s`, `3.5 min`, `7.2 h` or `4.1 days`.
-fn duration(secs: f64) -> String {
-    match secs {
-        s if s < 120.0 => format!("{s:.0} s"),
-        s if s < 7200.0 => format!("{:.1} min", s / 60.0),
-        s if s < 172_800.0 => format!("{:.1} h", s / 3600.0),
-        s => format!("{:.1} days", s / 86400.0),
-    }
-}
-
 fn run_as(args: Args, given: &Given, ranks: &Ranks) -> CliResult {
     let root = ranks.is_root();
     check_paths(&args)?;
@@ -665,79 +482,6 @@ fn warn_if_raw(vocab: &Vocabulary) {
     }
 }
 
-/// Rank 0's part after training: the summary, the vectors, the checkpoint, the report.
-fn write_outputs(
-    args: &Args,
-    config: &TrainConfig,
-    model: &SkipGramModel,
-    report: &mut TrainReport,
-    setup: (f64, f64),
-    ranks: &Ranks,
-) -> CliResult {
-    report.phases.vocabulary = setup.0;
-    report.phases.initialisation += setup.1;
-    for e in &report.epochs {
-        eprintln!(
-            "epoch {}: loss {:.4} over {} pairs, {:.2} s",
-            e.epoch, e.loss, e.pairs, e.seconds
-        );
-    }
-    eprintln!(
-        "trained in {:.2} s: {:.0} words/s",
-        report.phases.training,
-        report.words_per_sec()
-    );
-
-    let t_out = Instant::now();
-    // The written vectors, V×N: p + p'ᵀ rows with `--output-vectors sum`; for a subword
-    // model each vocabulary word's row averaged with its n-gram rows (not copied); p else.
-    let written = match (args.output_vectors == "sum", model.ngram_config()) {
-        (true, _) => Some(model.to_embeddings_with(VectorKind::Sum)?),
-        (false, Some(_)) => Some(model.to_embeddings()),
-        (false, None) => None,
-    };
-    if let Some(emb) = &written {
-        if args.binary == 1 {
-            emb.save_word2vec_binary(&args.output)?;
-        } else {
-            emb.save_word2vec_text(&args.output)?;
-        }
-    } else if args.binary == 1 {
-        model.save_word2vec_binary(&args.output)?;
-    } else {
-        model.save_word2vec_text(&args.output)?;
-    }
-    eprintln!("wrote {}", args.output.display());
-    if let Some(path) = &args.save_checkpoint {
-        Checkpoint::save(model, config, path)?;
-        eprintln!("wrote checkpoint {}", path.display());
-    }
-    if let Some(path) = &args.save_model {
-        model.save_fasttext(config, path)?;
-        eprintln!("wrote fastText model {}", path.display());
-    }
-    report.phases.output = t_out.elapsed().as_secs_f64();
-    // Nearest neighbours of the probe words, for a first look (after the timed output).
-    let probes: Vec<&String> = args.probe.iter().filter(|w| !w.is_empty()).collect();
-    if !probes.is_empty() {
-        let emb = written.unwrap_or_else(|| model.to_embeddings());
-        for word in probes {
-            match emb.most_similar(&[word.as_str()], &[], 8) {
-                Ok(nn) => {
-                    let list: Vec<String> = nn.iter().map(|(w, s)| format!("{w} {s:.3}")).collect();
-                    println!("{word}: {}", list.join(", "));
-                }
-                Err(e) => println!("{word}: {e}"),
-            }
-        }
-    }
-    if let Some(path) = &args.report {
-        write_text(path, &report_json(args, config, model, report, ranks)?)?;
-        eprintln!("wrote the report to {}", path.display());
-    }
-    Ok(())
-}
-
 /// `--init`: a model whose p is the vectors of a word2vec file, grown to the corpus.
 fn grown_from_vectors(
     args: &Args,
@@ -808,43 +552,4 @@ fn progress_bar(quiet: bool, total: u64) -> Result<ProgressBar, Box<dyn std::err
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     Ok(bar)
-}
-
-/// The `--report` file: the run's settings and outcome, and the library's [`TrainReport`]
-/// (epochs, phases, `cancelled`) serialised by its `serde` derive.
-#[derive(serde::Serialize)]
-struct RunReport<'a> {
-    input: Option<String>,
-    output: String,
-    config: &'a TrainConfig,
-    processes: usize,
-    sync: serde_json::Value,
-    vocab_size: usize,
-    words_per_epoch: u64,
-    epochs_trained: usize,
-    words_per_sec: f64,
-    #[serde(flatten)]
-    report: &'a TrainReport,
-}
-
-fn report_json(
-    args: &Args,
-    config: &TrainConfig,
-    model: &SkipGramModel,
-    report: &TrainReport,
-    ranks: &Ranks,
-) -> Result<String, serde_json::Error> {
-    let run = RunReport {
-        input: args.input.as_ref().map(|p| p.display().to_string()),
-        output: args.output.display().to_string(),
-        config,
-        processes: ranks.size(),
-        sync: ranks.sync_json(),
-        vocab_size: model.vocab_size(),
-        words_per_epoch: model.words_per_epoch(),
-        epochs_trained: model.epochs_trained(),
-        words_per_sec: report.words_per_sec(),
-        report,
-    };
-    Ok(serde_json::to_string_pretty(&run)? + "\n")
 }

@@ -97,7 +97,7 @@ impl Rounds {
         let recordings = job.encode_parts(threads)?;
         let mut rounds = 0;
         for r in &recordings {
-            rounds = rounds.max(r.len()?.div_ceil(ROUND_IDS));
+            rounds = rounds.max(r.len().div_ceil(ROUND_IDS));
         }
         let copy = |m: &SharedMatrix, what: &str| -> Result<SharedMatrix> {
             let a = m.try_to_array(what, threads)?;

@@ -161,9 +161,14 @@ impl<'a> SubwordJob<'a> {
     }
 }
 
+/// Draws of a noise word for one slot, while they equal the context word.
+const REDRAWS: usize = 8;
+
 /// Fills the output side of `batch`, whose center word and context words are set: for
-/// each context word (label 1) `negative` noise words (label 0; a draw equal to that
-/// context word is skipped, as word2vec.c does, where fastText draws again).
+/// each context word (label 1) `negative` noise words (label 0). A draw equal to that
+/// context word is drawn again, as fastText's `getNegative` does (word2vec.c skips it), up
+/// to [`REDRAWS`] draws; then the slot is skipped, so that a vocabulary of one word cannot
+/// loop forever.
 ///
 /// Each distinct row is listed once in `batch.out`; `batch.slots` gives, per (center,
 /// context) pair in order, the index in `out` of the context word followed by those of its
@@ -179,7 +184,17 @@ fn fill(ns: &NegativeSampler, batch: &mut Batch, negative: usize, rng: &mut Smal
     batch.out_weight.clear();
     for i in 0..batch.ctx.len() {
         let c = batch.ctx[i];
-        push_pair(batch, c, (0..negative).map(|_| ns.sample(rng) as u32));
+        let draw = |rng: &mut SmallRng| {
+            let mut w = ns.sample(rng) as u32;
+            for _ in 1..REDRAWS {
+                if w != c {
+                    break;
+                }
+                w = ns.sample(rng) as u32;
+            }
+            w
+        };
+        push_pair(batch, c, (0..negative).map(|_| draw(rng)));
     }
 }
 

@@ -322,12 +322,13 @@ fn fill_lists_each_row_once_and_each_pair_in_order() {
     let mut start = 0;
     for (&c, &end) in batch.ctx.iter().zip(&batch.ends) {
         let end = end as usize;
-        // The context word first with label 1, then up to 4 other words with label 0.
+        // The context word first with label 1, then 4 other words with label 0: a draw
+        // equal to the context word (a third of them here) is drawn again.
         let words: Vec<u32> = batch.slots[start..end]
             .iter()
             .map(|&s| batch.out[s as usize])
             .collect();
-        assert!(words.len() > 1 && words.len() <= 5, "{words:?}");
+        assert_eq!(words.len(), 5, "{words:?}");
         assert_eq!(words[0], c);
         assert!(words[1..].iter().all(|&w| w != c));
         assert_eq!(batch.labels[start], 1.0);
@@ -337,4 +338,21 @@ fn fill_lists_each_row_once_and_each_pair_in_order() {
     assert_eq!(start, batch.slots.len());
     assert_eq!(batch.labels.len(), start);
     assert!(batch.out_weight.iter().all(|&w| w == 1.0));
+}
+
+/// With one word in the vocabulary every draw equals the context word: after `REDRAWS`
+/// draws the slot is skipped instead of drawing forever.
+#[test]
+fn fill_ends_when_every_draw_is_the_context_word() {
+    let ns = NegativeSampler::new(&[10], 0.75).unwrap();
+    let mut rng = SmallRng::seed_from_u64(1);
+    let mut batch = Batch {
+        ctx: vec![0, 0],
+        ..Default::default()
+    };
+    fill(&ns, &mut batch, 5, &mut rng);
+    assert_eq!(batch.out, [0]);
+    assert_eq!(batch.slots, [0, 0]);
+    assert_eq!(batch.ends, [1, 2]);
+    assert_eq!(batch.labels, [1.0, 1.0]);
 }

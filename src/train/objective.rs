@@ -8,7 +8,7 @@ use super::batch::{merge_repeats, Batch, Scratch};
 use super::config::{NsDirection, Objective};
 use super::kernels::Isa;
 use super::loss::{softmax_coefficients, SigmoidTable};
-use super::sampling::NegativeSampler;
+use super::sampling::{NegativeSampler, NoiseDraws};
 use super::shared::SharedMatrix;
 use crate::model::huffman::HuffmanTree;
 use std::sync::Arc;
@@ -82,7 +82,13 @@ impl Outputs {
 
     /// Fills the output side of `batch`, whose center word and contexts are set: the rows
     /// the objective trains and their labels; repeated rows are merged with weights.
-    pub(crate) fn fill(&self, batch: &mut Batch, negative: usize, rng: &mut SmallRng) {
+    pub(crate) fn fill(
+        &self,
+        batch: &mut Batch,
+        negative: usize,
+        rng: &mut SmallRng,
+        noise: &mut NoiseDraws,
+    ) {
         let center = batch.center;
         batch.out.clear();
         batch.labels.clear();
@@ -94,7 +100,7 @@ impl Outputs {
                 batch.out.extend_from_slice(&batch.ctx);
                 batch.labels.resize(batch.ctx.len(), 1.0);
                 for _ in 0..negative {
-                    let w = ns.sample(rng) as u32;
+                    let w = noise.draw(ns, rng);
                     if w != center && !batch.ctx.contains(&w) {
                         batch.out.push(w);
                         batch.labels.push(0.0);
@@ -107,7 +113,7 @@ impl Outputs {
                 batch.out.push(center);
                 batch.labels.push(1.0);
                 for _ in 0..negative {
-                    let w = ns.sample(rng) as u32;
+                    let w = noise.draw(ns, rng);
                     // word2vec.c skips a noise word equal to the positive one.
                     if w != center {
                         batch.out.push(w);

@@ -120,6 +120,50 @@ impl NegativeSampler {
     }
 }
 
+/// A worker's noise words, drawn [`NoiseDraws::AHEAD`] at a time from its random stream.
+///
+/// A draw reads a random entry of the V-entry alias table, which is rarely in cache while
+/// the training step streams rows of p and p' through it. Drawn one by one inside the step,
+/// each such read stalls it; the draws of one refill are independent, so the CPU overlaps
+/// their reads. The words are those [`NegativeSampler::sample`] gives, in the same order;
+/// only their interleaving with the stream's other uses (windows, subsampling) changes.
+#[derive(Debug, Default)]
+pub(crate) struct NoiseDraws {
+    words: Vec<u32>,
+    next: usize,
+}
+
+impl NoiseDraws {
+    /// Words drawn per refill.
+    pub(crate) const AHEAD: usize = 256;
+
+    /// The next noise word, refilling from `ns` and `rng` when all are used.
+    #[inline]
+    pub(crate) fn draw<R: Rng + ?Sized>(&mut self, ns: &NegativeSampler, rng: &mut R) -> u32 {
+        if self.next == self.words.len() {
+            self.refill(ns, rng);
+        }
+        let w = self.words[self.next];
+        self.next += 1;
+        w
+    }
+
+    #[inline(never)]
+    fn refill<R: Rng + ?Sized>(&mut self, ns: &NegativeSampler, rng: &mut R) {
+        self.words.clear();
+        self.words
+            .extend((0..Self::AHEAD).map(|_| ns.sample(rng) as u32));
+        self.next = 0;
+    }
+
+    /// Drops the words drawn ahead, so that the next draw starts a refill from whatever
+    /// stream it is given (deterministic training switches streams between rounds).
+    pub(crate) fn clear(&mut self) {
+        self.words.clear();
+        self.next = 0;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

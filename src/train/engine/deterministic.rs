@@ -55,6 +55,7 @@ use crate::error::{Error, Result};
 use crate::train::batch::padded;
 use crate::train::encoded::{Recorder, Recording, LINE_START};
 use crate::train::objective::StepContext;
+use crate::train::sampling::NoiseDraws;
 use crate::train::shared::{traffic, SharedMatrix};
 
 /// The number of parts an epoch's corpus is cut into, whatever the number of threads
@@ -114,6 +115,7 @@ impl Rounds {
         for _ in 0..threads {
             workers.push(Mutex::new(WorkerState {
                 rng: SmallRng::seed_from_u64(0), // replaced by each part's own stream
+                noise: NoiseDraws::default(),
                 scratch: job.scratch()?,
                 sentence: Vec::with_capacity(job.cfg.max_sentence_len),
                 loss: 0.0,
@@ -283,6 +285,8 @@ impl Job<'_> {
             let part = &mut *part;
             let range = round * ROUND_IDS..(round + 1) * ROUND_IDS;
             std::mem::swap(&mut w.rng, &mut part.rng);
+            // Draws made ahead from another part's stream are not this part's.
+            w.noise.clear();
             w.loss = 0.0;
             w.pairs = 0;
             w.sentence.clear();

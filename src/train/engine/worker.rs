@@ -13,10 +13,13 @@ use crate::error::Result;
 use crate::train::batch::{padded, Batch, Scratch};
 use crate::train::encoded::{Recorder, LINE_START};
 use crate::train::objective::{Outputs, StepContext};
+use crate::train::sampling::NoiseDraws;
 
 /// One worker thread's state within an epoch.
 pub(super) struct WorkerState {
     pub(super) rng: SmallRng,
+    /// Noise words drawn ahead from `rng`.
+    pub(super) noise: NoiseDraws,
     pub(super) scratch: Scratch,
     /// Kept word ids of the sentence being gathered.
     pub(super) sentence: Vec<u32>,
@@ -117,6 +120,7 @@ impl Job<'_> {
                         ^ ((self.part0 + thread) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
                         ^ (epoch as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
                 ),
+                noise: NoiseDraws::default(),
                 scratch: self.scratch()?,
                 sentence: Vec::with_capacity(cfg.max_sentence_len),
                 loss: 0.0,
@@ -211,6 +215,7 @@ impl Job<'_> {
     fn train_sentence(&self, cx: &StepContext<'_>, w: &mut WorkerState, alpha: f32) -> bool {
         let WorkerState {
             rng,
+            noise,
             scratch: sc,
             sentence: s,
             loss,
@@ -219,10 +224,10 @@ impl Job<'_> {
         if s.is_empty() {
             return true;
         }
-        self.prepare(cx, s, 0, rng, &mut sc.cur);
+        self.prepare(cx, s, 0, (rng, noise), &mut sc.cur);
         for pos in 0..s.len() {
             if pos + 1 < s.len() {
-                self.prepare(cx, s, pos + 1, rng, &mut sc.next);
+                self.prepare(cx, s, pos + 1, (rng, noise), &mut sc.next);
             }
             if !sc.cur.ctx.is_empty() {
                 match self.outputs.step(cx, alpha, sc) {
@@ -262,11 +267,11 @@ impl Job<'_> {
         cx: &StepContext<'_>,
         s: &[u32],
         pos: usize,
-        rng: &mut SmallRng,
+        (rng, noise): (&mut SmallRng, &mut NoiseDraws),
         batch: &mut Batch,
     ) {
         self.window(s, pos, rng, batch);
-        self.outputs.fill(batch, self.cfg.negative, rng);
+        self.outputs.fill(batch, self.cfg.negative, rng, noise);
         if matches!(self.outputs, Outputs::Softmax) {
             return;
         }

@@ -21,7 +21,7 @@ use crate::subword::for_each_ngram;
 use crate::train::batch::{Batch, Scratch};
 use crate::train::config::TrainConfig;
 use crate::train::objective::{Outputs, StepContext};
-use crate::train::sampling::NegativeSampler;
+use crate::train::sampling::{NegativeSampler, NoiseDraws};
 
 impl<'a> SubwordJob<'a> {
     /// The state for training `model`'s input rows `m` (p and the n-gram rows, taken out of
@@ -176,7 +176,12 @@ const REDRAWS: usize = 8;
 /// `out_weight` (all 1) run along the entries. A row drawn again shares its slot, so a
 /// later pair sees the earlier pairs' updates of it (within one pair every score is taken
 /// before the pair's updates).
-fn fill(ns: &NegativeSampler, batch: &mut Batch, negative: usize, rng: &mut SmallRng) {
+fn fill(
+    ns: &NegativeSampler,
+    batch: &mut Batch,
+    negative: usize,
+    (rng, noise): (&mut SmallRng, &mut NoiseDraws),
+) {
     batch.out.clear();
     batch.slots.clear();
     batch.ends.clear();
@@ -184,17 +189,17 @@ fn fill(ns: &NegativeSampler, batch: &mut Batch, negative: usize, rng: &mut Smal
     batch.out_weight.clear();
     for i in 0..batch.ctx.len() {
         let c = batch.ctx[i];
-        let draw = |rng: &mut SmallRng| {
-            let mut w = ns.sample(rng) as u32;
+        let mut draw = || {
+            let mut w = noise.draw(ns, rng);
             for _ in 1..REDRAWS {
                 if w != c {
                     break;
                 }
-                w = ns.sample(rng) as u32;
+                w = noise.draw(ns, rng);
             }
             w
         };
-        push_pair(batch, c, (0..negative).map(|_| draw(rng)));
+        push_pair(batch, c, (0..negative).map(|_| draw()));
     }
 }
 
@@ -313,6 +318,7 @@ impl Job<'_> {
     ) -> bool {
         let WorkerState {
             rng,
+            noise,
             scratch: sc,
             sentence: s,
             loss,
@@ -324,11 +330,11 @@ impl Job<'_> {
         if s.is_empty() {
             return true;
         }
-        self.prepare_subwords(ns, s, 0, rng, &mut sc.cur);
+        self.prepare_subwords(ns, s, 0, (rng, noise), &mut sc.cur);
         sw.prefetch_part(cx, &sc.cur, 0, 1);
         for pos in 0..s.len() {
             if pos + 1 < s.len() {
-                self.prepare_subwords(ns, s, pos + 1, rng, &mut sc.next);
+                self.prepare_subwords(ns, s, pos + 1, (rng, noise), &mut sc.next);
             } else {
                 sc.next.ctx.clear();
             }
@@ -355,14 +361,14 @@ impl Job<'_> {
         ns: &NegativeSampler,
         s: &[u32],
         pos: usize,
-        rng: &mut SmallRng,
+        (rng, noise): (&mut SmallRng, &mut NoiseDraws),
         batch: &mut Batch,
     ) {
         self.window(s, pos, rng, batch);
         if batch.ctx.is_empty() {
             return;
         }
-        fill(ns, batch, self.cfg.negative, rng);
+        fill(ns, batch, self.cfg.negative, (rng, noise));
     }
 }
 

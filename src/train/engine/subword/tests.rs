@@ -313,7 +313,7 @@ fn fill_lists_each_row_once_and_each_pair_in_order() {
         ctx: vec![0, 1, 0],
         ..Default::default()
     };
-    fill(&ns, &mut batch, 4, &mut rng);
+    fill(&ns, &mut batch, 4, (&mut rng, &mut NoiseDraws::default()));
     let mut ids = batch.out.clone();
     ids.sort_unstable();
     ids.dedup();
@@ -350,7 +350,7 @@ fn fill_ends_when_every_draw_is_the_context_word() {
         ctx: vec![0, 0],
         ..Default::default()
     };
-    fill(&ns, &mut batch, 5, &mut rng);
+    fill(&ns, &mut batch, 5, (&mut rng, &mut NoiseDraws::default()));
     assert_eq!(batch.out, [0]);
     assert_eq!(batch.slots, [0, 0]);
     assert_eq!(batch.ends, [1, 2]);

@@ -187,6 +187,7 @@ fn fill(
     batch.ends.clear();
     batch.labels.clear();
     batch.out_weight.clear();
+    let mut listed = Listed::default();
     for i in 0..batch.ctx.len() {
         let c = batch.ctx[i];
         let mut draw = || {
@@ -199,15 +200,36 @@ fn fill(
             }
             w
         };
-        push_pair(batch, c, (0..negative).map(|_| draw()));
+        push_pair(batch, &mut listed, c, (0..negative).map(|_| draw()));
+    }
+}
+
+/// A filter of the words in a batch's `out`: a clear bit (of word id mod 256) means the
+/// word is not listed, so most new words are added without searching `out`.
+#[derive(Default)]
+struct Listed([u64; 4]);
+
+impl Listed {
+    /// Whether `w` may be listed; notes it as listed.
+    #[inline]
+    fn check_and_set(&mut self, w: u32) -> bool {
+        let (i, bit) = ((w as usize >> 6) & 3, 1u64 << (w & 63));
+        let was = self.0[i] & bit != 0;
+        self.0[i] |= bit;
+        was
     }
 }
 
 /// Appends one (center, context) pair to `batch` (see [`fill`]): context word `c`, then the
-/// noise words other than `c`.
-fn push_pair(batch: &mut Batch, c: u32, noise: impl Iterator<Item = u32>) {
-    let add = |b: &mut Batch, w: u32, label: f32| {
-        let slot = match b.out.iter().position(|&x| x == w) {
+/// noise words other than `c`. `listed` filters the words already in `batch.out`.
+fn push_pair(batch: &mut Batch, listed: &mut Listed, c: u32, noise: impl Iterator<Item = u32>) {
+    let mut add = |b: &mut Batch, w: u32, label: f32| {
+        let found = if listed.check_and_set(w) {
+            b.out.iter().position(|&x| x == w)
+        } else {
+            None
+        };
+        let slot = match found {
             Some(j) => j,
             None => {
                 b.out.push(w);

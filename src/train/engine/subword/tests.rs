@@ -124,9 +124,10 @@ impl Fixture {
         let mut sc = Scratch::new(3, 8, padded(Self::N)).unwrap();
         sc.cur.center = 0;
         sc.cur.pairs = pairs.len() as u64;
+        let mut listed = Listed::default();
         for &(c, noise) in pairs {
             sc.cur.ctx.push(c);
-            push_pair(&mut sc.cur, c, noise.iter().copied());
+            push_pair(&mut sc.cur, &mut listed, c, noise.iter().copied());
         }
         sc
     }
@@ -355,4 +356,17 @@ fn fill_ends_when_every_draw_is_the_context_word() {
     assert_eq!(batch.slots, [0, 0]);
     assert_eq!(batch.ends, [1, 2]);
     assert_eq!(batch.labels, [1.0, 1.0]);
+}
+
+/// Words that share a bit of the `Listed` filter (equal mod 256) are told apart, and a
+/// word drawn again is found in its slot.
+#[test]
+fn push_pair_tells_apart_words_equal_mod_256() {
+    let mut batch = Batch::default();
+    let mut listed = Listed::default();
+    push_pair(&mut batch, &mut listed, 5, [261, 5, 517, 261].into_iter());
+    push_pair(&mut batch, &mut listed, 773, [5, 6].into_iter());
+    assert_eq!(batch.out, [5, 261, 517, 773, 6]);
+    assert_eq!(batch.slots, [0, 1, 2, 1, 3, 0, 4]);
+    assert_eq!(batch.ends, [4, 7]);
 }

@@ -1,6 +1,6 @@
 //! Atomic saves through the public API: temporary files that killed saves left behind are
 //! removed by the next save into the directory once their process is gone (rules in
-//! src/io/atomic.rs); other failure cases are in tests/robustness.rs. Linux only: there the
+//! src/io/atomic/stale.rs); other failure cases are in tests/robustness.rs. Linux only: there the
 //! clean-up checks /proc.
 use std::path::Path;
 use std::time::Duration;

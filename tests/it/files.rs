@@ -1,6 +1,6 @@
 //! Files through the library: `io::check_outputs` compares files, not spellings; saves write
 //! to what a path means; temporary files are unlinked or cleaned up (rules in
-//! src/io/atomic.rs).
+//! src/io/atomic/stale.rs).
 
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};

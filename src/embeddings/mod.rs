@@ -8,21 +8,28 @@
 //! batch of B queries is one matrix-matrix product (B×N)·(N×V).
 //!
 //! The query methods live in two submodules: similarity (`similarity`, `most_similar*`,
-//! `doesnt_match`) and analogy (`analogy`, `analogy_batch`, [`AnalogyMethod`]).
+//! `doesnt_match`) and analogy (`analogy`, `analogy_batch`, [`AnalogyMethod`]). A trained
+//! model's embeddings ([`VectorKind`], `SkipGramModel::to_embeddings*`) are made in
+//! `from_model`; the arithmetic under the queries (norms and cosines in f64, unit vectors,
+//! the k best scores) is in `math`.
 
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
 
 use crate::error::{shape2, Error, Result};
-use crate::model::SkipGramModel;
 use crate::parallel::for_each_parallel;
 use crate::vocab::Vocabulary;
 
 mod analogy;
+mod from_model;
 mod helpers;
+mod math;
 mod similarity;
 
 pub use analogy::AnalogyMethod;
+pub use from_model::VectorKind;
 pub use helpers::{MeanOptions, UnknownWordPolicy};
+pub(crate) use math::{batch_rows, cos64, top_k, unit};
+use math::{norm64, threads_for, BLOCK_ROWS};
 pub use similarity::SimilarityOptions;
 
 /// Word embeddings ready for queries: a [`Vocabulary`], the raw vectors (V×N) and their L2
@@ -86,124 +93,6 @@ pub struct Embeddings {
     vectors: Array2<f32>,
     /// ‖vᵢ‖ for each row, accumulated in f64 and rounded to f32 (+∞ if it exceeds f32::MAX).
     norms: Array1<f32>,
-}
-
-/// Which vectors of a trained model become its embeddings
-/// ([`SkipGramModel::to_embeddings_with`], `skipgram train --output-vectors`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum VectorKind {
-    /// The rows of p, the input (projection) weights: word2vec.c's and gensim's output.
-    #[default]
-    Input,
-    /// Word + context vectors: row i is row i of p plus row i of p'ᵀ, word i's input row
-    /// plus its output vector (column i of p'). Levy, Goldberg & Dagan (TACL 2015, "Improving
-    /// Distributional Similarity with Lessons Learned from Word Embeddings", §3.3) found
-    /// that this sum often scores better on word-similarity tasks, at no training cost.
-    /// Needs per-word output vectors: negative sampling or the full softmax, not
-    /// hierarchical softmax (whose output vectors belong to the tree's inner nodes).
-    Sum,
-}
-
-impl SkipGramModel {
-    /// The embeddings of the chosen [`VectorKind`], **copied** (V×N×4 bytes plus the
-    /// vocabulary): [`VectorKind::Input`] is [`to_embeddings`](Self::to_embeddings);
-    /// [`VectorKind::Sum`] gives the rows of p + p'ᵀ (V×N); for a subword model, each
-    /// word's composed vector (see [`to_embeddings`](Self::to_embeddings)) + its row of p'ᵀ.
-    ///
-    /// ```
-    /// use ndarray::array;
-    /// use skipgram::{SkipGramModel, VectorKind, Vocabulary};
-    /// let vocab = Vocabulary::from_words(["a", "b"])?;
-    /// let p = array![[1.0f32, 2.0], [3.0, 4.0]]; // V×N
-    /// let p_prime = array![[0.5f32, -1.0], [0.25, 0.0]]; // N×V: column i is word i's
-    /// let model = SkipGramModel::from_weights(vocab, p, p_prime)?;
-    /// let sum = model.to_embeddings_with(VectorKind::Sum)?;
-    /// assert_eq!(sum.vectors(), array![[1.5f32, 2.25], [2.0, 4.0]]);
-    /// # Ok::<(), skipgram::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// For [`VectorKind::Sum`]: [`Error::InvalidConfig`] if the model was trained with
-    /// hierarchical softmax (it has inner-node vectors, and its p' was not trained per
-    /// word) or if p' is all zeros (never trained: the sum would just be p).
-    pub fn to_embeddings_with(&self, kind: VectorKind) -> Result<Embeddings> {
-        match kind {
-            VectorKind::Input => Ok(self.to_embeddings()),
-            VectorKind::Sum => {
-                if self.hs_node_vectors().is_some() {
-                    return Err(Error::InvalidConfig(
-                        "word + context vectors (p + p') need per-word output vectors: this \
-                         model was trained with hierarchical softmax, whose output vectors \
-                         are the Huffman tree's inner nodes; train with negative sampling"
-                            .into(),
-                    ));
-                }
-                let out = self.output_weights_transposed();
-                if out.iter().all(|&x| x == 0.0) {
-                    return Err(Error::InvalidConfig(
-                        "word + context vectors (p + p'): p' is all zeros (never trained)".into(),
-                    ));
-                }
-                // A subword model's word vectors are composed from its n-gram rows.
-                let mut sum = self.word_vectors();
-                sum += &out;
-                if !sum.iter().all(|x| x.is_finite()) {
-                    return Err(Error::NonFinite {
-                        what: "p + p' vectors",
-                    });
-                }
-                Ok(Embeddings::from_trusted(self.vocab().clone(), sum))
-            }
-        }
-    }
-}
-
-impl SkipGramModel {
-    /// The trained embeddings: the vocabulary and the rows of p (V×N), **copied** (V×N×4
-    /// bytes plus the vocabulary); the model stays usable, e.g. to train further. Use
-    /// [`into_embeddings`](Self::into_embeddings) when the model is no longer needed.
-    ///
-    /// For a subword model ([`ngram_config`](Self::ngram_config) is `Some`), row i is
-    /// word i's row of p averaged with its n-gram rows, as fastText's `.vec` output and
-    /// `get_word_vector` give it; [`subword_embeddings`](Self::subword_embeddings) also
-    /// answers for words outside the vocabulary.
-    ///
-    /// ```
-    /// use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer, VocabConfig};
-    /// let corpus = Corpus::from_text("a b c a b c a b d ".repeat(20));
-    /// let cfg = TrainConfig { dim: 8, vocab: VocabConfig { min_count: 1, ..Default::default() }, epochs: 1, threads: 1, ..Default::default() };
-    /// let (model, _) = Trainer::new(cfg)?.fit(&corpus, TrainOptions::new())?;
-    /// let emb = model.to_embeddings();
-    /// assert_eq!(emb.vectors(), model.input_weights());
-    /// # Ok::<(), skipgram::Error>(())
-    /// ```
-    pub fn to_embeddings(&self) -> Embeddings {
-        Embeddings::from_trusted(self.vocab().clone(), self.word_vectors())
-    }
-
-    /// The trained embeddings, taking the model apart: the vocabulary and p (V×N) are
-    /// **moved** without copying; p' and the hierarchical-softmax nodes are dropped. Only the
-    /// V norms are allocated. A subword model's vectors are composed as in
-    /// [`to_embeddings`](Self::to_embeddings).
-    ///
-    /// ```
-    /// use skipgram::{Corpus, TrainConfig, TrainOptions, Trainer, VocabConfig};
-    /// let corpus = Corpus::from_text("a b c a b c a b d ".repeat(20));
-    /// let cfg = TrainConfig { dim: 8, vocab: VocabConfig { min_count: 1, ..Default::default() }, epochs: 1, threads: 1, ..Default::default() };
-    /// let (model, _) = Trainer::new(cfg)?.fit(&corpus, TrainOptions::new())?;
-    /// let p = model.input_weights().to_owned();
-    /// let emb = model.into_embeddings();
-    /// assert_eq!(emb.vectors(), p);
-    /// # Ok::<(), skipgram::Error>(())
-    /// ```
-    pub fn into_embeddings(self) -> Embeddings {
-        if self.ngram_config().is_some() {
-            return self.to_embeddings();
-        }
-        let (vocab, p) = self.into_vocab_and_input();
-        Embeddings::from_trusted(vocab, p)
-    }
 }
 
 impl Embeddings {
@@ -488,135 +377,10 @@ impl Embeddings {
     }
 }
 
-/// Rows per task when a pass over the vectors is split among threads.
-const BLOCK_ROWS: usize = 8192;
-
-/// Threads for a pass over `values` values: all cores from 4 M values (16 MB) on, else one.
-fn threads_for(values: usize) -> usize {
-    if values >= 1 << 22 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        1
-    }
-}
-
-/// ‖v‖ accumulated in f64, in 8 independent partial sums (so that the loop vectorises and
-/// is bound by memory, not by the latency of one chain of additions).
-fn norm64(v: ArrayView1<'_, f32>) -> f64 {
-    const LANES: usize = 8;
-    let sum_sq = |xs: &[f32]| {
-        let mut acc = [0.0f64; LANES];
-        let mut chunks = xs.chunks_exact(LANES);
-        for c in &mut chunks {
-            for (a, &x) in acc.iter_mut().zip(c) {
-                *a += f64::from(x) * f64::from(x);
-            }
-        }
-        let tail: f64 = chunks
-            .remainder()
-            .iter()
-            .map(|&x| f64::from(x) * f64::from(x))
-            .sum();
-        acc.iter().sum::<f64>() + tail
-    };
-    match v.as_slice() {
-        Some(xs) => sum_sq(xs).sqrt(),
-        None => v
-            .iter()
-            .map(|&x| f64::from(x) * f64::from(x))
-            .sum::<f64>()
-            .sqrt(),
-    }
-}
-
-/// cos(a, b) = (a·b)/(‖a‖‖b‖) entirely in f64; 0 if either vector is zero.
-pub(crate) fn cos64(a: ArrayView1<'_, f32>, b: ArrayView1<'_, f32>) -> f64 {
-    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
-    for (&x, &y) in a.iter().zip(b) {
-        let (x, y) = (f64::from(x), f64::from(y));
-        ab += x * y;
-        aa += x * x;
-        bb += y * y;
-    }
-    if aa > 0.0 && bb > 0.0 {
-        ab / (aa.sqrt() * bb.sqrt())
-    } else {
-        0.0
-    }
-}
-
-/// v/‖v‖ with the norm accumulated in f64, or zeros if v is zero.
-pub(crate) fn unit(v: ArrayView1<'_, f32>) -> Array1<f32> {
-    let norm = norm64(v);
-    if norm > 0.0 {
-        v.mapv(|x| (f64::from(x) / norm) as f32)
-    } else {
-        Array1::zeros(v.len())
-    }
-}
-
-/// The `k` highest scores with their indices, best first (ties: lower index first), skipping
-/// the indices in `exclude`. Selects with `select_nth_unstable_by`, then sorts only the k.
-/// Most scratch memory one batched matrix product of the query APIs uses: 64 MiB.
-pub(crate) const BATCH_SCRATCH_BYTES: usize = 64 << 20;
-
-/// Queries per batched product so that `per_query` rows of `rows` f32 scores each stay
-/// within [`BATCH_SCRATCH_BYTES`]; at least 1.
-pub(crate) fn batch_rows(rows: usize, per_query: usize) -> usize {
-    let per = rows.saturating_mul(per_query).saturating_mul(4).max(1);
-    (BATCH_SCRATCH_BYTES / per).max(1)
-}
-
-pub(crate) fn top_k(scores: ArrayView1<'_, f32>, k: usize, exclude: &[usize]) -> Vec<(usize, f32)> {
-    if k == 0 {
-        return Vec::new();
-    }
-    // Long exclusion lists are searched in sorted order rather than scanned for every word.
-    let mut sorted = Vec::new();
-    if exclude.len() > 16 {
-        sorted.extend_from_slice(exclude);
-        sorted.sort_unstable();
-    }
-    let excluded = |i: &usize| {
-        if sorted.is_empty() {
-            exclude.contains(i)
-        } else {
-            sorted.binary_search(i).is_ok()
-        }
-    };
-    let order = |x: &(usize, f32), y: &(usize, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
-    let candidates = scores
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !excluded(i))
-        .map(|(i, &s)| (i, s));
-    // At most 2k candidates are held (not one per word: 48 MB for 3 million words): when
-    // 2k are gathered, the best k are kept and the k-th becomes the bar to beat.
-    let mut cand: Vec<(usize, f32)> = Vec::with_capacity(k.saturating_mul(2).min(scores.len()));
-    let mut bar: Option<(usize, f32)> = None;
-    for c in candidates {
-        if bar.is_some_and(|b| order(&c, &b).is_ge()) {
-            continue;
-        }
-        cand.push(c);
-        if cand.len() >= k.saturating_mul(2) {
-            cand.select_nth_unstable_by(k - 1, order);
-            cand.truncate(k);
-            bar = Some(cand[k - 1]);
-        }
-    }
-    if k < cand.len() {
-        cand.select_nth_unstable_by(k - 1, order);
-        cand.truncate(k);
-    }
-    cand.sort_unstable_by(order);
-    cand
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::VocabConfig;
+    use crate::model::SkipGramModel;
     use ndarray::array;
 
     pub(super) fn emb(words: &[&str], v: Array2<f32>) -> Embeddings {
@@ -722,80 +486,5 @@ mod tests {
         assert_eq!(copied.vectors(), p);
         assert_eq!(moved.vectors(), p);
         assert_eq!(moved.norms(), copied.norms());
-    }
-
-    #[test]
-    fn sum_vectors_need_trained_per_word_output_vectors() {
-        use crate::{Corpus, Objective, TrainConfig, Trainer};
-        let vocab = Vocabulary::from_words(["a", "b"]).unwrap();
-        let p = array![[1.0f32, 2.0], [3.0, 4.0]];
-        // p' is N×V: word 1's output vector is column 1, (−3, 0.5).
-        let pp = array![[0.0f32, -3.0], [0.0, 0.5]];
-        let m = SkipGramModel::from_weights(vocab.clone(), p.clone(), pp).unwrap();
-        let sum = m.to_embeddings_with(VectorKind::Sum).unwrap();
-        assert_eq!(sum.vectors(), array![[1.0f32, 2.0], [0.0, 4.5]]);
-        assert_eq!(sum.norms()[1], 4.5);
-        let input = m.to_embeddings_with(VectorKind::Input).unwrap();
-        assert_eq!(input.vectors(), p);
-        // p' never trained: an error, not a copy of p.
-        let fresh = SkipGramModel::from_weights(vocab, p, Array2::zeros((2, 2))).unwrap();
-        assert!(matches!(
-            fresh.to_embeddings_with(VectorKind::Sum),
-            Err(Error::InvalidConfig(_))
-        ));
-        // Hierarchical softmax: p' rows are not per word.
-        let corpus = Corpus::from_text("a b c a b d a c ".repeat(30));
-        let cfg = TrainConfig {
-            dim: 4,
-            vocab: VocabConfig {
-                min_count: 1,
-                ..Default::default()
-            },
-            epochs: 1,
-            threads: 1,
-            objective: Objective::HierarchicalSoftmax,
-            ..Default::default()
-        };
-        let (hs, _) = Trainer::new(cfg)
-            .unwrap()
-            .fit(&corpus, crate::TrainOptions::new())
-            .unwrap();
-        match hs.to_embeddings_with(VectorKind::Sum) {
-            Err(Error::InvalidConfig(m)) => assert!(m.contains("hierarchical"), "{m}"),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn top_k_selects_and_orders() {
-        let s = array![0.1f32, 0.9, 0.5, 0.9, -1.0, 0.7];
-        assert_eq!(top_k(s.view(), 3, &[]), vec![(1, 0.9), (3, 0.9), (5, 0.7)]);
-        assert_eq!(top_k(s.view(), 2, &[1, 5]), vec![(3, 0.9), (2, 0.5)]);
-        assert_eq!(top_k(s.view(), 0, &[]), vec![]);
-        assert_eq!(top_k(s.view(), 10, &[0, 1, 2, 3]).len(), 2);
-        // A long exclusion list (searched sorted), with out-of-range entries.
-        let long: Vec<usize> = (0..40).rev().filter(|&i| i != 2 && i != 4).collect();
-        assert_eq!(top_k(s.view(), 5, &long), vec![(2, 0.5), (4, -1.0)]);
-    }
-
-    #[test]
-    fn top_k_of_many_scores_equals_a_full_sort() {
-        // Scores with many ties (multiples of 1/16), so that the index order matters, and
-        // k far below the count, so that the bar to beat is used.
-        let scores: Array1<f32> = (0..5000u64)
-            .map(|i| ((i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) % 64) as f32 / 16.0)
-            .collect();
-        let exclude = [3, 17, 4999];
-        let mut all: Vec<(usize, f32)> = scores
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !exclude.contains(i))
-            .map(|(i, &s)| (i, s))
-            .collect();
-        all.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-        for k in [1, 2, 7, 10, 100, 4997, 6000] {
-            let want = &all[..k.min(all.len())];
-            assert_eq!(top_k(scores.view(), k, &exclude), want, "k {k}");
-        }
     }
 }

@@ -125,8 +125,9 @@ impl NegativeSampler {
 /// A draw reads a random entry of the V-entry alias table, which is rarely in cache while
 /// the training step streams rows of p and p' through it. Drawn one by one inside the step,
 /// each such read stalls it; the draws of one refill are independent, so the CPU overlaps
-/// their reads. The words are those [`NegativeSampler::sample`] gives, in the same order;
-/// only their interleaving with the stream's other uses (windows, subsampling) changes.
+/// their reads. Each word is a draw of [`NegativeSampler::sample`] from the worker's
+/// stream; only the interleaving of those draws with the stream's other uses (windows,
+/// subsampling) differs from drawing them one by one.
 #[derive(Debug, Default)]
 pub(crate) struct NoiseDraws {
     words: Vec<u32>,

@@ -137,9 +137,10 @@ impl<'a> SubwordJob<'a> {
     }
 
     /// Prefetches part `part` of `parts` of the rows `batch` will touch: its center's input
-    /// rows, then its output rows (nothing for a batch without context words). Spreading a
-    /// batch's few hundred cache lines over the previous batch's pairs keeps the CPU's
-    /// line-fill buffers from filling up, which stalls it at a prefetch instruction.
+    /// rows, then its output rows (nothing for a batch without context words), into the
+    /// level-2 cache. Spreading a batch's few hundred cache lines over the previous batch's
+    /// pairs, and not asking for level 1, keeps the CPU's line-fill buffers from filling
+    /// up, which stalls it at a prefetch instruction.
     #[inline]
     fn prefetch_part(&self, cx: &StepContext<'_>, batch: &Batch, part: usize, parts: usize) {
         if batch.ctx.is_empty() {
@@ -150,13 +151,13 @@ impl<'a> SubwordJob<'a> {
         let (lo, hi) = (part * total / parts, (part + 1) * total / parts);
         for &r in &input[lo.min(input.len())..hi.min(input.len())] {
             match r.checked_sub(self.words) {
-                None => self.m.words.prefetch_row(r as usize),
-                Some(b) => self.m.ngrams.prefetch_row(b as usize),
+                None => self.m.words.prefetch_row_l2(r as usize),
+                Some(b) => self.m.ngrams.prefetch_row_l2(b as usize),
             }
         }
         let out = &batch.out[lo.saturating_sub(input.len())..hi.saturating_sub(input.len())];
         for &w in out {
-            cx.output.prefetch_row(w as usize);
+            cx.output.prefetch_row_l2(w as usize);
         }
     }
 }

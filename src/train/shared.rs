@@ -414,8 +414,9 @@ const TO_L1: i32 = 3;
 /// Prefetch hint: into the level-2 cache, not the level-1 (x86 `prefetcht1`). A batch of
 /// subword training touches about 300 cache lines; prefetched into level 1 they wait for
 /// its few line-fill buffers and the prefetch instructions stall. Measured on the first
-/// 30 MB (subword, 1 epoch, 2 threads): wall time 0.967× with this hint for every row of
-/// the next batch; for word-level batches (about 60 lines) the same change was 1.026×.
+/// 30 MB (subword, 1 epoch, 2 threads): wall time 0.955× and 0.967× (medians of 7 and 5
+/// pairs) with this hint for every row of the next batch; for word-level batches (about
+/// 60 lines) the same change was 1.026×, so they keep [`TO_L1`].
 const TO_L2: i32 = 2;
 
 #[cfg(target_arch = "x86_64")]

@@ -30,6 +30,18 @@ impl Read for At<'_> {
     }
 }
 
+/// Whether a part starting at byte `start` begins inside a token, read from `reader`
+/// positioned at byte `start − 1` (nothing is read for `start` 0, the corpus's start). The
+/// reader is left at `start`.
+fn starts_mid_token(reader: &mut impl Read, start: u64) -> std::io::Result<bool> {
+    if start == 0 {
+        return Ok(false);
+    }
+    let mut b = [0u8];
+    reader.read_exact(&mut b)?;
+    Ok(!b[0].is_ascii_whitespace())
+}
+
 /// Reusable buffers of one scanning thread.
 #[derive(Debug, Default)]
 struct TokenScratch {
@@ -80,23 +92,18 @@ impl Corpus {
             let stop = usize::try_from(end.saturating_sub(offset)).unwrap_or(usize::MAX);
             self.scan_chunk(chunk, offset, stop, &mut state, &mut scratch, &mut f)
         };
+        // A small part needs no full-size buffer (many threads on a small file).
+        let capacity = usize::try_from(end - start)
+            .unwrap_or(usize::MAX)
+            .clamp(8192, READ_BUFFER);
         match &self.source {
             Source::Compressed { .. } => unreachable!("read above"),
             Source::File { path, .. } => {
                 let io = |e| Error::io_at(path, e);
                 let mut file = File::open(path).map_err(io)?;
-                let mid_token = if start > 0 {
-                    file.seek(SeekFrom::Start(start - 1)).map_err(io)?;
-                    let mut b = [0u8];
-                    file.read_exact(&mut b).map_err(io)?;
-                    !b[0].is_ascii_whitespace()
-                } else {
-                    false
-                };
-                // A small part needs no full-size buffer (many threads on a small file).
-                let capacity = usize::try_from(end - start)
-                    .unwrap_or(usize::MAX)
-                    .clamp(8192, READ_BUFFER);
+                file.seek(SeekFrom::Start(start.saturating_sub(1)))
+                    .map_err(io)?;
+                let mid_token = starts_mid_token(&mut file, start).map_err(io)?;
                 scan::chunks(file, start, capacity, mid_token, on_chunk).map_err(|e| match e {
                     Error::Io { path: None, source } => io(source),
                     e => e,
@@ -107,16 +114,7 @@ impl Corpus {
                     file,
                     pos: start.saturating_sub(1),
                 };
-                let mid_token = if start > 0 {
-                    let mut b = [0u8];
-                    reader.read_exact(&mut b)?;
-                    !b[0].is_ascii_whitespace()
-                } else {
-                    false
-                };
-                let capacity = usize::try_from(end - start)
-                    .unwrap_or(usize::MAX)
-                    .clamp(8192, READ_BUFFER);
+                let mid_token = starts_mid_token(&mut reader, start)?;
                 scan::chunks(reader, start, capacity, mid_token, on_chunk)
             }
             Source::Memory(bytes) => {

@@ -28,15 +28,8 @@ pub(crate) struct VocabArgs {
         default_value = "vocab.txt"
     )]
     output: PathBuf,
-    /// Discard words seen fewer times.
-    #[arg(long, default_value_t = VocabConfig::default().min_count)]
-    min_count: u64,
-    /// Keep at most this many of the most frequent words.
-    #[arg(long, visible_alias = "max-vocab")]
-    max_final_vocab: Option<usize>,
-    /// Bound the types held while counting (the rarest are pruned when exceeded).
-    #[arg(long)]
-    max_vocab_size: Option<usize>,
+    #[command(flatten)]
+    vocab: VocabOptions,
     /// Counting threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -45,17 +38,39 @@ pub(crate) struct VocabArgs {
     lossy: bool,
 }
 
+/// The vocabulary options `skipgram vocab` and `skipgram train` share.
+#[derive(clap::Args, Debug)]
+pub(crate) struct VocabOptions {
+    /// Discard words seen fewer times.
+    #[arg(long, default_value_t = VocabConfig::default().min_count)]
+    pub(crate) min_count: u64,
+    /// Keep at most this many of the most frequent words (gensim's max_final_vocab).
+    #[arg(long, visible_alias = "max-vocab")]
+    pub(crate) max_final_vocab: Option<usize>,
+    /// Bound the types held while counting; the rarest are pruned when it is exceeded
+    /// (gensim's max_vocab_size, word2vec.c's ReduceVocab).
+    #[arg(long)]
+    pub(crate) max_vocab_size: Option<usize>,
+}
+
+impl VocabOptions {
+    /// The library's vocabulary settings.
+    pub(crate) fn config(&self) -> VocabConfig {
+        VocabConfig {
+            min_count: self.min_count,
+            max_final_vocab: self.max_final_vocab,
+            max_vocab_size: self.max_vocab_size,
+        }
+    }
+}
+
 pub(crate) fn run(args: VocabArgs) -> CliResult {
     skipgram::io::check_outputs(&[&args.input], &[&args.output])?;
     let corpus = Corpus::from_path(&args.input)?
         .with_tokenizer(crate::train::tokenizer(args.tokenize, args.strip_accents))
         .lossy_utf8(args.lossy);
     let options = CountOptions {
-        vocab: VocabConfig {
-            min_count: args.min_count,
-            max_final_vocab: args.max_final_vocab,
-            max_vocab_size: args.max_vocab_size,
-        },
+        vocab: args.vocab.config(),
         threads: args.threads.unwrap_or(TrainConfig::default().threads),
     };
     crate::warn_threads(options.threads);

@@ -99,19 +99,19 @@ pub(super) fn check_resume(args: &Args, given: &Given, c: &TrainConfig) -> CliRe
         ("alpha", args.alpha.to_string(), c.alpha.to_string()),
         (
             "min_count",
-            args.min_count.to_string(),
+            args.vocab.min_count.to_string(),
             c.vocab.min_count.to_string(),
         ),
         ("sample", args.sample.to_string(), c.sample.to_string()),
         ("seed", args.seed.to_string(), c.seed.to_string()),
         (
             "max_final_vocab",
-            opt(args.max_final_vocab),
+            opt(args.vocab.max_final_vocab),
             opt(c.vocab.max_final_vocab),
         ),
         (
             "max_vocab_size",
-            opt(args.max_vocab_size),
+            opt(args.vocab.max_vocab_size),
             opt(c.vocab.max_vocab_size),
         ),
         ("minn", args.minn.to_string(), c.minn.to_string()),

@@ -11,7 +11,7 @@ use skipgram::phrases::PhrasePasses;
 use skipgram::SyncConfig;
 use skipgram::{
     Checkpoint, Corpus, Embeddings, Epochs, NsDirection, Objective, Preprocessor, Progress,
-    SkipGramModel, Tokenizer, TrainConfig, Trainer, VocabConfig, Vocabulary,
+    SkipGramModel, Tokenizer, TrainConfig, Trainer, Vocabulary,
 };
 
 mod checks;
@@ -21,6 +21,7 @@ use checks::{check_objectives, check_paths, check_resume, check_softmax_time, Gi
 use output::write_outputs;
 
 use crate::ranks::Ranks;
+use crate::vocab::VocabOptions;
 use crate::{warn_threads, CliResult};
 
 /// The default corpus: 4 MB of English Wikipedia (2015), cleaned as text8 is
@@ -74,16 +75,8 @@ pub(crate) struct Args {
     /// Subsampling threshold t (0 disables).
     #[arg(long, default_value_t = TrainConfig::default().sample)]
     sample: f64,
-    /// Discard words seen fewer times.
-    #[arg(long, default_value_t = VocabConfig::default().min_count)]
-    min_count: u64,
-    /// Keep at most this many of the most frequent words (gensim's max_final_vocab).
-    #[arg(long, visible_alias = "max-vocab")]
-    max_final_vocab: Option<usize>,
-    /// Bound the types held while counting; the rarest are pruned when it is exceeded
-    /// (gensim's max_vocab_size, word2vec.c's ReduceVocab).
-    #[arg(long)]
-    max_vocab_size: Option<usize>,
+    #[command(flatten)]
+    vocab: VocabOptions,
     /// Epochs (passes over the corpus); with --resume, the epochs to train beyond the
     /// checkpoint.
     #[arg(long, visible_alias = "epochs", default_value_t = TrainConfig::default().epochs)]
@@ -241,11 +234,7 @@ impl Args {
             negative: self.negative,
             ns_exponent: self.ns_exponent,
             sample: self.sample,
-            vocab: VocabConfig {
-                min_count: self.min_count,
-                max_final_vocab: self.max_final_vocab,
-                max_vocab_size: self.max_vocab_size,
-            },
+            vocab: self.vocab.config(),
             epochs: self.iter,
             alpha: self.alpha,
             threads: self.threads.unwrap_or(TrainConfig::default().threads),

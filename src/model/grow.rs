@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use ndarray::Array2;
 use rand::Rng;
 
-use super::{uniform_weights, SkipGramModel};
+use super::{init_half, uniform_weights, SkipGramModel};
 use crate::embeddings::Embeddings;
 use crate::error::{try_vec, Error, Result};
 use crate::vocab::Vocabulary;
@@ -81,7 +81,9 @@ impl SkipGramModel {
     ///   of its old and new counts;
     /// * a word new to the model with at least `min_count` occurrences in the new corpus is
     ///   added with a fresh row of p (uniform in [−0.5/N, 0.5/N), drawn from `rng`, as
-    ///   [`SkipGramModel::new`] draws them) and a row of p' at zero, as a fresh model's;
+    ///   [`SkipGramModel::new`] draws them; [−1/N, 1/N) in a subword model, as
+    ///   [`Trainer::init_model`](crate::Trainer::init_model) draws its rows) and a row of p'
+    ///   at zero, as a fresh model's;
     ///   rarer new words are left out. Words of the model that the new corpus lacks stay,
     ///   with their counts;
     /// * the vocabulary is sorted again by descending merged count (ties keep the old order,
@@ -181,7 +183,8 @@ impl SkipGramModel {
             what: format!("p ({v1}×{n})"),
             bytes: u64::MAX,
         })?;
-        let fresh = uniform_weights(added.len() * n, n, rng.random(), || {
+        let half = init_half(n, self.ngrams.is_some());
+        let fresh = uniform_weights(added.len() * n, n, half, rng.random(), || {
             format!("new rows of p ({}×{n})", added.len())
         })?;
         let mut input = try_vec(len, 0.0f32, || format!("p ({v1}×{n})"))?;

@@ -7,7 +7,7 @@ use std::path::Path;
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rand::Rng;
 
-use super::{init_threads, uniform_weights, SkipGramModel};
+use super::{init_half, init_threads, uniform_weights, SkipGramModel};
 use crate::error::{shape2, try_vec, Error, Result};
 use crate::io::fasttext::{write_bin, FastTextArgs, FastTextModel, LOSS_NS, MODEL_SKIPGRAM};
 use crate::io::write_atomically;
@@ -18,7 +18,9 @@ use crate::train::TrainConfig;
 
 impl SkipGramModel {
     /// This model with n-gram rows: `config.bucket` rows of N (bucket×N, 4 bytes each),
-    /// drawn uniformly from [−0.5/N, 0.5/N) as p is. A word's input vector is then the
+    /// drawn uniformly from [−1/N, 1/N) as fastText draws its input matrix; p is left as
+    /// it is ([`Trainer::init_model`](crate::Trainer::init_model) draws a subword model's p
+    /// from [−1/N, 1/N) as well). A word's input vector is then the
     /// average of its row of p and the rows of its character n-grams' buckets
     /// ([`crate::subword::bucket_ids`]), as in fastText, whose input matrix is p stacked
     /// on these rows ((V + bucket)×N). With `config.maxn == 0` the model stays word-level.
@@ -56,7 +58,7 @@ impl SkipGramModel {
             what: what(),
             bytes: u64::MAX,
         })?;
-        let rows = uniform_weights(len, n, rng.random(), what)?;
+        let rows = uniform_weights(len, n, init_half(n, true), rng.random(), what)?;
         self.ngrams = Some((
             config,
             Array2::from_shape_vec((b, n), rows).expect("the length is bucket·N"),

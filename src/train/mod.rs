@@ -81,7 +81,7 @@ pub use sync::{Cluster, SyncConfig, SyncStats};
 
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
-use crate::model::{Growth, SkipGramModel};
+use crate::model::{init_half, Growth, SkipGramModel};
 use crate::vocab::{CountOptions, VocabConfig, Vocabulary};
 use batch::MAX_BLOCK_ROWS;
 use engine::Call;
@@ -166,15 +166,17 @@ impl Trainer {
     }
 
     /// A freshly initialised model for `vocab` (p uniform in ±0.5/N, p' zero, as
-    /// word2vec.c), seeded by the configuration's `seed`. With a cluster, every rank gets
-    /// the same model from the same seed.
+    /// word2vec.c; with subwords p and the n-gram rows uniform in ±1/N, as fastText),
+    /// seeded by the configuration's `seed`. With a cluster, every rank gets the same model
+    /// from the same seed.
     ///
     /// # Errors
     /// As [`SkipGramModel::new`]: [`Error::OutOfMemory`] if V×N weights cannot be allocated.
     pub fn init_model(&self, vocab: Vocabulary) -> Result<SkipGramModel> {
         let mut rng = StdRng::seed_from_u64(self.config.seed);
-        let model = SkipGramModel::new(vocab, self.config.dim, &mut rng)?;
-        match self.config.ngram_config().enabled() {
+        let (n, subword) = (self.config.dim, self.config.ngram_config().enabled());
+        let model = SkipGramModel::with_init(vocab, n, init_half(n, subword), &mut rng)?;
+        match subword {
             true => model.with_ngrams(self.config.ngram_config(), &mut rng),
             false => Ok(model),
         }

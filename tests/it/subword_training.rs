@@ -97,6 +97,32 @@ fn unseen_words_get_vectors_from_trained_ngrams() {
     assert!(gap.abs() < 0.2, "untrained gap {gap:.3}");
 }
 
+/// The largest |x| over `xs`.
+fn max_abs<'a>(xs: impl IntoIterator<Item = &'a f32>) -> f32 {
+    xs.into_iter().fold(0.0, |m, x| m.max(x.abs()))
+}
+
+#[test]
+fn a_fresh_subword_model_is_drawn_as_fasttext_draws_it() {
+    // fastText draws its whole input matrix (word rows and n-gram rows) from [−1/N, 1/N);
+    // word-level training keeps word2vec.c's [−0.5/N, 0.5/N). N = 16, so 1/N = 0.0625.
+    let vocab = Corpus::from_text(corpus(20, &[]))
+        .build_vocabulary_with(&Default::default())
+        .unwrap();
+    let sub = Trainer::new(cfg(5))
+        .unwrap()
+        .init_model(vocab.clone())
+        .unwrap();
+    let word = Trainer::new(cfg(0)).unwrap().init_model(vocab).unwrap();
+    let (p, rows) = (sub.input_weights(), sub.ngram_weights().unwrap());
+    for (what, m) in [("p", max_abs(p)), ("n-gram rows", max_abs(rows))] {
+        assert!((0.055..0.0625).contains(&m), "{what}: max |x| = {m}");
+    }
+    let m = max_abs(word.input_weights());
+    assert!((0.025..0.03125).contains(&m), "word-level p: max |x| = {m}");
+    assert!(sub.output_weights().iter().all(|&x| x == 0.0));
+}
+
 #[test]
 fn subwords_bring_plurals_closer_to_their_singulars() {
     let corpus = Corpus::from_text(crate::common::real_text(1_500_000));

@@ -81,13 +81,13 @@ impl Outputs {
     }
 
     /// Fills the output side of `batch`, whose center word and contexts are set: the rows
-    /// the objective trains and their labels; repeated rows are merged with weights.
+    /// the objective trains and their labels; repeated rows are merged with weights. Noise
+    /// words come from the worker's random stream and the draws it made ahead.
     pub(crate) fn fill(
         &self,
         batch: &mut Batch,
         negative: usize,
-        rng: &mut SmallRng,
-        noise: &mut NoiseDraws,
+        (rng, noise): (&mut SmallRng, &mut NoiseDraws),
     ) {
         let center = batch.center;
         batch.out.clear();

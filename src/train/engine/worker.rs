@@ -271,7 +271,7 @@ impl Job<'_> {
         batch: &mut Batch,
     ) {
         self.window(s, pos, rng, batch);
-        self.outputs.fill(batch, self.cfg.negative, rng, noise);
+        self.outputs.fill(batch, self.cfg.negative, (rng, noise));
         if matches!(self.outputs, Outputs::Softmax) {
             return;
         }

@@ -307,4 +307,32 @@ mod tests {
         assert!(m.hs_node_vectors().is_none());
         assert_eq!(m.vocab().counts(), [4, 1]);
     }
+
+    #[test]
+    fn a_subword_model_grows_with_rows_drawn_as_fasttext_draws_them() {
+        // N = 64: a word-level model's new row lies within ±0.5/N, a subword model's
+        // within ±1/N, and 64 draws from ±1/N all within ±0.5/N have odds 2⁻⁶⁴.
+        let n = 64;
+        let (half, full) = (0.5 / n as f32, 1.0 / n as f32);
+        let old = Vocabulary::from_counts([("x", 3)]).unwrap();
+        let new = Vocabulary::from_counts([("z", 2)]).unwrap();
+        let ngrams = crate::subword::NgramConfig {
+            minn: 3,
+            maxn: 4,
+            bucket: 10,
+        };
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut word = SkipGramModel::new(old, n, &mut rng).unwrap();
+        let mut sub = word.clone().with_ngrams(ngrams, &mut rng).unwrap();
+        for m in [&mut word, &mut sub] {
+            m.grow_vocabulary(&new, 1, &mut rng).unwrap();
+        }
+        let max_abs = |m: &SkipGramModel| {
+            let z = m.vocab().index("z").unwrap();
+            m.input_weights().row(z).fold(0.0f32, |a, x| a.max(x.abs()))
+        };
+        let (w, s) = (max_abs(&word), max_abs(&sub));
+        assert!(w < half, "word-level: {w}");
+        assert!(half < s && s <= full, "subword: {s}");
+    }
 }

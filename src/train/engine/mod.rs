@@ -322,6 +322,8 @@ impl Job<'_> {
             false => None,
         };
         let pass = pass.as_ref();
+        // Read before any worker starts: every word of this epoch is counted at a sync.
+        let words_at_start = self.words_done.load(Relaxed);
         std::thread::scope(|scope| {
             let caller = std::thread::current();
             let mut handles = Vec::with_capacity(threads);
@@ -367,6 +369,7 @@ impl Job<'_> {
                     Shared {
                         weights: &self.weights(),
                         words_done: &self.words_done,
+                        words_at_start,
                         stop: &self.stop,
                         finished: &finished,
                         workers: handles.len(),

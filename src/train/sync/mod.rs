@@ -149,6 +149,9 @@ pub(crate) struct Shared<'a> {
     pub(crate) weights: &'a SharedWeights<'a>,
     /// The global word counter the workers add to and read α from.
     pub(crate) words_done: &'a AtomicU64,
+    /// `words_done` before any worker of this epoch started: the words since then are this
+    /// process's, including those added before [`sync_until_done`] was called.
+    pub(crate) words_at_start: u64,
     /// Tells this process's workers to stop; set by a worker that fails.
     pub(crate) stop: &'a AtomicBool,
     /// Workers that have finished the epoch, of `workers`.
@@ -171,7 +174,7 @@ pub(crate) fn sync_until_done(
 ) -> Option<(bool, Error)> {
     const TICK: Duration = Duration::from_millis(100);
     let mut next = Instant::now() + period;
-    let mut last = s.words_done.load(Relaxed);
+    let mut last = s.words_at_start;
     let mut reported_done = false;
     loop {
         // Acquire: pairs with the workers' Release increment after their last words.
@@ -252,6 +255,63 @@ mod tests {
         // The 10 late words count as this rank's at the next sync.
         let now = w.load(Relaxed);
         assert_eq!(now - last, 10);
+    }
+
+    /// Two ranks; the other one processed `others` words and is done.
+    struct TwoRanks {
+        others: u64,
+        reported: u64,
+    }
+
+    impl ModelSync for TwoRanks {
+        fn ranks(&self) -> usize {
+            2
+        }
+
+        fn period(&self) -> Option<Duration> {
+            Some(Duration::from_millis(1))
+        }
+
+        fn periodic(&mut self, mine: Status, _: &SharedWeights<'_>) -> Result<Agreed> {
+            self.reported += mine.words;
+            let others = std::mem::take(&mut self.others);
+            Ok(Agreed {
+                words: mine.words + others,
+                done: usize::from(mine.done) + 1,
+                failed: 0,
+            })
+        }
+    }
+
+    #[test]
+    fn words_counted_before_the_first_sync_reach_the_other_ranks() {
+        // The epoch starts at 1000 words; this process's only worker processes 500 and
+        // finishes before the caller's loop begins (a loaded machine, a short part).
+        let words_done = AtomicU64::new(1500);
+        let (stop, finished) = (AtomicBool::new(false), AtomicUsize::new(1));
+        let empty = crate::train::shared::SharedMatrix::empty();
+        let weights = SharedWeights {
+            input: &empty,
+            output: &empty,
+        };
+        let mut sync = TwoRanks {
+            others: 700,
+            reported: 0,
+        };
+        let shared = Shared {
+            weights: &weights,
+            words_done: &words_done,
+            words_at_start: 1000,
+            stop: &stop,
+            finished: &finished,
+            workers: 1,
+        };
+        assert!(sync_until_done(&mut sync, Duration::from_millis(1), shared, &mut || {}).is_none());
+        assert_eq!(
+            sync.reported, 500,
+            "the other ranks must learn of all 500 words"
+        );
+        assert_eq!(words_done.load(Relaxed), 1000 + 500 + 700);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! V-way softmax with a binary tree whose V leaves are the words: p(w | h) is the product,
 //! along the path from the root to w, of σ(±h·v'ₙ) for each inner node n. word2vec.c builds
 //! the tree as a Huffman tree over word counts (`CreateBinaryTree`), so frequent words get
-//! short paths and the expected cost per word is minimal. The V − 1 inner nodes are numbered
-//! 0..V−1 with the root last (V − 2), as in word2vec.c.
+//! short paths and the expected cost per word is minimal; fastText builds the same tree. The
+//! V − 1 inner nodes are numbered 0..V−1 with the root last (V − 2), as in both.
 
 use crate::error::{Error, Result};
 
@@ -19,7 +19,14 @@ pub(crate) struct HuffmanTree {
 }
 
 impl HuffmanTree {
-    /// Builds the Huffman tree over `counts` (one per word, any order).
+    /// Builds the tree over `counts` (one per word, in vocabulary order) as word2vec.c's
+    /// `CreateBinaryTree` and fastText's `HierarchicalSoftmaxLoss::buildTree` do: the
+    /// leaves are taken from the last word to the first, a leaf whose count is below the
+    /// next inner node's before that node (an inner node on a tie), and the second of each
+    /// merged pair gets code bit 1. For counts in non-increasing order (every vocabulary
+    /// built from a corpus) this is a Huffman tree: frequent words get short paths and the
+    /// expected path length is minimal. Building it the same way makes the inner nodes of a
+    /// fastText `.bin` with `loss hs` the same nodes as here.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] if there are fewer than 2 words (no inner node exists).
@@ -30,29 +37,26 @@ impl HuffmanTree {
                 "hierarchical softmax needs a vocabulary of at least 2 words".into(),
             ));
         }
-        // Leaves sorted by ascending count (stable, ties by index) feed the classic
-        // two-queue construction: the inner nodes are created in non-decreasing weight.
-        let mut leaves: Vec<usize> = (0..v).collect();
-        leaves.sort_by_key(|&i| (counts[i], i));
         let mut weight = Vec::with_capacity(2 * v - 1); // nodes: 0..v leaves, v.. inner
         weight.extend(counts.iter().copied());
         let mut parent = vec![0usize; 2 * v - 1];
         let mut bit = vec![0u8; 2 * v - 1];
-        let (mut li, mut ni) = (0usize, v); // next leaf (in `leaves`), next inner node
-        let pick = |weight: &Vec<u64>, li: &mut usize, ni: &mut usize| -> usize {
-            let leaf_ok = *li < v;
-            let inner_ok = *ni < weight.len();
-            if leaf_ok && (!inner_ok || weight[leaves[*li]] <= weight[*ni]) {
-                *li += 1;
-                leaves[*li - 1]
+        // The next leaf is `leaf - 1` (none at 0), the next inner node `inner`.
+        let (mut leaf, mut inner) = (v, v);
+        let mut pick = |weight: &Vec<u64>| -> usize {
+            let leaf_first =
+                leaf > 0 && (inner == weight.len() || weight[leaf - 1] < weight[inner]);
+            if leaf_first {
+                leaf -= 1;
+                leaf
             } else {
-                *ni += 1;
-                *ni - 1
+                inner += 1;
+                inner - 1
             }
         };
         for _ in 0..v - 1 {
-            let a = pick(&weight, &mut li, &mut ni);
-            let b = pick(&weight, &mut li, &mut ni);
+            let a = pick(&weight);
+            let b = pick(&weight);
             let node = weight.len();
             // Saturating: counts may add up to more than u64 holds; the order stays valid.
             weight.push(weight[a].saturating_add(weight[b]));
@@ -143,6 +147,71 @@ mod tests {
             heap.push(x + y);
         }
         assert!((avg - cost as f64 / total as f64).abs() < 1e-12);
+    }
+
+    /// fastText's `HierarchicalSoftmaxLoss::buildTree` as it is written there: one array of
+    /// 2V − 1 nodes, uncreated nodes counting 10¹⁵, and each word's (node, code bit) pairs
+    /// from its leaf up to the root.
+    fn fasttext_paths(counts: &[u64]) -> Vec<Vec<(u32, u8)>> {
+        let osz = counts.len();
+        let mut count: Vec<u64> = counts.to_vec();
+        count.resize(2 * osz - 1, 1_000_000_000_000_000);
+        let mut parent = vec![-1i64; 2 * osz - 1];
+        let mut binary = vec![false; 2 * osz - 1];
+        let (mut leaf, mut node) = (osz as i64 - 1, osz);
+        for i in osz..2 * osz - 1 {
+            let mut mini = [0usize; 2];
+            for m in &mut mini {
+                if leaf >= 0 && count[leaf as usize] < count[node] {
+                    *m = leaf as usize;
+                    leaf -= 1;
+                } else {
+                    *m = node;
+                    node += 1;
+                }
+            }
+            count[i] = count[mini[0]] + count[mini[1]];
+            parent[mini[0]] = i as i64;
+            parent[mini[1]] = i as i64;
+            binary[mini[1]] = true;
+        }
+        (0..osz)
+            .map(|w| {
+                let (mut path, mut j) = (Vec::new(), w);
+                while parent[j] != -1 {
+                    path.push(((parent[j] as usize - osz) as u32, u8::from(binary[j])));
+                    j = parent[j] as usize;
+                }
+                path
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_tree_is_fasttexts_for_any_counts() {
+        use rand::{rngs::StdRng, Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(5);
+        for case in 0..200 {
+            let v = rng.random_range(2..60);
+            // Few distinct counts, so that ties abound; every other case sorted as a
+            // vocabulary is.
+            let mut counts: Vec<u64> = (0..v).map(|_| rng.random_range(1..6) * 10).collect();
+            if case % 2 == 0 {
+                counts.sort_unstable_by(|a, b| b.cmp(a));
+            }
+            let t = HuffmanTree::new(&counts).unwrap();
+            for (w, want) in fasttext_paths(&counts).into_iter().enumerate() {
+                // Ours runs from the root down, fastText's from the leaf up.
+                let ours: Vec<(u32, u8)> = t
+                    .points(w)
+                    .iter()
+                    .zip(t.code(w))
+                    .rev()
+                    .map(|(&p, &c)| (p, c))
+                    .collect();
+                assert_eq!(ours, want, "counts {counts:?}, word {w}");
+            }
+        }
     }
 
     #[test]

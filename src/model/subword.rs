@@ -4,12 +4,14 @@
 
 use std::path::Path;
 
-use ndarray::{s, Array2, ArrayView2, Axis};
+use ndarray::{s, Array2, ArrayView2, Axis, CowArray, Ix2};
 use rand::Rng;
 
 use super::{init_half, init_threads, uniform_weights, SkipGramModel};
 use crate::error::{shape2, try_vec, Error, Result};
-use crate::io::fasttext::{write_bin, FastTextArgs, FastTextModel, LOSS_NS, MODEL_SKIPGRAM};
+use crate::io::fasttext::{
+    write_bin, FastTextArgs, FastTextModel, LOSS_HS, LOSS_NS, MODEL_SKIPGRAM,
+};
 use crate::io::write_atomically;
 use crate::parallel::for_each_parallel;
 use crate::subword::{for_each_ngram, NgramConfig};
@@ -141,15 +143,17 @@ impl SkipGramModel {
     /// sample; dimension and n-gram settings from the model, epochs as trained), the
     /// vocabulary with counts, the input matrix p stacked on the n-gram rows
     /// ((V + bucket)×N; V×N for a word-level model, written with bucket 0 and maxn 0) and
-    /// p' as V×N. [`FastTextModel::write`] then writes a `.bin` that fastText's
-    /// `load_model` reads.
+    /// the V×N output matrix: p' for negative sampling (`loss ns`); for hierarchical
+    /// softmax (`loss hs`) the V − 1 inner-node vectors, negated because fastText labels a
+    /// node with its code bit where word2vec.c labels it with 1 − bit, and a zero row
+    /// (fastText builds the same Huffman tree from the counts). [`FastTextModel::write`]
+    /// then writes a `.bin` that fastText's `load_model` reads.
     ///
-    /// Memory: a copy of the input rows, (V + bucket)×N floats, and of p'.
+    /// Memory: a copy of the input rows, (V + bucket)×N floats, and of the output matrix.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if the model was trained with hierarchical softmax (fastText
-    /// `.bin` files keep p' for negative sampling) or a size exceeds fastText's 32-bit
-    /// settings; [`Error::OutOfMemory`]; as [`FastTextModel::new`].
+    /// [`Error::InvalidConfig`] if a size exceeds fastText's 32-bit settings;
+    /// [`Error::OutOfMemory`]; as [`FastTextModel::new`].
     pub fn to_fasttext(&self, config: &TrainConfig) -> Result<FastTextModel> {
         let args = self.fasttext_args(config)?;
         let (v, n) = (self.vocab_size(), self.dim());
@@ -166,7 +170,7 @@ impl SkipGramModel {
         if let Some(ng) = self.ngram_weights() {
             input.slice_mut(s![v.., ..]).assign(&ng);
         }
-        let output = self.output_weights_transposed().to_owned();
+        let output = self.fasttext_output()?.into_owned();
         let words = self
             .vocab()
             .iter()
@@ -207,6 +211,7 @@ impl SkipGramModel {
         };
         let vocab = self.vocab();
         let ntokens = i64::try_from(vocab.total_count()).unwrap_or(i64::MAX);
+        let output = self.fasttext_output()?;
         write_atomically(path.as_ref(), |w| {
             write_bin(
                 w,
@@ -215,20 +220,13 @@ impl SkipGramModel {
                 vocab.counts(),
                 ntokens,
                 &input,
-                self.output_weights_transposed(),
+                output.view(),
             )
         })
     }
 
     /// fastText's settings for this model (see [`to_fasttext`](Self::to_fasttext)).
     fn fasttext_args(&self, config: &TrainConfig) -> Result<FastTextArgs> {
-        if self.hs_node_vectors().is_some() {
-            return Err(Error::InvalidConfig(
-                "a model trained with hierarchical softmax cannot be written as a fastText \
-                 .bin here (its inner-node vectors have no place in it)"
-                    .into(),
-            ));
-        }
         let i32_of = |name: &str, x: usize| {
             i32::try_from(x).map_err(|_| {
                 Error::InvalidConfig(format!(
@@ -252,7 +250,10 @@ impl SkipGramModel {
             )?,
             neg: i32_of("negative", config.negative)?,
             word_ngrams: 1,
-            loss: LOSS_NS,
+            loss: match self.hs_node_vectors() {
+                Some(_) => LOSS_HS,
+                None => LOSS_NS,
+            },
             model: MODEL_SKIPGRAM,
             bucket: i32_of("bucket", ngram.bucket)?,
             minn: i32_of("minn", ngram.minn)?,
@@ -263,11 +264,37 @@ impl SkipGramModel {
         Ok(args)
     }
 
+    /// The V×N output matrix of the fastText form: p' transposed (a view) for negative
+    /// sampling; for hierarchical softmax the (V−1)×N inner-node vectors negated, then a
+    /// zero row (a copy). fastText numbers the nodes as [`HuffmanTree`] does and keeps
+    /// node n in output row n, but trains σ(h·u) towards the code bit where word2vec.c and
+    /// this crate train σ(h·v) towards 1 − bit: u = −v.
+    ///
+    /// [`HuffmanTree`]: super::huffman::HuffmanTree
+    fn fasttext_output(&self) -> Result<CowArray<'_, f32, Ix2>> {
+        let Some(nodes) = self.hs_node_vectors() else {
+            return Ok(self.output_weights_transposed().into());
+        };
+        let (v, n) = (self.vocab_size(), self.dim());
+        let what = || format!("fastText output matrix ({})", shape2(v, n));
+        let len = v.checked_mul(n).ok_or_else(|| Error::OutOfMemory {
+            what: what(),
+            bytes: u64::MAX,
+        })?;
+        let mut out =
+            Array2::from_shape_vec((v, n), try_vec(len, 0.0f32, what)?).expect("the length is V·N");
+        out.slice_mut(s![..nodes.nrows(), ..])
+            .zip_mut_with(&nodes, |o, &x| *o = -x);
+        Ok(out.into())
+    }
+
     /// The model of a fastText `.bin` file, to train further, and the settings the file
     /// records: p and the n-gram rows from its (V + bucket)×N input matrix, p' from its
-    /// V×N output matrix, the vocabulary with its counts in the file's row order, epochs
-    /// trained = the file's `epoch`. The [`TrainConfig`] carries the file's `dim`, `ws`
-    /// (window), `neg`, `t` (sample), `minCount`, `minn`, `maxn`, `bucket` and `epoch`;
+    /// V×N output matrix (with `loss hs`: the inner-node vectors from its first V − 1 rows,
+    /// negated as [`to_fasttext`](Self::to_fasttext) describes, and p' zero), the
+    /// vocabulary with its counts in the file's row order, epochs trained = the file's
+    /// `epoch`. The [`TrainConfig`] carries the file's `dim`, `ws` (window), `neg`, `t`
+    /// (sample), `minCount`, `minn`, `maxn`, `bucket`, `epoch` and `loss` (the objective);
     /// every other setting is its default. Memory: a copy of both matrices.
     ///
     /// ```
@@ -286,16 +313,17 @@ impl SkipGramModel {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for a model other than a negative-sampling skip-gram
-    /// (CBOW, hierarchical softmax, supervised: their p' means something else) or with
+    /// [`Error::InvalidConfig`] for a model other than a skip-gram with negative sampling
+    /// or hierarchical softmax (CBOW, supervised: their p' means something else) or with
     /// settings out of range; as [`Vocabulary::from_counts`](crate::Vocabulary::from_counts)
     /// for its words; [`Error::OutOfMemory`].
     pub fn from_fasttext(model: &FastTextModel) -> Result<(Self, TrainConfig)> {
         let a = model.args();
-        if a.model != MODEL_SKIPGRAM || a.loss != LOSS_NS {
+        let hs = a.loss == LOSS_HS;
+        if a.model != MODEL_SKIPGRAM || !(hs || a.loss == LOSS_NS) {
             return Err(Error::InvalidConfig(format!(
-                "only a negative-sampling skip-gram fastText model can be trained further \
-                 here (this one has model {} and loss {})",
+                "only a skip-gram fastText model with negative sampling or hierarchical \
+                 softmax can be trained further here (this one has model {} and loss {})",
                 a.model, a.loss
             )));
         }
@@ -313,13 +341,20 @@ impl SkipGramModel {
         )?;
         let input = model.input();
         let p = input.slice(s![..v, ..]).to_owned();
-        let mut sg = SkipGramModel::from_parts(
-            vocab,
-            p,
-            model.output().to_owned(),
-            None,
-            setting("epoch", a.epoch)?,
-        )?;
+        // Hierarchical softmax: the node vectors are the first V − 1 output rows, negated
+        // (see `fasttext_output`), and p' starts at zero as a fresh model's does.
+        let (output, nodes) = match hs {
+            false => (model.output().to_owned(), None),
+            true => {
+                let nodes = model
+                    .output()
+                    .slice(s![..v.saturating_sub(1), ..])
+                    .mapv(|x| -x);
+                (Array2::zeros((v, n)), Some(nodes))
+            }
+        };
+        let mut sg =
+            SkipGramModel::from_parts(vocab, p, output, nodes, setting("epoch", a.epoch)?)?;
         let ngrams = model.ngram_config();
         if ngrams.enabled() {
             ngrams.validate()?;
@@ -335,6 +370,10 @@ impl SkipGramModel {
                 ..Default::default()
             },
             epochs: setting("epoch", a.epoch)?.max(1),
+            objective: match hs {
+                true => crate::train::Objective::HierarchicalSoftmax,
+                false => crate::train::Objective::NegativeSampling,
+            },
             minn: ngrams.minn,
             maxn: ngrams.maxn,
             bucket: if ngrams.enabled() {
@@ -356,5 +395,70 @@ impl SkipGramModel {
     /// As [`to_fasttext`](Self::to_fasttext) and [`SubwordEmbeddings::new`].
     pub fn subword_embeddings(&self) -> Result<SubwordEmbeddings> {
         SubwordEmbeddings::new(self.to_fasttext(&TrainConfig::default())?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::forward::hs_log_probabilities;
+    use crate::train::Objective;
+
+    /// Made by `scripts/make_fasttext_fixtures.py` with the `fasttext` package: skip-gram,
+    /// `loss hs`, trained on sentences of one of these two topics each.
+    const HS_BIN: &[u8] = include_bytes!("../../tests/fixtures/fasttext/tiny-hs.bin");
+    const ANIMALS: [&str; 12] = [
+        "cat", "dog", "horse", "cow", "sheep", "goat", "mouse", "tiger", "lion", "bear", "wolf",
+        "fox",
+    ];
+    const VEHICLES: [&str; 12] = [
+        "car", "bus", "truck", "train", "plane", "boat", "bike", "tram", "ship", "van", "taxi",
+        "jeep",
+    ];
+
+    /// Over every topic word w: the mean of ln p(c | h) (hierarchical softmax with `nodes`
+    /// and this crate's Huffman tree, h = w's composed vector) over the words c of w's topic,
+    /// less the mean over the other topic's words.
+    fn topic_gap(model: &SkipGramModel, nodes: &Array2<f32>) -> f64 {
+        let tree = model.huffman().unwrap();
+        let vectors = model.word_vectors();
+        let vocab = model.vocab();
+        let mean = |scores: &ndarray::Array1<f32>, words: &[&str]| {
+            let sum: f64 = words
+                .iter()
+                .map(|w| scores[vocab.index(w).unwrap()] as f64)
+                .sum();
+            sum / words.len() as f64
+        };
+        let mut gap = 0.0;
+        for (own, other) in [(&ANIMALS, &VEHICLES), (&VEHICLES, &ANIMALS)] {
+            for w in own.iter() {
+                let h = vectors.row(vocab.index(w).unwrap()).to_owned();
+                let scores = hs_log_probabilities(&tree, nodes, &h);
+                gap += mean(&scores, own) - mean(&scores, other);
+            }
+        }
+        gap / 24.0
+    }
+
+    #[test]
+    fn fasttext_hierarchical_softmax_nodes_are_this_crates_nodes() {
+        let ft = FastTextModel::from_bytes(HS_BIN).unwrap();
+        assert_eq!(ft.args().loss, LOSS_HS);
+        let (model, config) = SkipGramModel::from_fasttext(&ft).unwrap();
+        assert_eq!(config.objective, Objective::HierarchicalSoftmax);
+        let nodes = model.hs_node_vectors().unwrap().to_owned();
+        assert_eq!(nodes.nrows(), model.vocab_size() - 1);
+        assert!(model.output_weights().iter().all(|&x| x == 0.0));
+        // fastText trained its nodes to predict a word's own topic: with the same tree and
+        // the sign turned, they do so here; left as fastText stores them, they predict the
+        // other topic.
+        let gap = topic_gap(&model, &nodes);
+        let unturned = topic_gap(&model, &nodes.mapv(|x| -x));
+        assert!(gap > 1.0, "own topic more likely by {gap:.3} nats");
+        assert!(unturned < -1.0, "unturned nodes: {unturned:.3} nats");
+        // Written back, the file is fastText's, byte for byte.
+        let bytes = model.to_fasttext(&config).unwrap().to_bytes().unwrap();
+        assert!(bytes == HS_BIN, "the written .bin differs from fastText's");
     }
 }

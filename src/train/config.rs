@@ -138,7 +138,8 @@ impl TrainConfig {
     /// `alpha` finite and > 0, `min_alpha_fraction` in [0, 1], `sample` finite and ≥ 0,
     /// `ns_exponent` finite, `max_final_vocab` and `max_vocab_size` ≥ 1 when set, the n-gram
     /// settings as [`NgramConfig::validate`] checks them (with `maxn > 0`: 1 ≤ `minn` ≤
-    /// `maxn`, `bucket` in 1..=`i32::MAX`, negative sampling, not `deterministic`), and a
+    /// `maxn`, `bucket` in 1..=`i32::MAX`, negative sampling or hierarchical softmax, not
+    /// `deterministic`), and a
     /// batch's scratch space (which multiplies window, negative and dim) within
     /// [`MAX_SCRATCH_BYTES`](Self::MAX_SCRATCH_BYTES).
     ///
@@ -169,11 +170,12 @@ impl TrainConfig {
         self.vocab.validate()?;
         self.ngram_config().validate()?;
         if self.ngram_config().enabled() {
-            if self.objective != Objective::NegativeSampling {
-                return Err(Error::InvalidConfig(format!(
-                    "subword training (maxn > 0) supports negative sampling only, not {}",
-                    self.objective
-                )));
+            if self.objective == Objective::Softmax {
+                return Err(Error::InvalidConfig(
+                    "subword training (maxn > 0) supports negative sampling and hierarchical \
+                     softmax, not the full softmax"
+                        .into(),
+                ));
             }
             if self.deterministic {
                 return Err(Error::InvalidConfig(
@@ -205,9 +207,16 @@ impl TrainConfig {
         let m = (2 * self.window as u128).min(self.max_sentence_len as u128);
         let rows = m.min(MAX_BLOCK_ROWS as u128).max(1);
         let (rows, o) = match self.objective {
-            // Subwords: the center word's averaged rows against `negative` noise words per
-            // context word, plus three rows of N (average, its old value, one input row).
-            _ if self.maxn > 0 => (3, m.max(1) * (1 + self.negative as u128)),
+            // Subwords: the center word's averaged rows against, per context word, it and
+            // `negative` noise words or its Huffman path; plus three rows of N (average,
+            // summed gradient, one input row).
+            _ if self.maxn > 0 => {
+                let per_pair = match self.objective {
+                    Objective::HierarchicalSoftmax => 64,
+                    _ => 1 + self.negative as u128,
+                };
+                (3, m.max(1) * per_pair)
+            }
             Objective::Softmax => (1, v as u128),
             Objective::NegativeSampling => (rows, m.max(1) + self.negative as u128),
             // Huffman paths of real vocabularies are far shorter than 64 nodes.

@@ -2,7 +2,7 @@
 //! them, unseen words get vectors, and `maxn = 0` leaves word-level training as it was.
 
 use skipgram::io::fasttext::FastTextModel;
-use skipgram::{Checkpoint, Corpus, Epochs, Error, TrainConfig, TrainOptions, Trainer};
+use skipgram::{Checkpoint, Corpus, Epochs, Error, Objective, TrainConfig, TrainOptions, Trainer};
 
 use crate::common::cosine;
 
@@ -65,12 +65,28 @@ fn mean_cos(emb: &skipgram::SubwordEmbeddings, v: &ndarray::Array1<f32>, words: 
 
 #[test]
 fn unseen_words_get_vectors_from_trained_ngrams() {
+    unseen_words_get_vectors(Objective::NegativeSampling);
+}
+
+#[test]
+fn hierarchical_softmax_trains_the_ngram_rows_too() {
+    unseen_words_get_vectors(Objective::HierarchicalSoftmax);
+}
+
+fn unseen_words_get_vectors(objective: Objective) {
     let text = corpus(600, &[]);
-    let trainer = Trainer::new(cfg(5)).unwrap();
+    let trainer = Trainer::new(TrainConfig {
+        objective,
+        ..cfg(5)
+    })
+    .unwrap();
     let (model, report) = trainer
         .fit(&Corpus::from_text(text), TrainOptions::new())
         .unwrap();
     assert!(report.epochs[2].loss < report.epochs[0].loss);
+    // Hierarchical softmax trains the inner-node vectors, not p'.
+    let hs = objective == Objective::HierarchicalSoftmax;
+    assert_eq!(model.hs_node_vectors().is_some(), hs);
     let emb = model.subword_embeddings().unwrap();
     // Neither word occurs in the corpus: their vectors come from the n-gram rows they
     // share with "horse" and "truck", which trained only in their topic's sentences.
@@ -263,6 +279,39 @@ fn a_trained_subword_model_round_trips_through_fasttext_bin() {
     assert!(!path.exists());
 }
 
+/// A subword model trained with hierarchical softmax is saved as fastText's `.bin` (`loss
+/// hs`), read back with the same node vectors, and trained further from it.
+#[test]
+fn a_hierarchical_softmax_subword_model_resumes_from_its_bin() {
+    let corpus = Corpus::from_text(corpus(200, &[]));
+    let cfg = TrainConfig {
+        objective: Objective::HierarchicalSoftmax,
+        ..cfg(4)
+    };
+    let (model, _) = Trainer::new(cfg)
+        .unwrap()
+        .fit(&corpus, TrainOptions::new())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hs.bin");
+    model.save_fasttext(&cfg, &path).unwrap();
+    let ft = FastTextModel::read(&path).unwrap();
+    assert_eq!(ft.args().loss, skipgram::io::fasttext::LOSS_HS);
+    let (mut back, read_cfg) = skipgram::SkipGramModel::from_fasttext(&ft).unwrap();
+    assert_eq!(read_cfg.objective, Objective::HierarchicalSoftmax);
+    assert_eq!(back.hs_node_vectors(), model.hs_node_vectors());
+    assert_eq!(back.input_weights(), model.input_weights());
+    assert_eq!(back.ngram_weights(), model.ngram_weights());
+    assert_eq!(back.epochs_trained(), 3);
+    let nodes = back.hs_node_vectors().unwrap().to_owned();
+    let report = Trainer::new(cfg)
+        .unwrap()
+        .train(&mut back, &corpus, Epochs::More(1), TrainOptions::new())
+        .unwrap();
+    assert_eq!(report.epochs[0].epoch, 4);
+    assert_ne!(back.hs_node_vectors().unwrap(), nodes);
+}
+
 #[test]
 fn subword_settings_are_checked() {
     let bad = [
@@ -277,7 +326,7 @@ fn subword_settings_are_checked() {
             ..cfg(3)
         },
         TrainConfig {
-            objective: skipgram::Objective::HierarchicalSoftmax,
+            objective: Objective::Softmax,
             ..cfg(3)
         },
         TrainConfig {

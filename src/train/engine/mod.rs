@@ -468,14 +468,18 @@ impl Job<'_> {
     fn scratch(&self) -> Result<Scratch> {
         // At most 2·window context words, and never more than a sentence holds.
         let m = (2 * self.cfg.window).min(self.cfg.max_sentence_len);
-        if self.subwords.is_some() {
-            // h, its gradient and one input row; `negative` noise words per context word.
-            let o = m.max(1).saturating_mul(1 + self.cfg.negative);
-            return Scratch::new(3, o, padded(self.cfg.dim));
-        }
         let (rows, o) =
             self.outputs
                 .batch_shape(m, self.call.block_rows, self.cfg.negative, self.vocab.len());
+        if self.subwords.is_some() {
+            // h, its summed gradient and one input row; per context word, it and `negative`
+            // noise words, or its Huffman path (at most `o` nodes).
+            let per_pair = match self.outputs {
+                Outputs::Hierarchical(_) => o,
+                _ => 1 + self.cfg.negative,
+            };
+            return Scratch::new(3, m.max(1).saturating_mul(per_pair), padded(self.cfg.dim));
+        }
         Scratch::new(rows, o, padded(self.cfg.dim))
     }
 

@@ -1,7 +1,8 @@
 //! Subword training (fastText's skip-gram, Bojanowski et al. 2017): a center word's input
 //! vector is h = the average of its row of p and its character n-gram rows; h predicts
-//! each context word against `negative` noise words, and each pair's gradient for h is
-//! added to each of those rows.
+//! each context word against `negative` noise words (negative sampling) or along the
+//! context word's Huffman path (hierarchical softmax, fastText's `-loss hs`), and each
+//! pair's gradient for h is added to each of those rows.
 //!
 //! The pairs of one center word are trained in fastText's order, each with h as the pairs
 //! before it left it. fastText re-reads the k rows for every pair; here h is moved by each
@@ -26,6 +27,7 @@ use rand::rngs::SmallRng;
 use super::job::{Job, SubwordJob, SubwordRows};
 use super::worker::WorkerState;
 use crate::error::{Error, Result};
+use crate::model::huffman::HuffmanTree;
 use crate::model::SkipGramModel;
 use crate::subword::for_each_ngram;
 use crate::train::batch::{Batch, Scratch};
@@ -193,11 +195,7 @@ fn fill(
     negative: usize,
     (rng, noise): (&mut SmallRng, &mut NoiseDraws),
 ) {
-    batch.out.clear();
-    batch.slots.clear();
-    batch.ends.clear();
-    batch.labels.clear();
-    batch.out_weight.clear();
+    clear_output_side(batch);
     let mut listed = Listed::default();
     for i in 0..batch.ctx.len() {
         let c = batch.ctx[i];
@@ -213,6 +211,41 @@ fn fill(
         };
         push_pair(batch, &mut listed, c, (0..negative).map(|_| draw()));
     }
+}
+
+/// Fills the output side of `batch` for hierarchical softmax, in the layout [`fill`]
+/// makes: per context word, the inner nodes on its Huffman path (fastText's
+/// `HierarchicalSoftmaxLoss`: the center word's h predicts the context word), each with
+/// label 1 − its code bit, as word2vec.c labels them. A node on several paths shares its
+/// slot.
+fn fill_paths(tree: &HuffmanTree, batch: &mut Batch) {
+    clear_output_side(batch);
+    let mut listed = Listed::default();
+    for &c in &batch.ctx {
+        let (points, code) = (tree.points(c as usize), tree.code(c as usize));
+        let path = points
+            .iter()
+            .zip(code)
+            .map(|(&n, &b)| (n, 1.0 - f32::from(b)));
+        push_entries(
+            &mut batch.out,
+            &mut batch.slots,
+            &mut batch.labels,
+            &mut listed,
+            path,
+        );
+        batch.out_weight.resize(batch.labels.len(), 1.0);
+        batch.ends.push(batch.slots.len() as u32);
+    }
+}
+
+/// Empties what [`fill`] and [`fill_paths`] fill.
+fn clear_output_side(batch: &mut Batch) {
+    batch.out.clear();
+    batch.slots.clear();
+    batch.ends.clear();
+    batch.labels.clear();
+    batch.out_weight.clear();
 }
 
 /// A filter of the words in a batch's `out`: a clear bit (of word id mod 256) means the
@@ -234,30 +267,39 @@ impl Listed {
 /// Appends one (center, context) pair to `batch` (see [`fill`]): context word `c`, then the
 /// noise words other than `c`. `listed` filters the words already in `batch.out`.
 fn push_pair(batch: &mut Batch, listed: &mut Listed, c: u32, noise: impl Iterator<Item = u32>) {
-    let mut add = |b: &mut Batch, w: u32, label: f32| {
-        let found = if listed.check_and_set(w) {
-            b.out.iter().position(|&x| x == w)
-        } else {
-            None
-        };
-        let slot = match found {
-            Some(j) => j,
-            None => {
-                b.out.push(w);
-                b.out.len() - 1
-            }
-        };
-        b.slots.push(slot as u32);
-        b.labels.push(label);
-        b.out_weight.push(1.0);
-    };
-    add(batch, c, 1.0);
-    for w in noise {
-        if w != c {
-            add(batch, w, 0.0);
-        }
-    }
+    let entries = std::iter::once((c, 1.0)).chain(noise.filter(|&w| w != c).map(|w| (w, 0.0)));
+    push_entries(
+        &mut batch.out,
+        &mut batch.slots,
+        &mut batch.labels,
+        listed,
+        entries,
+    );
+    batch.out_weight.resize(batch.labels.len(), 1.0);
     batch.ends.push(batch.slots.len() as u32);
+}
+
+/// Appends (output row, label) entries of one pair: each row's slot in `out` (listed
+/// there once: `listed` filters the rows already in it) to `slots`, its label to `labels`.
+fn push_entries(
+    out: &mut Vec<u32>,
+    slots: &mut Vec<u32>,
+    labels: &mut Vec<f32>,
+    listed: &mut Listed,
+    entries: impl Iterator<Item = (u32, f32)>,
+) {
+    for (w, label) in entries {
+        let found = match listed.check_and_set(w) {
+            true => out.iter().position(|&x| x == w),
+            false => None,
+        };
+        let slot = found.unwrap_or_else(|| {
+            out.push(w);
+            out.len() - 1
+        });
+        slots.push(slot as u32);
+        labels.push(label);
+    }
 }
 
 /// One center word's update with learning rate `alpha`, in fastText's order (its
@@ -357,17 +399,14 @@ impl Job<'_> {
             loss,
             pairs,
         } = w;
-        let Outputs::Negative(ns, _) = &self.outputs else {
-            unreachable!("subword training is checked to use negative sampling")
-        };
         if s.is_empty() {
             return true;
         }
-        self.prepare_subwords(ns, s, 0, (rng, noise), &mut sc.cur);
+        self.prepare_subwords(s, 0, (rng, noise), &mut sc.cur);
         sw.prefetch_part(cx, &sc.cur, 0, 1);
         for pos in 0..s.len() {
             if pos + 1 < s.len() {
-                self.prepare_subwords(ns, s, pos + 1, (rng, noise), &mut sc.next);
+                self.prepare_subwords(s, pos + 1, (rng, noise), &mut sc.next);
             } else {
                 sc.next.ctx.clear();
             }
@@ -388,10 +427,10 @@ impl Job<'_> {
         true
     }
 
-    /// Fills `batch` for the center word at `pos` (dynamic window, noise words).
+    /// Fills `batch` for the center word at `pos`: the dynamic window, then per context
+    /// word its noise words or its Huffman path.
     fn prepare_subwords(
         &self,
-        ns: &NegativeSampler,
         s: &[u32],
         pos: usize,
         (rng, noise): (&mut SmallRng, &mut NoiseDraws),
@@ -401,7 +440,11 @@ impl Job<'_> {
         if batch.ctx.is_empty() {
             return;
         }
-        fill(ns, batch, self.cfg.negative, (rng, noise));
+        match &self.outputs {
+            Outputs::Negative(ns, _) => fill(ns, batch, self.cfg.negative, (rng, noise)),
+            Outputs::Hierarchical(tree) => fill_paths(tree, batch),
+            Outputs::Softmax => unreachable!("subword training is checked not to use it"),
+        }
     }
 }
 

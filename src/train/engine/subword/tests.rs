@@ -137,9 +137,10 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// fastText's skip-gram update (`Model::update` with its negative-sampling loss), pair
-/// by pair in f64 with the exact sigmoid: for each (context word, noise words) pair, h
-/// = the mean of the center's `ids` rows, each target's coefficient and update in turn,
+/// fastText's skip-gram update (`Model::update` with its negative-sampling or
+/// hierarchical-softmax loss), pair by pair in f64 with the exact sigmoid: for each pair's
+/// (output row, label) targets, h = the mean of the center's `ids` rows, each target's
+/// coefficient and update in turn,
 /// then the pair's gradient added to each listed row. With `batched`, every pair's
 /// h is the first one (the center word's pairs computed as one batch): a different
 /// order, to show that the comparison tells the two apart.
@@ -147,7 +148,7 @@ fn fasttext_update(
     ids: &[u32],
     input: &mut std::collections::HashMap<u32, Vec<f64>>,
     output: &mut [Vec<f64>],
-    pairs: &[(u32, &[u32])],
+    pairs: &[Vec<(u32, f64)>],
     alpha: f64,
     batched: bool,
 ) {
@@ -158,12 +159,10 @@ fn fasttext_update(
             .collect()
     };
     let first = mean(input);
-    for &(c, noise) in pairs {
+    for targets in pairs {
         let h = if batched { first.clone() } else { mean(input) };
         let mut grad = vec![0.0; n];
-        let targets =
-            std::iter::once((c, 1.0)).chain(noise.iter().filter(|&&w| w != c).map(|&w| (w, 0.0)));
-        for (w, label) in targets {
+        for &(w, label) in targets {
             let u = &mut output[w as usize];
             let coef = alpha * (label - 1.0 / (1.0 + (-dot(&h, u)).exp()));
             for d in 0..n {
@@ -180,34 +179,44 @@ fn fasttext_update(
     }
 }
 
-#[test]
-fn step_matches_fasttext_pair_by_pair() {
-    let fx = Fixture::new();
-    let sw = fx.job();
+/// The targets of (context word, noise words) pairs: the context word with label 1, then
+/// each noise word other than it with label 0.
+fn ns_targets(pairs: &[(u32, &[u32])]) -> Vec<Vec<(u32, f64)>> {
+    pairs
+        .iter()
+        .map(|&(c, noise)| {
+            std::iter::once((c, 1.0))
+                .chain(noise.iter().filter(|&&w| w != c).map(|&w| (w, 0.0)))
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs `step` on `sc` and the reference on `targets` from the same weights; returns the
+/// largest relative error of ours against fastText's order, and of the batched order
+/// against it.
+fn errors_against_fasttext(
+    fx: &Fixture,
+    sw: &SubwordJob<'_>,
+    sc: &mut Scratch,
+    targets: &[Vec<(u32, f64)>],
+) -> (f64, f64) {
     let ids = sw.rows_of(0).to_vec();
     let mut distinct = ids.clone();
     distinct.sort_unstable();
     distinct.dedup();
-    assert!(distinct.len() < ids.len(), "the center should repeat a row");
-    // "qrst" is a noise word of the first pair and the context word of the second, and
-    // a noise word equal to its pair's context word is skipped.
-    let pairs: [(u32, &[u32]); 3] = [(1, &[2]), (2, &[1, 2]), (1, &[2, 2])];
-    let mut input: std::collections::HashMap<u32, Vec<f64>> = distinct
-        .iter()
-        .map(|&r| (r, fx.input_row(&sw, r)))
-        .collect();
+    let mut input: std::collections::HashMap<u32, Vec<f64>> =
+        distinct.iter().map(|&r| (r, fx.input_row(sw, r))).collect();
     let mut output: Vec<Vec<f64>> = (0..3).map(|w| fx.output_row(w)).collect();
     let (input0, output0) = (input.clone(), output.clone());
     let alpha = 0.5;
-    fasttext_update(&ids, &mut input, &mut output, &pairs, alpha, false);
-    let mut sc = Fixture::batch(&pairs);
-    step(&fx.cx(), &sw, alpha as f32, &mut sc).unwrap();
-    // Ours is within `tol` of the reference, which the batched order is not.
+    fasttext_update(&ids, &mut input, &mut output, targets, alpha, false);
+    step(&fx.cx(), sw, alpha as f32, sc).unwrap();
     let (mut err, mut batched_err) = (0.0f64, 0.0f64);
     let mut batched = (input0.clone(), output0.clone());
-    fasttext_update(&ids, &mut batched.0, &mut batched.1, &pairs, alpha, true);
+    fasttext_update(&ids, &mut batched.0, &mut batched.1, targets, alpha, true);
     for &r in &distinct {
-        let ours = fx.input_row(&sw, r);
+        let ours = fx.input_row(sw, r);
         for d in 0..Fixture::N {
             let moved = input[&r][d] - input0[&r][d];
             err = err.max((ours[d] - input[&r][d]).abs() / moved.abs().max(1e-3));
@@ -224,7 +233,63 @@ fn step_matches_fasttext_pair_by_pair() {
                 batched_err.max((batched.1[w][d] - want[d]).abs() / moved.abs().max(1e-3));
         }
     }
-    // The tolerance covers the sigmoid table (steps of 1/512 of [-8, 8]).
+    (err, batched_err)
+}
+
+/// Hierarchical softmax: h predicts each context word's Huffman path (the nodes are rows
+/// 0 and 1 of the fixture's output matrix), as fastText's `HierarchicalSoftmaxLoss` does,
+/// with word2vec.c's labels 1 − code bit.
+#[test]
+fn hierarchical_softmax_step_matches_fasttext_pair_by_pair() {
+    let fx = Fixture::new();
+    let sw = fx.job();
+    let tree = HuffmanTree::new(&[5, 3, 2]).unwrap();
+    let mut sc = Scratch::new(3, 8, padded(Fixture::N)).unwrap();
+    sc.cur.center = 0;
+    sc.cur.ctx = vec![1, 2, 1];
+    sc.cur.pairs = 3;
+    fill_paths(&tree, &mut sc.cur);
+    // Words 1 and 2 share the root; each node is listed once.
+    assert_eq!(sc.cur.out.len(), 2);
+    assert_eq!(sc.cur.ends, [2, 4, 6]);
+    let targets: Vec<Vec<(u32, f64)>> = sc
+        .cur
+        .ctx
+        .iter()
+        .map(|&c| {
+            let (points, code) = (tree.points(c as usize), tree.code(c as usize));
+            points
+                .iter()
+                .zip(code)
+                .map(|(&n, &b)| (n, 1.0 - f64::from(b)))
+                .collect()
+        })
+        .collect();
+    let (err, batched_err) = errors_against_fasttext(&fx, &sw, &mut sc, &targets);
+    let tol = 0.03;
+    assert!(err < tol, "relative error {err} against fastText's order");
+    assert!(
+        batched_err > 3.0 * tol,
+        "the orders differ by {batched_err} only"
+    );
+}
+
+#[test]
+fn step_matches_fasttext_pair_by_pair() {
+    let fx = Fixture::new();
+    let sw = fx.job();
+    let ids = sw.rows_of(0).to_vec();
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert!(distinct.len() < ids.len(), "the center should repeat a row");
+    // "qrst" is a noise word of the first pair and the context word of the second, and
+    // a noise word equal to its pair's context word is skipped.
+    let pairs: [(u32, &[u32]); 3] = [(1, &[2]), (2, &[1, 2]), (1, &[2, 2])];
+    let mut sc = Fixture::batch(&pairs);
+    let (err, batched_err) = errors_against_fasttext(&fx, &sw, &mut sc, &ns_targets(&pairs));
+    // Ours is within `tol` of the reference, which the batched order is not. The tolerance
+    // covers the sigmoid table (steps of 1/512 of [-8, 8]).
     let tol = 0.03;
     assert!(err < tol, "relative error {err} against fastText's order");
     assert!(

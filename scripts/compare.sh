@@ -14,8 +14,11 @@
 #   MAXN         > 0: subword (fastText) vectors for ours, before and fasttext, with
 #                MINN (default 3) and BUCKET (default 2000000); default 0 (word level).
 #                Results then go to target/compare/<EPOCHS>-epochs-subword.
+#   LOSS         ns (default) or hs: hierarchical softmax instead of negative sampling
+#                (negative 0, hs 1) for ours, before, w2v and fasttext, not gensim;
+#                results go to a directory ending in -hs.
 #
-# Settings for every system: skip-gram, dim 100, window 5, negative 5, hs 0,
+# Settings for every system: skip-gram, dim 100, window 5, negative 5, hs 0 (LOSS),
 # sample 1e-4, min-count 5, alpha 0.025, THREADS threads, EPOCHS epochs.
 # Each run is wrapped in /usr/bin/time -v (wall seconds, peak RSS).
 # Results: target/compare/<EPOCHS>-epochs/{table.txt,results.json,*.log,...}
@@ -36,6 +39,21 @@ if (( MAXN > 0 )); then
     SUFFIX="-subword"
 fi
 SYSTEMS="${SYSTEMS:-ours w2v gensim}"
+LOSS="${LOSS:-ns}"
+# Our flags and word2vec.c's for the loss.
+OBJECTIVE=(--negative 5)
+W2V_OBJECTIVE=(-negative 5 -hs 0)
+case "$LOSS" in
+    ns) ;;
+    hs)
+        OBJECTIVE=(--hs 1 --negative 0)
+        W2V_OBJECTIVE=(-negative 0 -hs 1)
+        SUFFIX="$SUFFIX-hs"
+        [[ " $SYSTEMS " != *" gensim "* ]] \
+            || { echo "LOSS=hs: scripts/train_gensim.py trains negative sampling only" >&2; exit 2; }
+        ;;
+    *) echo "LOSS must be ns or hs, not '$LOSS'" >&2; exit 2 ;;
+esac
 
 # word2vec.c copies -train/-output into char[100] buffers with strcpy:
 # use short canonical paths and refuse anything that would overflow.
@@ -132,7 +150,7 @@ for sys in $SYSTEMS; do
         fi
         run ours "$OUT/ours.bin" binary "$BIN" train --input "$CORPUS" \
             --output "$OUT/ours.bin" --report "$OUT/ours.report.json" \
-            --binary --size 100 --window 5 --negative 5 --sample 1e-4 --min-count 5 \
+            --binary --size 100 --window 5 "${OBJECTIVE[@]}" --sample 1e-4 --min-count 5 \
             --alpha 0.025 --threads "$THREADS" --iter "$EPOCHS" --seed 1 --quiet \
             "${SUBWORD_FLAGS[@]}" ;;
     before)
@@ -144,13 +162,13 @@ for sys in $SYSTEMS; do
         fi
         run before "$OUT/before.bin" binary "$BEFORE_BIN" train --input "$CORPUS" \
             --output "$OUT/before.bin" \
-            --binary --size 100 --window 5 --negative 5 --sample 1e-4 --min-count 5 \
+            --binary --size 100 --window 5 "${OBJECTIVE[@]}" --sample 1e-4 --min-count 5 \
             --alpha 0.025 --threads "$THREADS" --iter "$EPOCHS" --seed 1 --quiet \
             "${SUBWORD_FLAGS[@]}" ;;
     w2v)
         # Flags must be spelled exactly: word2vec.c silently ignores unknown ones.
         run w2v "$OUT/w2v.bin" binary "$VENV/bin/word2vec" -train "$CORPUS" \
-            -output "$OUT/w2v.bin" -cbow 0 -size 100 -window 5 -negative 5 -hs 0 \
+            -output "$OUT/w2v.bin" -cbow 0 -size 100 -window 5 "${W2V_OBJECTIVE[@]}" \
             -sample 1e-4 -threads "$THREADS" -iter "$EPOCHS" -min-count 5 \
             -alpha 0.025 -binary 1 ;;
     gensim)
@@ -158,7 +176,8 @@ for sys in $SYSTEMS; do
             "$GENSIM_CORPUS" "$OUT/gensim.bin" "$EPOCHS" "$THREADS" ;;
     fasttext)
         run fasttext "$OUT/fasttext.txt" text "$PY" "$REPO/scripts/train_fasttext.py" \
-            "$CORPUS" "$OUT/fasttext.txt" "$EPOCHS" "$THREADS" "$MINN" "$MAXN" "$BUCKET" ;;
+            "$CORPUS" "$OUT/fasttext.txt" "$EPOCHS" "$THREADS" "$MINN" "$MAXN" "$BUCKET" \
+            "$LOSS" ;;
     *)
         echo "unknown system '$sys' (known: ours before w2v gensim fasttext)" >&2; exit 2 ;;
     esac

@@ -221,21 +221,11 @@ fn fill(
 fn fill_paths(tree: &HuffmanTree, batch: &mut Batch) {
     clear_output_side(batch);
     let mut listed = Listed::default();
-    for &c in &batch.ctx {
-        let (points, code) = (tree.points(c as usize), tree.code(c as usize));
-        let path = points
-            .iter()
-            .zip(code)
-            .map(|(&n, &b)| (n, 1.0 - f32::from(b)));
-        push_entries(
-            &mut batch.out,
-            &mut batch.slots,
-            &mut batch.labels,
-            &mut listed,
-            path,
-        );
-        batch.out_weight.resize(batch.labels.len(), 1.0);
-        batch.ends.push(batch.slots.len() as u32);
+    for i in 0..batch.ctx.len() {
+        let c = batch.ctx[i] as usize;
+        let path = tree.points(c).iter().zip(tree.code(c));
+        let targets = path.map(|(&n, &b)| (n, 1.0 - f32::from(b)));
+        push_targets(batch, &mut listed, targets);
     }
 }
 
@@ -267,39 +257,28 @@ impl Listed {
 /// Appends one (center, context) pair to `batch` (see [`fill`]): context word `c`, then the
 /// noise words other than `c`. `listed` filters the words already in `batch.out`.
 fn push_pair(batch: &mut Batch, listed: &mut Listed, c: u32, noise: impl Iterator<Item = u32>) {
-    let entries = std::iter::once((c, 1.0)).chain(noise.filter(|&w| w != c).map(|w| (w, 0.0)));
-    push_entries(
-        &mut batch.out,
-        &mut batch.slots,
-        &mut batch.labels,
-        listed,
-        entries,
-    );
-    batch.out_weight.resize(batch.labels.len(), 1.0);
-    batch.ends.push(batch.slots.len() as u32);
+    let targets = std::iter::once((c, 1.0)).chain(noise.filter(|&w| w != c).map(|w| (w, 0.0)));
+    push_targets(batch, listed, targets);
 }
 
-/// Appends (output row, label) entries of one pair: each row's slot in `out` (listed
-/// there once: `listed` filters the rows already in it) to `slots`, its label to `labels`.
-fn push_entries(
-    out: &mut Vec<u32>,
-    slots: &mut Vec<u32>,
-    labels: &mut Vec<f32>,
-    listed: &mut Listed,
-    entries: impl Iterator<Item = (u32, f32)>,
-) {
-    for (w, label) in entries {
+/// Appends one pair's (output row, label) targets to `batch`: each row's slot in `out`
+/// (listed there once: `listed` filters the rows already in it), its label and weight 1,
+/// then the pair's end.
+fn push_targets(batch: &mut Batch, listed: &mut Listed, targets: impl Iterator<Item = (u32, f32)>) {
+    for (w, label) in targets {
         let found = match listed.check_and_set(w) {
-            true => out.iter().position(|&x| x == w),
+            true => batch.out.iter().position(|&x| x == w),
             false => None,
         };
         let slot = found.unwrap_or_else(|| {
-            out.push(w);
-            out.len() - 1
+            batch.out.push(w);
+            batch.out.len() - 1
         });
-        slots.push(slot as u32);
-        labels.push(label);
+        batch.slots.push(slot as u32);
+        batch.labels.push(label);
+        batch.out_weight.push(1.0);
     }
+    batch.ends.push(batch.slots.len() as u32);
 }
 
 /// One center word's update with learning rate `alpha`, in fastText's order (its

@@ -51,8 +51,8 @@ pub struct TrainConfig {
     /// Starting learning rate α (`-alpha`). Default 0.025.
     pub alpha: f32,
     /// The learning rate's floor as a fraction of `alpha`. Default 1e-4 (word2vec.c). With 1
-    /// or 2 planned `epochs` the linear decay ends above it, at α/2 or α/5 (see
-    /// [`Epochs`](crate::Epochs)).
+    /// or 2 planned `epochs` the linear decay ends above it, at α/2 or α/5, except with
+    /// hierarchical softmax (see [`Epochs`](crate::Epochs)).
     pub min_alpha_fraction: f32,
     /// Worker threads (`-threads`), at most [`MAX_THREADS`](Self::MAX_THREADS). Default:
     /// available parallelism.

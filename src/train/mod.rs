@@ -28,11 +28,13 @@
 //! linearly from `alpha` over all words of all `epochs`, floored at
 //! `alpha·min_alpha_fraction`, and refreshed every 10,000 words. From 3 planned epochs on this
 //! is word2vec.c's schedule, `alpha = starting_alpha · (1 − words_done / (epochs ·
-//! train_words + 1))`, which decays to 0. With 1 or 2 planned epochs the decay ends at α/2
-//! or α/5 instead, α·(1 − (1 − e)·words_done / (…)) with e = (3 − E)/(3 + E): decaying to 0
-//! within one epoch trains the last part of the corpus at almost no rate, and gave 3.19 %
-//! on the Google analogies and ρ 0.350 on WordSim-353 against 4.89 % and 0.420 with e = ½
-//! (one epoch on 50 MB of English Wikipedia, `sample` 1e-4; gensim 4.4 4.27 % and 0.361).
+//! train_words + 1))`, which decays to 0. With 1 or 2 planned epochs of negative sampling
+//! or the full softmax the decay ends at α/2 or α/5 instead,
+//! α·(1 − (1 − e)·words_done / (…)) with e = (3 − E)/(3 + E): decaying to 0 within one
+//! epoch trains the last part of the corpus at almost no rate, and gave 3.19 % on the
+//! Google analogies and ρ 0.350 on WordSim-353 against 4.89 % and 0.420 with e = ½ (one
+//! epoch on 50 MB of English Wikipedia, `sample` 1e-4; gensim 4.4 4.27 % and 0.361).
+//! Hierarchical softmax keeps word2vec.c's decay to 0, which trained it better.
 //! Stopping after any epoch and resuming gives the same schedule. [`Epochs::More`] trains
 //! epochs beyond the plan: α continues linearly from where the plan stopped down to the
 //! floor over the new epochs, as gensim's `train(epochs=…, start_alpha=…, end_alpha=…)`

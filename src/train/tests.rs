@@ -174,10 +174,28 @@ fn schedules_follow_the_plan_and_continue_linearly() {
     assert!((span.alpha(3000) as f64 - mid).abs() < 1e-7);
     assert!((span.alpha(4000) - c.min_alpha()).abs() < 1e-9);
     assert!((span.alpha(9000) - c.min_alpha()).abs() < 1e-9);
-    // One and two planned epochs end the decay at α/2 and α/5 (three and more at 0).
-    for (epochs, end) in [(1, 0.5), (2, 0.2), (3, 0.0), (5, 0.0)] {
-        assert_eq!(super::schedule::planned_end(epochs), end);
-        let plan = Schedule::plan(&TrainConfig { epochs, ..c }, 1000);
+    // One and two planned epochs end the decay at α/2 and α/5 (three and more at 0);
+    // hierarchical softmax always at 0.
+    let hs = Objective::HierarchicalSoftmax;
+    for (epochs, objective, end) in [
+        (1, Objective::NegativeSampling, 0.5),
+        (2, Objective::NegativeSampling, 0.2),
+        (3, Objective::NegativeSampling, 0.0),
+        (5, Objective::NegativeSampling, 0.0),
+        (1, Objective::Softmax, 0.5),
+        (1, hs, 0.0),
+        (2, hs, 0.0),
+        (5, hs, 0.0),
+    ] {
+        assert_eq!(super::schedule::planned_end(epochs, objective), end);
+        let plan = Schedule::plan(
+            &TrainConfig {
+                epochs,
+                objective,
+                ..c
+            },
+            1000,
+        );
         let total = epochs as f64 * 1000.0 + 1.0;
         for words in [0, 500, 1000 * epochs as u64] {
             let want = 0.025 * (1.0 - (1.0 - end) * words as f64 / total).max(1e-4);

@@ -49,8 +49,10 @@ case "$LOSS" in
         OBJECTIVE=(--hs 1 --negative 0)
         W2V_OBJECTIVE=(-negative 0 -hs 1)
         SUFFIX="$SUFFIX-hs"
-        [[ " $SYSTEMS " != *" gensim "* ]] \
-            || { echo "LOSS=hs: scripts/train_gensim.py trains negative sampling only" >&2; exit 2; }
+        if [[ " $SYSTEMS " == *" gensim "* ]]; then
+            echo "LOSS=hs: scripts/train_gensim.py trains negative sampling only" >&2
+            exit 2
+        fi
         ;;
     *) echo "LOSS must be ns or hs, not '$LOSS'" >&2; exit 2 ;;
 esac

@@ -11,12 +11,12 @@ use super::sync::{Cluster, SyncConfig};
 
 /// How many epochs a call to [`Trainer::train`](crate::Trainer::train) trains.
 ///
-/// The learning rate follows the plan of [`TrainConfig`](crate::TrainConfig): α decays
-/// linearly from `alpha` over `epochs` passes of the corpus, to `alpha/2` for one planned
-/// epoch, `alpha/5` for two and to the floor `alpha·min_alpha_fraction` from three on
-/// (word2vec.c's schedule; hierarchical softmax always follows it). `Planned` and `Until` stay on that schedule, so training can
-/// stop after any epoch and resume with the same learning rates; `More` goes beyond the
-/// plan.
+/// The learning rate follows the plan of [`TrainConfig`](crate::TrainConfig): α decays linearly
+/// from `alpha` over `epochs` passes of the corpus, to `alpha/2` for one planned epoch, `alpha/5`
+/// for two and to the floor `alpha·min_alpha_fraction` from three on (word2vec.c's schedule;
+/// hierarchical softmax always follows it). `Planned` and `Until` stay on that schedule, so
+/// training can stop after any epoch and resume with the same learning rates; `More` goes beyond
+/// the plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Epochs {
     /// From [`epochs_trained`](crate::SkipGramModel::epochs_trained) up to the planned

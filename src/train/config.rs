@@ -139,9 +139,8 @@ impl TrainConfig {
     /// `ns_exponent` finite, `max_final_vocab` and `max_vocab_size` ≥ 1 when set, the n-gram
     /// settings as [`NgramConfig::validate`] checks them (with `maxn > 0`: 1 ≤ `minn` ≤
     /// `maxn`, `bucket` in 1..=`i32::MAX`, negative sampling or hierarchical softmax, not
-    /// `deterministic`), and a
-    /// batch's scratch space (which multiplies window, negative and dim) within
-    /// [`MAX_SCRATCH_BYTES`](Self::MAX_SCRATCH_BYTES).
+    /// `deterministic`), and a batch's scratch space (which multiplies window, negative and
+    /// dim) within [`MAX_SCRATCH_BYTES`](Self::MAX_SCRATCH_BYTES).
     ///
     /// # Errors
     /// [`Error::OutOfRange`] naming the first setting out of its range (the field's name,

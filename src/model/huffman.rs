@@ -105,6 +105,14 @@ impl HuffmanTree {
     pub(crate) fn points(&self, w: usize) -> &[u32] {
         &self.points[self.offsets[w]..self.offsets[w + 1]]
     }
+
+    /// What training fits for word `w`: each inner node on its path, root first, with the
+    /// label σ(h·v) is trained towards, 1 − the code bit (word2vec.c's `1 - code[d]`;
+    /// fastText's label is the bit itself, see `SkipGramModel::to_fasttext`).
+    pub(crate) fn targets(&self, w: usize) -> impl Iterator<Item = (u32, f32)> + '_ {
+        let path = self.points(w).iter().zip(self.code(w));
+        path.map(|(&n, &bit)| (n, 1.0 - f32::from(bit)))
+    }
 }
 
 #[cfg(test)]

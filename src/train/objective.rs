@@ -122,10 +122,10 @@ impl Outputs {
                 }
             }
             Outputs::Hierarchical(h) => {
-                batch.out.extend_from_slice(h.points(center as usize));
-                batch
-                    .labels
-                    .extend(h.code(center as usize).iter().map(|&c| 1.0 - c as f32));
+                for (node, label) in h.targets(center as usize) {
+                    batch.out.push(node);
+                    batch.labels.push(label);
+                }
             }
         }
         merge_repeats(&mut batch.ctx, &mut batch.ctx_weight, None);

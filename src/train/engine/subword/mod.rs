@@ -215,17 +215,14 @@ fn fill(
 
 /// Fills the output side of `batch` for hierarchical softmax, in the layout [`fill`]
 /// makes: per context word, the inner nodes on its Huffman path (fastText's
-/// `HierarchicalSoftmaxLoss`: the center word's h predicts the context word), each with
-/// label 1 − its code bit, as word2vec.c labels them. A node on several paths shares its
-/// slot.
+/// `HierarchicalSoftmaxLoss`: the center word's h predicts the context word), labelled
+/// by [`HuffmanTree::targets`]. A node on several paths shares its slot.
 fn fill_paths(tree: &HuffmanTree, batch: &mut Batch) {
     clear_output_side(batch);
     let mut listed = Listed::default();
     for i in 0..batch.ctx.len() {
         let c = batch.ctx[i] as usize;
-        let path = tree.points(c).iter().zip(tree.code(c));
-        let targets = path.map(|(&n, &b)| (n, 1.0 - f32::from(b)));
-        push_targets(batch, &mut listed, targets);
+        push_targets(batch, &mut listed, tree.targets(c));
     }
 }
 

@@ -342,6 +342,16 @@ pub(crate) fn try_vec<T: Clone>(
     Ok(v)
 }
 
+/// A `rows`×`cols` matrix of zeros, allocated as [`try_vec`] allocates: a size that cannot
+/// be had (or whose element count overflows) is an [`Error::OutOfMemory`] naming `what`.
+pub(crate) fn try_zeros(
+    (rows, cols): (usize, usize),
+    what: impl FnOnce() -> String,
+) -> Result<ndarray::Array2<f32>> {
+    let zeros = try_vec(rows.saturating_mul(cols), 0.0f32, what)?;
+    Ok(ndarray::Array2::from_shape_vec((rows, cols), zeros).expect("the length is rows·cols"))
+}
+
 /// Formats a shape as `"a×b"` for error messages.
 pub(crate) fn shape2(rows: usize, cols: usize) -> String {
     format!("{rows}×{cols}")

@@ -10,7 +10,7 @@ use rand::Rng;
 
 use super::{init_half, uniform_weights, SkipGramModel};
 use crate::embeddings::Embeddings;
-use crate::error::{try_vec, Error, Result};
+use crate::error::{try_vec, try_zeros, Error, Result};
 use crate::vocab::Vocabulary;
 
 /// What [`SkipGramModel::grow_vocabulary`] did.
@@ -60,11 +60,11 @@ impl SkipGramModel {
     pub fn from_embeddings(embeddings: Embeddings) -> Result<Self> {
         let (vocab, input) = embeddings.into_vocab_and_vectors();
         let (v, n) = input.dim();
-        let zeros = try_vec(v.saturating_mul(n), 0.0f32, || format!("p' ({n}×{v})"))?;
+        let output = try_zeros((v, n), || format!("p' ({n}×{v})"))?;
         Ok(SkipGramModel {
             vocab,
             input,
-            output: Array2::from_shape_vec((v, n), zeros).expect("the length is V·N"),
+            output,
             hs_output: None,
             huffman: OnceLock::new(),
             epochs_trained: 0,

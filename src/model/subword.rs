@@ -8,7 +8,7 @@ use ndarray::{s, Array2, ArrayView2, Axis, CowArray, Ix2};
 use rand::Rng;
 
 use super::{init_half, init_threads, uniform_weights, SkipGramModel};
-use crate::error::{shape2, try_vec, Error, Result};
+use crate::error::{shape2, try_zeros, Error, Result};
 use crate::io::fasttext::{
     write_bin, FastTextArgs, FastTextModel, LOSS_HS, LOSS_NS, MODEL_SKIPGRAM,
 };
@@ -159,13 +159,9 @@ impl SkipGramModel {
         let (v, n) = (self.vocab_size(), self.dim());
         let bucket = self.ngram_config().map_or(0, |c| c.bucket);
         let rows = v + bucket;
-        let what = || format!("fastText input matrix ({})", shape2(rows, n));
-        let len = rows.checked_mul(n).ok_or_else(|| Error::OutOfMemory {
-            what: what(),
-            bytes: u64::MAX,
+        let mut input = try_zeros((rows, n), || {
+            format!("fastText input matrix ({})", shape2(rows, n))
         })?;
-        let mut input = Array2::from_shape_vec((rows, n), try_vec(len, 0.0f32, what)?)
-            .expect("the length is (V + bucket)·N");
         input.slice_mut(s![..v, ..]).assign(&self.input_weights());
         if let Some(ng) = self.ngram_weights() {
             input.slice_mut(s![v.., ..]).assign(&ng);
@@ -276,13 +272,9 @@ impl SkipGramModel {
             return Ok(self.output_weights_transposed().into());
         };
         let (v, n) = (self.vocab_size(), self.dim());
-        let what = || format!("fastText output matrix ({})", shape2(v, n));
-        let len = v.checked_mul(n).ok_or_else(|| Error::OutOfMemory {
-            what: what(),
-            bytes: u64::MAX,
+        let mut out = try_zeros((v, n), || {
+            format!("fastText output matrix ({})", shape2(v, n))
         })?;
-        let mut out =
-            Array2::from_shape_vec((v, n), try_vec(len, 0.0f32, what)?).expect("the length is V·N");
         out.slice_mut(s![..nodes.nrows(), ..])
             .zip_mut_with(&nodes, |o, &x| *o = -x);
         Ok(out.into())

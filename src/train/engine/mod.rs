@@ -24,7 +24,7 @@ use super::sampling::Subsampler;
 use super::shared::{traffic, InPlaceMatrix, SharedMatrix, SharedWeights};
 use super::sync::{row_rates, sync_until_done, ModelSync, OutputRows, RowRates, Shared};
 use crate::corpus::{Corpus, Pass};
-use crate::error::{try_vec, Error, Result};
+use crate::error::{try_zeros, Error, Result};
 use crate::model::SkipGramModel;
 use crate::vocab::Vocabulary;
 pub(crate) use job::Call;
@@ -254,13 +254,10 @@ impl<'a> Job<'a> {
         let out_array: &Array2<f32> = match (hs, model.hs_node_array()) {
             (true, Some(h)) => h,
             (true, None) => {
-                let zeros = try_vec(v.saturating_sub(1).saturating_mul(cfg.dim), 0.0, || {
+                let nodes = try_zeros((v.saturating_sub(1), cfg.dim), || {
                     format!("hierarchical softmax nodes ({}×{})", v - 1, cfg.dim)
                 })?;
-                hs_init.insert(
-                    Array2::from_shape_vec((v - 1, cfg.dim), zeros)
-                        .expect("the length is (V − 1)·N"),
-                )
+                hs_init.insert(nodes)
             }
             (false, _) => model.output_array(),
         };

@@ -342,7 +342,8 @@ impl SkipGramModel {
                     .output()
                     .slice(s![..v.saturating_sub(1), ..])
                     .mapv(|x| -x);
-                (Array2::zeros((v, n)), Some(nodes))
+                let zeros = try_zeros((v, n), || format!("p' ({n}×{v})"))?;
+                (zeros, Some(nodes))
             }
         };
         let mut sg =
